@@ -1,0 +1,28 @@
+// Bundles the CLI into dist/ with code splitting, so each command loads only
+// what it uses: `master --version` and `master ticket list` never parse Ink or the SDKs.
+import { build } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+await build({
+  entryPoints: { master: 'src/cli/bin.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Small pure-JS dependencies are bundled (many small files cost startup); big ones load lazily from node_modules.
+  external: ['ink', 'react', 'react/*', 'ink-testing-library', '@anthropic-ai/sdk', '@anthropic-ai/sdk/*', '@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*', 'simple-git', 'yoga-layout'],
+  sourcemap: 'linked',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  // CommonJS dependencies bundled into ESM need a real `require` for Node built-ins.
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
+  jsx: 'automatic',
+  define: { MASTER_VERSION: JSON.stringify(version) },
+  logLevel: 'warning',
+});

@@ -1,0 +1,86 @@
+import { UserError } from '../../errors.js';
+import { OPERATOR_EVENTS } from '../../tickets/index.js';
+import { formatTicket, formatTicketTable } from '../../tickets/format.js';
+import { TICKET_EVENTS, type TicketEventName } from '../../state/types.js';
+import { openWorkspace, type Workspace } from '../../workspace/open.js';
+import { err, json, out } from '../output.js';
+
+type Home = () => string | undefined;
+
+async function withWorkspace<T>(home: Home, work: (ws: Workspace) => T | Promise<T>): Promise<T> {
+  const ws = await openWorkspace(home());
+  for (const notice of ws.store.notices) err(`note: ${notice}`);
+  try {
+    return await work(ws);
+  } finally {
+    // One-shot commands leave the snapshot to the next long-running process unless it fell far behind.
+    await ws.store.close({ snapshotIfBehind: 200 });
+  }
+}
+
+interface AddOptions {
+  brand: string;
+  repo: string;
+  title: string;
+  body: string;
+  accept: string[];
+  kind: 'agent' | 'script';
+  run: string[];
+  priority: 'p0' | 'p1' | 'p2' | 'p3';
+  json?: boolean;
+}
+
+export function addCommand(home: Home) {
+  return (options: AddOptions) =>
+    withWorkspace(home, ({ tickets }) => {
+      const ticket = tickets.create({
+        brand: options.brand,
+        repo: options.repo,
+        title: options.title,
+        body: options.body,
+        acceptance: options.accept,
+        kind: options.kind,
+        run: options.run,
+        priority: options.priority,
+      });
+      if (options.json) json(ticket);
+      else out(`${ticket.id} created in triage: ${ticket.title}  (approve with \`master ticket move ${ticket.id} approve\`)`);
+    });
+}
+
+export function listCommand(home: Home) {
+  return (options: { brand?: string; state?: string; all?: boolean; json?: boolean }) =>
+    withWorkspace(home, ({ tickets }) => {
+      const list = tickets.list(options);
+      if (options.json) json(list);
+      else out(formatTicketTable(list));
+    });
+}
+
+export function showCommand(home: Home) {
+  return (id: string, options: { json?: boolean }) =>
+    withWorkspace(home, ({ tickets }) => {
+      const ticket = tickets.get(id);
+      if (options.json) json(ticket);
+      else out(formatTicket(ticket));
+    });
+}
+
+export function moveCommand(home: Home) {
+  return (id: string, event: string, options: { note?: string; json?: boolean }) =>
+    withWorkspace(home, ({ tickets }) => {
+      const name = event.toLowerCase();
+      if (!(TICKET_EVENTS as readonly string[]).includes(name)) {
+        throw new UserError(`unknown event "${event}"; operators use: ${OPERATOR_EVENTS.join(', ')}`);
+      }
+      if (!OPERATOR_EVENTS.includes(name as TicketEventName)) {
+        throw new UserError(
+          `"${name}" is the system's own event (the dispatcher and the merge gate send it); operators use: ${OPERATOR_EVENTS.join(', ')}`,
+        );
+      }
+      const before = tickets.get(id).state;
+      const ticket = tickets.transition(id, name as TicketEventName, { by: 'operator', ...(options.note ? { note: options.note } : {}) });
+      if (options.json) json(ticket);
+      else out(`${ticket.id}: ${before} → ${ticket.state}`);
+    });
+}

@@ -1,0 +1,112 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, UserError } from '../errors.js';
+import { err } from './output.js';
+
+declare const MASTER_VERSION: string | undefined;
+
+/** Each command's module is imported only when that command runs, so startup stays cheap. */
+type Lazy<A extends unknown[]> = (...args: A) => Promise<number | void>;
+function lazy<A extends unknown[]>(load: () => Promise<Lazy<A>>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    const run = await load();
+    const code = await run(...args);
+    if (typeof code === 'number') process.exitCode = code;
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(version: string): Command {
+  const program = new Command('master')
+    .description('Master OS: a terminal cockpit for running many businesses\' code work with AI agents')
+    .version(version, '-V, --version')
+    .option('--home <dir>', 'the workspace folder (default: $MASTER_HOME, else the current directory)')
+    .showSuggestionAfterError()
+    .configureHelp({ sortSubcommands: false });
+  const home = () => program.opts<{ home?: string }>().home;
+
+  program
+    .command('init [dir]')
+    .description('create a workspace: registry.json, hooks/, wiki/, .master/')
+    .action(lazy(async () => (await import('./commands/init.js')).initCommand));
+
+  const registry = program.command('registry').description('the workspace registry (brands, repos, checks, silos)');
+  registry
+    .command('schema')
+    .description('print the registry JSON Schema')
+    .action(lazy(async () => (await import('./commands/registry.js')).schemaCommand));
+  registry
+    .command('validate [file]')
+    .description("check a registry file (default: the workspace's registry.json)")
+    .action(lazy(async () => (await import('./commands/registry.js')).validateCommand(home)));
+
+  const ticket = program.command('ticket').description('create, list, show and move tickets');
+  ticket
+    .command('add')
+    .description('create a ticket in triage')
+    .requiredOption('--brand <brand>', 'brand id')
+    .requiredOption('--repo <repo>', 'repo id within the brand')
+    .requiredOption('--title <title>', 'one-line title')
+    .option('--body <text>', 'what to do and why', '')
+    .option('--accept <text>', 'an acceptance criterion (repeatable)', collect, [])
+    .addOption(new Option('--kind <kind>', 'who does the work').choices(['agent', 'script']).default('agent'))
+    .option('--run <cmd>', 'a command of a script ticket (repeatable)', collect, [])
+    .addOption(new Option('--priority <p>', 'priority').choices(['p0', 'p1', 'p2', 'p3']).default('p2'))
+    .option('--json', 'print the ticket as JSON')
+    .action(lazy(async () => (await import('./commands/ticket.js')).addCommand(home)));
+  ticket
+    .command('list')
+    .description('list tickets (hot state; --all adds archived ones)')
+    .option('--brand <brand>', 'only this brand')
+    .option('--state <state>', 'only this state')
+    .option('--all', 'include archived tickets')
+    .option('--json', 'print a JSON array')
+    .action(lazy(async () => (await import('./commands/ticket.js')).listCommand(home)));
+  ticket
+    .command('show <id>')
+    .description('show one ticket with its history, runs and gate evidence')
+    .option('--json', 'print the ticket as JSON')
+    .action(lazy(async () => (await import('./commands/ticket.js')).showCommand(home)));
+  ticket
+    .command('move <id> <event>')
+    .description('send an event: approve, block, unblock, cancel, retry, reopen')
+    .option('--note <text>', 'why (kept in the history; for retry, feedback for the next attempt)')
+    .option('--json', 'print the ticket as JSON')
+    .action(lazy(async () => (await import('./commands/ticket.js')).moveCommand(home)));
+
+  program
+    .command('repair')
+    .description('rebuild .master/state.json from the event log alone')
+    .action(lazy(async () => (await import('./commands/repair.js')).repairCommand(home)));
+
+  return program;
+}
+
+/** Runs the CLI; user errors print one message and set the exit code, never a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  const version = typeof MASTER_VERSION === 'string' ? MASTER_VERSION : '0.0.0-dev';
+  const program = buildProgram(version);
+  program.exitOverride();
+  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+      if (error.code === 'commander.executeSubCommandAsync') return ExitCode.failed;
+      return ExitCode.badInput;
+    }
+    if (error instanceof UserError) {
+      err(`master: ${error.message}`);
+      return error.exitCode;
+    }
+    err(`master: internal error: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env.MASTER_DEBUG && error instanceof Error && error.stack) err(error.stack);
+    else err('(set MASTER_DEBUG=1 for the stack; `master doctor` checks the workspace)');
+    return ExitCode.failed;
+  }
+}
+

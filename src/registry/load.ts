@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import { UserError } from '../errors.js';
+import { RegistrySchema, type Brand, type Registry, type Repo } from './schema.js';
+
+/** A registry file that is missing, unparsable or invalid; the message names file, field path, expected and found. */
+export class RegistryError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(
+      problems.length === 1
+        ? `${file}: ${problems[0]}`
+        : `${file}: ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'RegistryError';
+  }
+}
+
+/** `brands[4].repos[0].mainBranch` from a zod path. */
+export function formatPath(segments: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out ? `.${String(segment)}` : String(segment);
+  }
+  return out || '(top level)';
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array (${value.length} items)`;
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = formatPath(issue.path);
+  const found = 'input' in issue ? describeValue(issue.input) : undefined;
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove ${issue.keys.length > 1 ? 'them' : 'it'} or check the spelling`;
+    case 'invalid_type':
+      return `${where}: expected ${issue.expected}, found ${found}`;
+    case 'invalid_value':
+      return `${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, found ${found}`;
+    case 'invalid_key':
+      return `${where}: ${issue.message}`;
+    case 'custom':
+      return `${where}: ${issue.message}`;
+    default:
+      return `${where}: expected ${issue.message.replace(/^Invalid input: /i, '')}${found !== undefined ? `, found ${found}` : ''}`;
+  }
+}
+
+function flattenIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const out: z.core.$ZodIssue[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+      out.push({ ...issue, message: `key ${describeIssue({ ...issue.issues[0]!, path: [] } as z.core.$ZodIssue).replace(/^\(top level\): /, '')}` });
+    } else out.push(issue);
+  }
+  return out;
+}
+
+/** Validates parsed JSON as a registry, throwing a RegistryError that lists every problem. */
+export function parseRegistry(data: unknown, file: string): Registry {
+  const result = RegistrySchema.safeParse(data, { reportInput: true });
+  if (result.success) return result.data;
+  throw new RegistryError(file, flattenIssues(result.error.issues).map(describeIssue));
+}
+
+/** Reads and validates a registry file. */
+export function loadRegistryFile(file: string): Registry {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new RegistryError(file, [
+        'no registry here; run `master init` to create a workspace, or pass --home DIR (or set MASTER_HOME) to use another',
+      ]);
+    }
+    throw new RegistryError(file, [`cannot read the file (${code ?? String(error)})`]);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new RegistryError(file, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseRegistry(data, file);
+}
+
+/** The brand with this id, or a UserError listing the known ones. */
+export function findBrand(registry: Registry, id: string): Brand {
+  const brand = registry.brands.find((b) => b.id === id);
+  if (!brand) {
+    const known = registry.brands.map((b) => b.id).join(', ') || '(none: add brands to registry.json)';
+    throw new UserError(`unknown brand "${id}"; known brands: ${known}`);
+  }
+  return brand;
+}
+
+/** The repo with this id in the brand, or a UserError listing the brand's repos. */
+export function findRepo(brand: Brand, id: string): Repo {
+  const repo = brand.repos.find((r) => r.id === id);
+  if (!repo) {
+    const known = brand.repos.map((r) => r.id).join(', ') || '(none)';
+    throw new UserError(`unknown repo "${id}" in brand "${brand.id}"; its repos: ${known}`);
+  }
+  return repo;
+}
+
+/** A repo's checkout path, resolved against the workspace home. */
+export function repoPath(home: string, repo: Repo): string {
+  return path.resolve(home, repo.path);
+}
+
+/** Every repo of every brand, with its brand. */
+export function allRepos(registry: Registry): Array<{ brand: Brand; repo: Repo }> {
+  return registry.brands.flatMap((brand) => brand.repos.map((repo) => ({ brand, repo })));
+}

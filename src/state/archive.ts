@@ -1,0 +1,43 @@
+import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Ticket } from './types.js';
+
+/** Cold storage of closed tickets: `.master/archive/YYYY-MM.json`, one object per month. */
+export interface ArchiveMonth {
+  tickets: Record<string, Ticket>;
+}
+
+export function archiveFile(dir: string, month: string): string {
+  return path.join(dir, `${month}.json`);
+}
+
+export function readArchiveMonth(dir: string, month: string): ArchiveMonth {
+  try {
+    return JSON.parse(readFileSync(archiveFile(dir, month), 'utf8')) as ArchiveMonth;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { tickets: {} };
+    throw error;
+  }
+}
+
+/** Adds tickets to a month's file (temp file + rename). Idempotent: a ticket archived twice is kept once. */
+export function writeToArchive(dir: string, month: string, tickets: Ticket[]): void {
+  mkdirSync(dir, { recursive: true });
+  const current = readArchiveMonth(dir, month);
+  for (const ticket of tickets) current.tickets[ticket.id] = ticket;
+  const file = archiveFile(dir, month);
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(current));
+  renameSync(temp, file);
+}
+
+/** Every archived ticket, oldest month first. */
+export function readAllArchived(dir: string): Ticket[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => /^\d{4}-\d{2}\.json$/.test(n)).sort();
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => Object.values(readArchiveMonth(dir, name.slice(0, 7)).tickets));
+}

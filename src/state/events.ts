@@ -1,0 +1,37 @@
+import type { Question, Ticket, TicketEventName, TicketPatch, TicketState, Usage } from './types.js';
+
+/** Events that change state: the reducer knows each of them. */
+export type StateEvent =
+  | { type: 'ticket.created'; ticket: Ticket }
+  | {
+      type: 'ticket.transition';
+      id: string;
+      from: TicketState;
+      to: TicketState;
+      event: TicketEventName;
+      by: string;
+      note?: string;
+      patch?: TicketPatch;
+    }
+  | { type: 'ticket.updated'; id: string; patch: TicketPatch }
+  | { type: 'ticket.archived'; ids: string[]; month: string }
+  | { type: 'run.started'; ticket: string; run: string }
+  | { type: 'session.start'; session: string; pid: number }
+  | { type: 'session.end'; session: string; outcome: string }
+  | { type: 'phase.start'; session: string; phase: string }
+  | { type: 'phase.skip'; session: string; phase: string; reason: string }
+  | { type: 'phase.end'; session: string; phase: string; ok: boolean; result?: unknown; reason?: string }
+  | { type: 'question.asked'; question: Question }
+  | { type: 'question.answered'; id: string; answer: string; by: string }
+  | { type: 'usage.recorded'; ticket: string; brand: string; run: string; day: string; usage: Usage };
+
+/** Events kept in the log for the audit trail that change no state. */
+export interface AuditEvent {
+  type: 'guard.decision' | 'gate.step' | 'doctor.report' | 'merge.done' | 'note';
+  [key: string]: unknown;
+}
+
+export type LogPayload = StateEvent | AuditEvent;
+
+/** One line of the event log: the payload plus its sequence number and time. */
+export type LoggedEvent = LogPayload & { seq: number; at: string };

@@ -1,0 +1,168 @@
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+
+/** Who holds a lock file. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  token: string;
+  at: string;
+  purpose?: string;
+}
+
+/** Whether a process with this pid is alive on this machine. */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readHolder(file: string): LockHolder | null | 'missing' {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
+    return typeof parsed.pid === 'number' ? parsed : null;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : null;
+  }
+}
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** A holder is stale when its process is gone (same host) or its file stayed unreadable too long. */
+function isStale(file: string, holder: LockHolder | null): boolean {
+  if (holder === null) return ageMs(file) > 2000;
+  if (holder.host !== hostname()) return false;
+  return !processAlive(holder.pid);
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/**
+ * A lock file created with O_EXCL that records its holder's pid. A lock left
+ * by a dead process is taken over (through a second O_EXCL file, so two
+ * processes never both take over the same stale lock), never waited on forever.
+ */
+export class FileLock {
+  private token: string | null = null;
+
+  constructor(
+    readonly file: string,
+    private readonly purpose?: string,
+  ) {}
+
+  get held(): boolean {
+    return this.token !== null;
+  }
+
+  /** Takes the lock if it is free or stale; otherwise returns who holds it. */
+  tryAcquire(): { ok: true; tookOver?: LockHolder } | { ok: false; holder: LockHolder | null } {
+    if (this.token) return { ok: true };
+    let tookOver: LockHolder | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const token = randomBytes(8).toString('hex');
+      try {
+        const fd = openSync(this.file, 'wx');
+        try {
+          const holder: LockHolder = { pid: process.pid, host: hostname(), token, at: new Date().toISOString() };
+          if (this.purpose) holder.purpose = this.purpose;
+          writeSync(fd, JSON.stringify(holder));
+        } finally {
+          closeSync(fd);
+        }
+        this.token = token;
+        return tookOver ? { ok: true, tookOver } : { ok: true };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = readHolder(this.file);
+      if (holder === 'missing') continue;
+      if (!isStale(this.file, holder)) return { ok: false, holder };
+      if (!this.removeStale(holder)) return { ok: false, holder };
+      if (holder) tookOver = holder;
+    }
+    const holder = readHolder(this.file);
+    return { ok: false, holder: holder === 'missing' ? null : holder };
+  }
+
+  /** Spins (sleeping) until the lock is taken or the timeout passes. */
+  acquireSync(timeoutMs: number): { ok: true } | { ok: false; holder: LockHolder | null } {
+    const deadline = Date.now() + timeoutMs;
+    let wait = 1;
+    for (;;) {
+      const result = this.tryAcquire();
+      if (result.ok || Date.now() >= deadline) return result;
+      sleepSync(wait);
+      wait = Math.min(wait * 2, 20);
+    }
+  }
+
+  release(): void {
+    if (!this.token) return;
+    const holder = readHolder(this.file);
+    if (holder && holder !== 'missing' && holder.token === this.token) {
+      try {
+        unlinkSync(this.file);
+      } catch {
+        // already gone: nothing to release
+      }
+    }
+    this.token = null;
+  }
+
+  private removeStale(stale: LockHolder | null): boolean {
+    const guard = `${this.file}.takeover`;
+    let fd: number;
+    try {
+      fd = openSync(guard, 'wx');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // Another process is taking over; a takeover file older than a few seconds is itself stale.
+      if (ageMs(guard) > 3000) {
+        try {
+          unlinkSync(guard);
+        } catch {
+          // raced with its owner
+        }
+      }
+      return false;
+    }
+    try {
+      closeSync(fd);
+      const again = readHolder(this.file);
+      const same = again === 'missing' || (again === null ? stale === null : stale !== null && again.token === stale.token);
+      if (!same) return false;
+      try {
+        unlinkSync(this.file);
+      } catch {
+        // gone already
+      }
+      return true;
+    } finally {
+      try {
+        unlinkSync(guard);
+      } catch {
+        // removed by a stale check elsewhere
+      }
+    }
+  }
+
+  /** Reads the current holder without taking the lock. */
+  static holder(file: string): LockHolder | null {
+    const holder = readHolder(file);
+    return holder === 'missing' ? null : holder;
+  }
+}

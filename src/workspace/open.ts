@@ -1,0 +1,21 @@
+import { loadRegistryFile } from '../registry/load.js';
+import type { Registry } from '../registry/schema.js';
+import { Store, type StoreOptions } from '../state/store.js';
+import { Tickets } from '../tickets/index.js';
+import { resolveHome, workspacePaths, type WorkspacePaths } from './paths.js';
+
+/** A loaded workspace: its paths, validated registry, state store and ticket service. */
+export interface Workspace {
+  paths: WorkspacePaths;
+  registry: Registry;
+  store: Store;
+  tickets: Tickets;
+}
+
+/** Finds the workspace, validates its registry (before anything is written) and opens its state. */
+export async function openWorkspace(homeOption: string | undefined, options: StoreOptions = {}): Promise<Workspace> {
+  const paths = workspacePaths(resolveHome(homeOption));
+  const registry = loadRegistryFile(paths.registry);
+  const store = await Store.open(paths, options);
+  return { paths, registry, store, tickets: new Tickets(store, registry) };
+}
