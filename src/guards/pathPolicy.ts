@@ -1,0 +1,63 @@
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import type { ToolContext } from '../agents/toolChain.js';
+
+export type Access = 'read' | 'write';
+
+/**
+ * Resolves a path as the OS would: relative to the cwd, `~` expanded, symlinks
+ * followed for the part that exists (a file not yet written resolves through
+ * its nearest existing parent).
+ */
+export function resolveReal(target: string, cwd: string): string {
+  const expanded = target === '~' || target.startsWith('~/') ? path.join(process.env.HOME ?? '/', target.slice(1)) : target;
+  const absolute = path.resolve(cwd, expanded);
+  let existing = absolute;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      const real = realpathSync(existing);
+      return rest.length ? path.join(real, ...rest.reverse()) : real;
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return absolute;
+      rest.push(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+export function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** Extra runtime checks (the silo layer) registered by the guards module. */
+export type PathCheck = (context: ToolContext, realPath: string, access: Access) => string | null;
+const extraChecks: PathCheck[] = [];
+
+export function registerPathCheck(check: PathCheck): void {
+  extraChecks.push(check);
+}
+
+/**
+ * The runtime check every file tool makes before it touches a path: the real
+ * path must be inside the confinement root, and no registered check may refuse
+ * it. Returns the real path, or the reason it is refused.
+ */
+export function checkPathAccess(
+  context: ToolContext,
+  target: string,
+  access: Access,
+): { ok: true; path: string } | { ok: false; reason: string } {
+  const real = resolveReal(target, context.cwd);
+  const root = resolveReal(context.root, context.cwd);
+  if (!isInside(real, root)) {
+    return { ok: false, reason: `${target} resolves to ${real}, outside the worktree ${root}; tools may only touch files inside it` };
+  }
+  for (const check of extraChecks) {
+    const reason = check(context, real, access);
+    if (reason) return { ok: false, reason };
+  }
+  return { ok: true, path: real };
+}
