@@ -24,7 +24,10 @@ export function buildProgram(version: string): Command {
     .version(version, '-V, --version')
     .option('--home <dir>', 'the workspace folder (default: $MASTER_HOME, else the current directory)')
     .showSuggestionAfterError()
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // Set before subcommands are added: they copy these settings when created.
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   const home = () => program.opts<{ home?: string }>().home;
 
   program
@@ -88,8 +91,6 @@ export function buildProgram(version: string): Command {
 export async function main(argv: string[]): Promise<number> {
   const version = typeof MASTER_VERSION === 'string' ? MASTER_VERSION : '0.0.0-dev';
   const program = buildProgram(version);
-  program.exitOverride();
-  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;

@@ -51,7 +51,19 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_key':
       return `${where}: ${issue.message}`;
     case 'custom':
-      return `${where}: ${issue.message}`;
+      // Cross-field problems (duplicates) carry their own sentence; refinements of a value say what was found.
+      return !issue.params?.plain && found !== undefined && issue.input !== undefined
+        ? `${where}: expected ${issue.message}, found ${found}`
+        : `${where}: ${issue.message}`;
+    case 'too_small':
+    case 'too_big': {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const op = issue.code === 'too_small' ? (issue.inclusive ? 'at least' : 'more than') : issue.inclusive ? 'at most' : 'less than';
+      const unit = issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : '';
+      return `${where}: expected ${issue.origin === 'number' ? 'a number ' : ''}${op} ${String(bound)}${unit}, found ${found}`;
+    }
+    case 'invalid_format':
+      return `${where}: expected ${issue.message.replace(/^Invalid string: /, '')}, found ${found}`;
     default:
       return `${where}: expected ${issue.message.replace(/^Invalid input: /i, '')}${found !== undefined ? `, found ${found}` : ''}`;
   }

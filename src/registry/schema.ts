@@ -120,6 +120,7 @@ export const RegistrySchema = z
       if (brandIds.has(brand.id)) {
         ctx.addIssue({
           code: 'custom',
+          params: { plain: true },
           path: ['brands', b, 'id'],
           message: `duplicate brand id "${brand.id}" (also brands[${brandIds.get(brand.id)}]); brand ids must be unique`,
         });
@@ -129,6 +130,7 @@ export const RegistrySchema = z
         if (owner !== undefined) {
           ctx.addIssue({
             code: 'custom',
+            params: { plain: true },
             path: ['brands', b, 'repos', r, 'id'],
             message: `duplicate repo id "${repo.id}" (also in brand "${owner}"); repo ids must be unique across the workspace`,
           });

@@ -128,7 +128,8 @@ export class Tickets {
   }
 
   /** Moves a ticket by an event of the machine; refuses what the machine refuses. */
-  transition(id: string, event: TicketMachineEvent | TicketEventName, options: TransitionOptions = {}): Ticket {
+  transition(rawId: string, event: TicketMachineEvent | TicketEventName, options: TransitionOptions = {}): Ticket {
+    const id = normalizeId(rawId);
     const machineEvent = (typeof event === 'string' ? { type: event } : event) as TicketMachineEvent;
     return this.store.commit((state) => {
       const ticket = this.hot(state, id);
@@ -164,7 +165,8 @@ export class Tickets {
   }
 
   /** Changes fields other than the state (runs, gate evidence, feedback). */
-  update(id: string, patch: (ticket: Ticket) => TicketPatch): Ticket {
+  update(rawId: string, patch: (ticket: Ticket) => TicketPatch): Ticket {
+    const id = normalizeId(rawId);
     return this.store.commit((state) => {
       const ticket = this.hot(state, id);
       return { events: [{ type: 'ticket.updated', id, patch: patch(ticket) }], result: state.tickets[id]! };
