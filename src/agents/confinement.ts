@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { checkPathAccess, resolveReal } from '../guards/pathPolicy.js';
+import type { Workspace } from '../workspace/open.js';
+import type { AgentContract } from './contracts.js';
+import type { BeforeToolHook, GuardDecision, ToolCall, ToolChain, ToolContext } from './toolChain.js';
+import { globsAllow } from './tools/globMatch.js';
+import { getTool } from './tools/index.js';
+
+const GUARD = 'worktree-confinement';
+
+/** Confines every path a tool call touches to the context's root (the ticket's worktree); first in every chain. */
+export const worktreeConfinement: BeforeToolHook = {
+  name: GUARD,
+  before(call: ToolCall, context: ToolContext): GuardDecision | null {
+    const tool = getTool(call.name);
+    if (!tool) return null;
+    let touched;
+    try {
+      touched = tool.paths(call.input, context);
+    } catch {
+      return null;
+    }
+    if (touched.length === 0) return null;
+    for (const target of touched) {
+      const check = checkPathAccess(context, target.path, target.access);
+      if (!check.ok) return { verdict: 'deny', guard: GUARD, reason: check.reason };
+    }
+    return { verdict: 'allow', guard: GUARD, reason: 'every path is inside the worktree' };
+  },
+};
+
+/** Why a write is outside the contract's write authority, or null when it is allowed. */
+export function writeAuthorityRefusal(contract: AgentContract, context: ToolContext, target: string): string | null {
+  const real = resolveReal(target, context.cwd);
+  const root = resolveReal(context.root, context.cwd);
+  const relative = path.relative(root, real).split(path.sep).join('/');
+  if (globsAllow(contract.writePaths, relative)) return null;
+  const authority = contract.writePaths.length ? contract.writePaths.join(', ') : 'none (read-only)';
+  return `the ${contract.name} contract may not write ${relative || '.'}; its write authority: ${authority}`;
+}
+
+/** The chain with the members this module owns: worktree confinement. */
+export function baseToolChain(): ToolChain {
+  return { before: [worktreeConfinement], after: [] };
+}
+
+type ChainFactory = (ws: Workspace) => ToolChain;
+let chainFactory: ChainFactory = () => baseToolChain();
+
+/** Installs how a workspace's chain is built (the guards add their hooks after confinement). */
+export function setToolChainFactory(factory: ChainFactory): void {
+  chainFactory = factory;
+}
+
+/** The tool chain every agent and script run of this workspace passes. */
+export function toolChainFor(ws: Workspace): ToolChain {
+  const chain = chainFactory(ws);
+  if (chain.before[0]?.name !== GUARD) chain.before.unshift(worktreeConfinement);
+  return chain;
+}

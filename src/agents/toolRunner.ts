@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import type { Bus } from '../bus/index.js';
+import { errorMessage } from '../errors.js';
+import type { Store } from '../state/store.js';
+import { writeAuthorityRefusal } from './confinement.js';
+import type { GuardDecision, ToolCall, ToolChain, ToolResult } from './toolChain.js';
+import { getTool, type ToolRunContext } from './tools/index.js';
+
+/** Where a call's events go: the bus (live) and the store (the audit trail of refusals). */
+export interface ToolRunnerDeps {
+  chain: ToolChain;
+  bus?: Bus;
+  store?: Store;
+  /** Labels for the events (ticket, run). */
+  labels?: Record<string, string>;
+}
+
+export interface ToolCallOutcome extends ToolResult {
+  /** The member that refused the call (`palette`, `write-authority`, a hook), when it did not run. */
+  refusedBy?: string;
+  ms: number;
+}
+
+const MAX_EVENT_CONTENT = 2000;
+
+/** A short stable digest of a tool input, so the log can say which call was decided without holding it. */
+export function inputDigest(input: unknown): string {
+  return createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 16);
+}
+
+function record(deps: ToolRunnerDeps, call: ToolCall, decision: GuardDecision, context: ToolRunContext): void {
+  const payload = {
+    type: 'guard.decision' as const,
+    tool: call.name,
+    toolUseId: call.id,
+    input: inputDigest(call.input),
+    guard: decision.guard,
+    verdict: decision.verdict,
+    reason: decision.reason,
+    agent: context.agent,
+    ...(context.ticket ? { ticket: context.ticket.id } : {}),
+  };
+  if (decision.verdict === 'allow') {
+    deps.bus?.publish(payload);
+    return;
+  }
+  // Refusals are part of the audit trail; allows stay on the bus (they are the common case).
+  try {
+    if (deps.store) deps.store.record(payload);
+    else deps.bus?.publish(payload);
+  } catch {
+    deps.bus?.publish(payload);
+  }
+}
+
+function refuse(deps: ToolRunnerDeps, call: ToolCall, context: ToolRunContext, decision: GuardDecision, started: number): ToolCallOutcome {
+  record(deps, call, decision, context);
+  const verb = decision.verdict === 'ask' ? 'needs the operator\'s approval' : 'was refused';
+  return { content: `${call.name} ${verb} by ${decision.guard}: ${decision.reason}`, isError: true, refusedBy: decision.guard, ms: Date.now() - started };
+}
+
+/**
+ * Runs one tool call the way every call runs: the contract's palette, its
+ * write authority, the chain's `before` hooks in order (the first deny or ask
+ * stops it; a hook that throws denies), the tool, then the `after` hooks.
+ * Never throws: every refusal or failure comes back as an error result.
+ */
+export async function runToolCall(call: ToolCall, context: ToolRunContext, deps: ToolRunnerDeps): Promise<ToolCallOutcome> {
+  const started = Date.now();
+  deps.bus?.publish({ type: 'tool.call', ...deps.labels, agent: context.agent, id: call.id, tool: call.name, input: call.input });
+  const outcome = await decideAndRun(call, context, deps, started);
+  const content = outcome.content.length > MAX_EVENT_CONTENT ? `${outcome.content.slice(0, MAX_EVENT_CONTENT)}…` : outcome.content;
+  deps.bus?.publish({
+    type: 'tool.result',
+    ...deps.labels,
+    agent: context.agent,
+    id: call.id,
+    tool: call.name,
+    isError: outcome.isError,
+    content,
+    ms: outcome.ms,
+    ...(outcome.refusedBy ? { refusedBy: outcome.refusedBy } : {}),
+  });
+  return outcome;
+}
+
+async function decideAndRun(call: ToolCall, context: ToolRunContext, deps: ToolRunnerDeps, started: number): Promise<ToolCallOutcome> {
+  const { contract } = context;
+  if (!contract.tools.includes(call.name)) {
+    return refuse(deps, call, context, {
+      verdict: 'deny',
+      guard: 'palette',
+      reason: `${call.name} is not in the ${contract.name} contract's palette (${contract.tools.join(', ')})`,
+    }, started);
+  }
+  const tool = getTool(call.name);
+  if (!tool) return { content: `no tool named ${call.name} is available here`, isError: true, ms: Date.now() - started };
+  const parsed = tool.input.safeParse(call.input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
+    return { content: `invalid input for ${call.name}: ${issues}`, isError: true, ms: Date.now() - started };
+  }
+  const input = parsed.data as Record<string, unknown>;
+  const validated: ToolCall = { ...call, input };
+  for (const touched of tool.paths(input, context)) {
+    if (touched.access !== 'write') continue;
+    const reason = writeAuthorityRefusal(contract, context, touched.path);
+    if (reason) return refuse(deps, validated, context, { verdict: 'deny', guard: 'write-authority', reason }, started);
+  }
+  for (const hook of deps.chain.before) {
+    let decision: GuardDecision | null;
+    try {
+      decision = await hook.before(validated, context);
+    } catch (error) {
+      decision = { verdict: 'deny', guard: hook.name, reason: `the guard failed (${errorMessage(error)}), so the call is blocked` };
+    }
+    if (!decision) continue;
+    if (decision.verdict !== 'allow') return refuse(deps, validated, context, decision, started);
+    record(deps, validated, decision, context);
+  }
+  let result: ToolResult;
+  try {
+    result = await tool.run(input, context);
+  } catch (error) {
+    result = { content: `${call.name} failed: ${errorMessage(error)}`, isError: true };
+  }
+  for (const hook of deps.chain.after) {
+    try {
+      await hook.after(validated, context, result);
+    } catch {
+      // An after hook observes; its failure must not change what the tool did.
+    }
+  }
+  return { ...result, ms: Date.now() - started };
+}

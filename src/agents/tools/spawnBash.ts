@@ -1,0 +1,148 @@
+import { spawn } from 'node:child_process';
+import { gitIdentityEnv } from '../../git/identity.js';
+import type { ToolContext } from '../toolChain.js';
+
+/** The combined output a command may return to the model, in characters (head and tail kept). */
+export const OUTPUT_CAP = 30_000;
+const KILL_GRACE_MS = 2000;
+
+export interface BashOutcome {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** stdout and stderr interleaved as they came, capped to OUTPUT_CAP with the middle cut out. */
+  output: string;
+  timedOut: boolean;
+  /** Stopped by the run's AbortSignal (cancel, wall time). */
+  killed: boolean;
+  durationMs: number;
+}
+
+/** Rewrites the argv of a Bash command before it is spawned (the guards wrap it in an OS sandbox). */
+export type BashArgvWrapper = (argv: string[], context: ToolContext) => string[];
+let argvWrapper: BashArgvWrapper | null = null;
+
+/** Installs the one wrapper every Bash command and script-ticket command goes through (null removes it). */
+export function setBashArgvWrapper(wrapper: BashArgvWrapper | null): void {
+  argvWrapper = wrapper;
+}
+
+/** The argv a command runs as: `bash -c COMMAND`, after the installed wrapper. */
+export function bashArgv(context: ToolContext, command: string): string[] {
+  const argv = ['bash', '-c', command];
+  return argvWrapper ? argvWrapper(argv, context) : argv;
+}
+
+/** The environment of agent commands: the operator's, minus model credentials, committing as the registry's author. */
+export function bashEnv(context: ToolContext): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('ANTHROPIC_')) continue;
+    env[key] = value;
+  }
+  Object.assign(env, gitIdentityEnv(context.registry.git.author));
+  if (context.ticket) env.MASTER_TICKET = context.ticket.id;
+  if (context.brand) env.MASTER_BRAND = context.brand;
+  return env;
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Keeps the first and last half of a long output. */
+class CappedOutput {
+  private head = '';
+  private tail = '';
+  private dropped = 0;
+  constructor(private readonly cap: number) {}
+
+  push(text: string): void {
+    const half = this.cap / 2;
+    if (this.head.length < half) {
+      const room = half - this.head.length;
+      this.head += text.slice(0, room);
+      text = text.slice(room);
+      if (!text) return;
+    }
+    this.tail += text;
+    if (this.tail.length > half * 2) {
+      const cut = this.tail.length - half;
+      this.dropped += cut;
+      this.tail = this.tail.slice(cut);
+    }
+  }
+
+  text(): string {
+    if (this.head.length + this.tail.length <= this.cap && this.dropped === 0) return this.head + this.tail;
+    const half = this.cap / 2;
+    const cut = this.dropped + Math.max(0, this.tail.length - half);
+    return `${this.head}\n… (${cut} characters cut) …\n${this.tail.slice(-half)}`;
+  }
+}
+
+/**
+ * Runs a command with `bash -c` in the context's cwd, in its own process
+ * group so a timeout or a cancel stops everything it started.
+ */
+export function spawnBash(context: ToolContext, command: string, timeoutMs: number): Promise<BashOutcome> {
+  const started = Date.now();
+  const [file, ...args] = bashArgv(context, command);
+  return new Promise((resolve) => {
+    const output = new CappedOutput(OUTPUT_CAP);
+    let timedOut = false;
+    let killed = false;
+    let settled = false;
+    const child = spawn(file!, args, {
+      cwd: context.cwd,
+      env: bashEnv(context),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const stop = () => {
+      if (child.pid === undefined) return;
+      killGroup(child.pid, 'SIGTERM');
+      setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, timeoutMs);
+    const onAbort = () => {
+      killed = true;
+      stop();
+    };
+    context.signal?.addEventListener('abort', onAbort, { once: true });
+    if (context.signal?.aborted) onAbort();
+    child.stdout.setEncoding('utf8').on('data', (text: string) => output.push(text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => output.push(text));
+    const finish = (exitCode: number | null, signal: NodeJS.Signals | null, extra = '') => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      context.signal?.removeEventListener('abort', onAbort);
+      // The group may have children left after bash exited (a background job): they go too.
+      if (child.pid !== undefined && (timedOut || killed)) killGroup(child.pid, 'SIGKILL');
+      if (extra) output.push(extra);
+      resolve({ exitCode, signal, output: output.text(), timedOut, killed, durationMs: Date.now() - started });
+    };
+    child.on('error', (error) => finish(null, null, `could not start bash: ${error.message}`));
+    child.on('close', (code, signal) => finish(code, signal));
+  });
+}
+
+/** How a command ended, in words, for the model and for run reasons. */
+export function describeOutcome(outcome: BashOutcome, timeoutMs: number): string {
+  if (outcome.timedOut) return `timed out after ${Math.round(timeoutMs / 1000)} s and was killed`;
+  if (outcome.killed) return 'was stopped (the run was cancelled or hit its wall-time limit)';
+  if (outcome.signal) return `was killed by ${outcome.signal}`;
+  if (outcome.exitCode === null) return 'could not run';
+  return outcome.exitCode === 0 ? 'exited 0' : `exited ${outcome.exitCode}`;
+}
