@@ -2,14 +2,18 @@ import type { Bus } from '../bus/index.js';
 import type { Clock } from '../state/store.js';
 import type { Workspace } from '../workspace/open.js';
 
-export const PHASES = ['scout', 'distill', 'interview', 'dispatch', 'merge', 'report'] as const;
-export type PhaseName = (typeof PHASES)[number];
+import { SESSION_PHASES, type PhaseDecision, type PhaseResult, type SessionPhase } from '../../machines/session.js';
+
+export const PHASES = SESSION_PHASES;
+export type PhaseName = SessionPhase;
 
 /** What a phase gets to do its work: the workspace, the bus, the session and its options. */
 export interface PhaseContext {
   ws: Workspace;
   bus: Bus;
   sessionId: string;
+  /** When the session started (ISO): what happened since is this session's work. */
+  startedAt: string;
   clock: Clock;
   signal: AbortSignal;
   /** Headless: questions are stored for the next interactive session, never waited on. */
@@ -19,18 +23,10 @@ export interface PhaseContext {
 }
 
 /** Whether a phase should run now, with a reason a person can read. */
-export interface Cadence {
-  run: boolean;
-  reason: string;
-}
+export type Cadence = PhaseDecision;
 
-export interface PhaseOutcome {
-  ok: boolean;
-  /** One line for the report. */
-  summary: string;
-  /** Structured result kept in state (the scout's briefing, the dispatch's tickets, ...). */
-  result?: unknown;
-}
+/** `summary` is one line for the report; `result` is kept in state (the scout's briefing, ...). */
+export type PhaseOutcome = PhaseResult;
 
 /** A phase of the session loop: `src/loop` runs them in order through `machines/session`. */
 export interface Phase {

@@ -18,7 +18,7 @@ export type StateEvent =
   | { type: 'run.started'; ticket: string; run: string }
   | { type: 'session.start'; session: string; pid: number }
   | { type: 'session.end'; session: string; outcome: string }
-  | { type: 'phase.start'; session: string; phase: string }
+  | { type: 'phase.start'; session: string; phase: string; reason?: string }
   | { type: 'phase.skip'; session: string; phase: string; reason: string }
   | { type: 'phase.end'; session: string; phase: string; ok: boolean; result?: unknown; reason?: string }
   | { type: 'question.asked'; question: Question }

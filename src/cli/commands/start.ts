@@ -1,0 +1,69 @@
+import { UserError } from '../../errors.js';
+import { Bus } from '../../bus/index.js';
+import { PHASES, type PhaseName } from '../../loop/phase.js';
+import { defaultPhases } from '../../loop/phases/index.js';
+import type { SessionReport } from '../../loop/phases/report.js';
+import { formatEventJson, formatEventLine } from '../../loop/reporter.js';
+import { runSession } from '../../loop/session.js';
+import { openWorkspace } from '../../workspace/open.js';
+import { err, out } from '../output.js';
+
+interface StartOptions {
+  ci?: boolean;
+  json?: boolean;
+  strict?: boolean;
+  force: string[];
+  only?: string;
+}
+
+function phaseName(value: string, flag: string): PhaseName {
+  if (!(PHASES as readonly string[]).includes(value)) {
+    throw new UserError(`${flag} ${value}: unknown phase; phases: ${PHASES.join(', ')}`);
+  }
+  return value as PhaseName;
+}
+
+export function startCommand(home: () => string | undefined) {
+  return async (options: StartOptions): Promise<number> => {
+    const force = options.force.map((f) => phaseName(f, '--force'));
+    const only = options.only ? phaseName(options.only, '--only') : undefined;
+    let ws;
+    try {
+      ws = await openWorkspace(home());
+    } catch (error) {
+      // An unreadable registry is a phase that cannot run: the loop exits 1, not 2.
+      if (error instanceof UserError && error.exitCode === 2) {
+        err(`master: ${error.message}`);
+        return 1;
+      }
+      throw error;
+    }
+    for (const notice of ws.store.notices) err(`note: ${notice}`);
+    const bus = new Bus(ws.store.clock);
+    bus.subscribe((event) => {
+      if (options.json) out(formatEventJson(event));
+      else {
+        const line = formatEventLine(event);
+        if (line) out(line);
+      }
+    });
+    const summary = await runSession(ws, {
+      ci: true,
+      phases: defaultPhases(),
+      bus,
+      force,
+      ...(only ? { only } : {}),
+      prepare: (context) => {
+        const archived = context.ws.tickets.archiveOld();
+        if (archived.length) bus.publish({ type: 'note', message: `archived ${archived.length} closed tickets` });
+      },
+    });
+    if (summary.outcome === 'failed') return 1;
+    if (options.strict) {
+      const report = summary.results.report?.result as SessionReport | undefined;
+      if (report && report.problems.length > 0) return 1;
+      if (report?.doctor && report.doctor.grade !== 'A') return 1;
+    }
+    return 0;
+  };
+}

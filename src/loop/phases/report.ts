@@ -1,0 +1,66 @@
+import { addUsage, zeroUsage, type Ticket, type Usage } from '../../state/types.js';
+import { calendarDay } from '../clock.js';
+import type { Phase, PhaseContext } from '../phase.js';
+import { waitingForOperator } from './interview.js';
+
+export interface SessionReport {
+  /** Tickets that reached each state during this session. */
+  moved: Record<string, string[]>;
+  /** Tickets by state now. */
+  queue: Record<string, number>;
+  waiting: { questions: number; approvals: number };
+  costToday: Usage;
+  /** Ticket ids that failed or were rejected in this session (what `--strict` looks at). */
+  problems: string[];
+  doctor?: { grade: string; passed: number; total: number };
+}
+
+/** Extra lines a later part of the system adds to the report (the doctor's grade). */
+export type ReportExtension = (context: PhaseContext, report: SessionReport) => Promise<void> | void;
+
+export function buildReport(context: PhaseContext): SessionReport {
+  const { state } = context.ws.store;
+  const moved: Record<string, string[]> = {};
+  const queue: Record<string, number> = {};
+  const tickets: Ticket[] = Object.values(state.tickets);
+  for (const ticket of tickets) {
+    queue[ticket.state] = (queue[ticket.state] ?? 0) + 1;
+    const last = [...ticket.history].reverse().find((h) => h.at >= context.startedAt);
+    if (last && last.to === ticket.state) (moved[ticket.state] ??= []).push(ticket.id);
+  }
+  const day = calendarDay(context.clock(), 'UTC');
+  let costToday = zeroUsage();
+  for (const [key, usage] of Object.entries(state.usage.byBrandDay)) if (key.endsWith(`/${day}`)) costToday = addUsage(costToday, usage);
+  const waiting = waitingForOperator(context);
+  return {
+    moved,
+    queue,
+    waiting: { questions: waiting.questions.length, approvals: waiting.approvals.length },
+    costToday,
+    problems: [...(moved.failed ?? []), ...(moved.rejected ?? [])],
+  };
+}
+
+function summarize(report: SessionReport): string {
+  const moved = Object.entries(report.moved).map(([s, ids]) => `${ids.length} ${s}`);
+  const waiting = report.waiting.questions + report.waiting.approvals;
+  return [
+    moved.length ? `this session: ${moved.join(', ')}` : 'no ticket moved this session',
+    `waiting for you: ${waiting}`,
+    `cost today: $${report.costToday.costUsd.toFixed(2)}`,
+    ...(report.doctor ? [`doctor ${report.doctor.grade} ${report.doctor.passed}/${report.doctor.total}`] : []),
+  ].join('; ');
+}
+
+/** What happened, what is waiting, what it cost; always runs. */
+export function reportPhase(extensions: ReportExtension[] = []): Phase {
+  return {
+    name: 'report',
+    shouldRun: () => ({ run: true, reason: 'report: always runs' }),
+    async run(context) {
+      const report = buildReport(context);
+      for (const extend of extensions) await extend(context, report);
+      return { ok: true, summary: summarize(report), result: report };
+    },
+  };
+}
