@@ -2,6 +2,7 @@ import { UserError } from '../../errors.js';
 import { Bus } from '../../bus/index.js';
 import { PHASES, type PhaseName } from '../../loop/phase.js';
 import { defaultPhases } from '../../loop/phases/index.js';
+import { terminalInterviewer } from '../../loop/interviewer.js';
 import type { SessionReport } from '../../loop/phases/report.js';
 import { formatEventJson, formatEventLine } from '../../loop/reporter.js';
 import { runSession } from '../../loop/session.js';
@@ -47,9 +48,11 @@ export function startCommand(home: () => string | undefined) {
         if (line) out(line);
       }
     });
+    // With a terminal on both ends the interview asks inline; otherwise (cron, CI, pipes) nothing waits.
+    const interactive = !options.ci && !options.json && Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const summary = await runSession(ws, {
-      ci: true,
-      phases: defaultPhases(),
+      ci: !interactive,
+      phases: defaultPhases(interactive ? { interviewer: terminalInterviewer() } : {}),
       bus,
       force,
       ...(only ? { only } : {}),
