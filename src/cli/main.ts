@@ -80,6 +80,38 @@ export function buildProgram(version: string): Command {
     .action(lazy(async () => (await import('./commands/ticket.js')).moveCommand(home)));
 
   program
+    .command('scout')
+    .description('what changed in every tracked repo since the last scout, one briefing per brand')
+    .option('--json', 'print the structured result')
+    .action(lazy(async () => (await import('./commands/scout.js')).scoutCommand(home)));
+
+  program
+    .command('demo')
+    .description('create (or complete) a demo workspace with seven brands, nine real repos and seeded tickets')
+    .option('--dir <dir>', 'where to create it (default: this repository, repos under .master/demo/)')
+    .action(lazy(async () => (await import('./commands/demo.js')).demoCommand(home)));
+
+  program
+    .command('start')
+    .description('run the session loop: scout, distill, interview, dispatch, merge, report')
+    .option('--ci', 'headless: questions are stored for later, never waited on')
+    .option('--json', 'one JSON object per event (NDJSON)')
+    .option('--strict', 'also exit 1 when a ticket failed or was rejected, or the doctor grade is below A')
+    .option('--force <phase>', 'run a phase even if its cadence says skip (repeatable)', collect, [])
+    .option('--only <phase>', 'run only this phase')
+    .action(lazy(async () => (await import('./commands/start.js')).startCommand(home)));
+
+  program
+    .command('questions')
+    .description('list the questions that wait for the operator')
+    .option('--json', 'print a JSON array')
+    .action(lazy(async () => (await import('./commands/questions.js')).questionsCommand(home)));
+  program
+    .command('answer <id> <text...>')
+    .description('answer a question; a ticket blocked on it goes back to ready')
+    .action(lazy(async () => (await import('./commands/questions.js')).answerCommand(home)));
+
+  program
     .command('repair')
     .description('rebuild .master/state.json from the event log alone')
     .action(lazy(async () => (await import('./commands/repair.js')).repairCommand(home)));
