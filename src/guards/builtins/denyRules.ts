@@ -1,0 +1,28 @@
+import { compileRule, type CompiledRule } from '../rules.js';
+import { contextBrand, siloLayerOn } from '../silo/areas.js';
+import { siloDenyRules } from '../silo/rules.js';
+import type { BuiltinEnv, GuardCheck } from './types.js';
+
+/**
+ * Deny rules in Claude Code's permission syntax, from the hook file's `rules`
+ * plus the silo rules generated from the registry for the caller's brand
+ * (silo layer 1). Rules are compiled once per chain (and per brand).
+ */
+export function denyRules(env: BuiltinEnv): GuardCheck {
+  const own = (env.spec.rules ?? []).map(compileRule);
+  const byBrand = new Map<string, CompiledRule[]>();
+  const siloRules = (brand: string | undefined) => {
+    const key = brand ?? '\0';
+    let rules = byBrand.get(key);
+    if (!rules) byBrand.set(key, (rules = siloDenyRules(env.registry, env.paths, brand).map(compileRule)));
+    return rules;
+  };
+  return (call, context, info) => {
+    for (const rule of own) if (rule.matches(call, context, info)) return `denied by the rule ${rule.text} (hooks/${env.spec.file})`;
+    if (!siloLayerOn(context.registry, 'denyRules')) return null;
+    for (const rule of siloRules(contextBrand(context))) {
+      if (rule.matches(call, context, info)) return `denied by the silo rule ${rule.text} (generated from registry.json)`;
+    }
+    return null;
+  };
+}

@@ -1,0 +1,338 @@
+import path from 'node:path';
+import { escapeGlob, hasGlob, unescapeGlob } from '../glob.js';
+import { parseShell, type Part, type Script, type SimpleCommand, type Word } from './parse.js';
+
+/**
+ * What a Bash command touches, read statically: every simple command (nested
+ * ones included) with its expanded argv, and every word that could be a path,
+ * resolved against every folder the command may be in by then (`cd` chains
+ * are followed; all the folders seen are kept, so a subshell's `cd` cannot
+ * hide where a relative path points). Variables assigned in the command, and
+ * those of the environment, are expanded; what cannot be known (`$1`, a
+ * command substitution's output) becomes `*`, a glob.
+ */
+
+export type Access = 'read' | 'write';
+
+export interface PathUse {
+  /** Absolute, normalized; a glob pattern (escaped) when `glob` is set. */
+  path: string;
+  glob: boolean;
+  access: Access;
+  /** The program whose argument (or redirection) it is. */
+  program: string;
+}
+
+export interface CommandUse {
+  /** argv after launchers (`env`, `sudo`, `timeout`, ...) are removed; unknown parts are `*`. */
+  argv: string[];
+  /** The folders the command may run in. */
+  cwds: string[];
+}
+
+export interface ShellAnalysis {
+  commands: CommandUse[];
+  paths: PathUse[];
+}
+
+export interface AnalyzeOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  home?: string;
+}
+
+interface State {
+  cwds: Set<string>;
+  vars: Map<string, string | null>;
+  env: Record<string, string | undefined>;
+  home: string;
+  depth: number;
+}
+
+/** Expanded word: `pattern` with quoted glob characters escaped; `text` without. */
+interface Expanded {
+  pattern: string;
+  text: string;
+  glob: boolean;
+  subs: Script[];
+}
+
+const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'fish']);
+/** Commands whose path arguments are written (or removed, moved, changed). */
+const WRITERS = new Set([
+  'rm', 'rmdir', 'mv', 'cp', 'touch', 'truncate', 'shred', 'unlink', 'chmod', 'chown', 'chgrp', 'mkdir', 'ln', 'install',
+  'tee', 'dd', 'rsync', 'patch', 'mkfifo', 'mknod', 'tar', 'unzip', 'sponge', 'split', 'csplit', 'setfacl', 'chattr',
+]);
+/** Commands that write through a flag: `sed -i`, `perl -i`, `find -delete`, ... */
+const INPLACE = new Map<string, RegExp>([
+  ['sed', /^-(?:[a-zA-Z]*i|-in-place)/],
+  ['perl', /^-[a-zA-Z]*i/],
+  ['ruby', /^-[a-zA-Z]*i/],
+  ['find', /^-(?:delete|exec|execdir|ok|okdir|fprint|fprintf|fls)$/],
+  ['sort', /^-(?:o|-output)/],
+  ['git', /^./],
+]);
+
+/** Reads a command line; never throws. */
+export function analyzeShell(command: string, options: AnalyzeOptions): ShellAnalysis {
+  const out: ShellAnalysis = { commands: [], paths: [] };
+  const state: State = {
+    cwds: new Set([path.resolve(options.cwd)]),
+    vars: new Map(),
+    env: options.env ?? process.env,
+    home: options.home ?? process.env.HOME ?? '/',
+    depth: 0,
+  };
+  walk(parseShell(command), state, out);
+  return out;
+}
+
+function walk(script: Script, state: State, out: ShellAnalysis): void {
+  for (const command of script.commands) visitCommand(command, state, out);
+}
+
+function expand(word: Word, state: State): Expanded {
+  const result: Expanded = { pattern: '', text: '', glob: false, subs: [] };
+  appendParts(word.parts, state, result);
+  result.glob = hasGlob(result.pattern);
+  return result;
+}
+
+function appendParts(parts: Part[], state: State, result: Expanded): void {
+  for (const part of parts) {
+    switch (part.kind) {
+      case 'lit':
+        // Unquoted text keeps its glob characters active; the parser turned every `\\x` into quoted text.
+        result.pattern += part.quoted ? escapeGlob(part.text) : part.text;
+        result.text += part.text;
+        break;
+      case 'tilde': {
+        const home = part.user === '' ? state.home : path.join(path.dirname(state.home), part.user);
+        result.pattern += escapeGlob(home);
+        result.text += home;
+        break;
+      }
+      case 'var': {
+        const value = lookup(part.name, state);
+        if (value !== null) {
+          result.pattern += escapeGlob(value);
+          result.text += value;
+        } else if (part.fallback) appendParts(part.fallback, state, result);
+        else unknown(result);
+        break;
+      }
+      case 'sub':
+        result.subs.push(part.script);
+        unknown(result);
+        break;
+      case 'unknown':
+        unknown(result);
+        break;
+    }
+  }
+}
+
+function unknown(result: Expanded): void {
+  result.pattern += '*';
+  result.text += '*';
+}
+
+function lookup(name: string, state: State): string | null {
+  if (state.vars.has(name)) return state.vars.get(name) ?? null;
+  if (name === 'PWD') return state.cwds.size === 1 ? [...state.cwds][0]! : null;
+  if (name === 'HOME') return state.home;
+  const value = state.env[name];
+  return value === undefined ? null : value;
+}
+
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\+?=/;
+
+function visitCommand(command: SimpleCommand, state: State, out: ShellAnalysis): void {
+  const words = command.words.map((w) => expand(w, state));
+  for (const word of words) for (const sub of word.subs) nested(sub, state, out);
+  // Leading NAME=value words: assignments (kept for the rest of the line; over-approximates `X=1 cmd`).
+  let first = 0;
+  while (first < words.length && ASSIGNMENT.test(words[first]!.text) && !words[first]!.glob) {
+    const m = ASSIGNMENT.exec(words[first]!.text)!;
+    const value = words[first]!.text.slice(m[0].length);
+    state.vars.set(m[1]!, value.includes('*') ? null : value);
+    candidate(words[first]!, m[0].length, 'read', '=', state, out);
+    first++;
+  }
+  const argvWords = unwrapLaunchers(words.slice(first), state);
+  const argv = argvWords.map((w) => w.text);
+  const program = path.basename(argv[0] ?? '');
+  const cwds = [...state.cwds];
+
+  for (const redirect of command.redirects) {
+    if (redirect.heredoc !== undefined) {
+      if (SHELLS.has(program) && !argv.includes('-c')) nested(parseShell(redirect.heredoc, state.depth + 1), state, out);
+      continue;
+    }
+    if (!redirect.target || redirect.op === '<<<') continue;
+    const target = expand(redirect.target, state);
+    for (const sub of target.subs) nested(sub, state, out);
+    const access: Access = redirect.op === '<' ? 'read' : 'write';
+    candidate(target, 0, access, program || 'redirect', state, out);
+  }
+  if (argv.length === 0) return;
+  out.commands.push({ argv, cwds });
+
+  if (SHELLS.has(program) || program === 'eval') {
+    const c = argv.indexOf('-c');
+    const body = program === 'eval' ? argv.slice(1).join(' ') : c > 0 ? argv[c + 1] : undefined;
+    if (body !== undefined && state.depth < 6) nested(parseShell(body, state.depth + 1), state, out);
+  }
+  if (program === 'cd' || program === 'pushd') {
+    const target = argvWords.slice(1).find((w) => !w.text.startsWith('-'));
+    changeDirectory(target, state);
+  }
+  if (['export', 'declare', 'local', 'readonly', 'typeset'].includes(program)) {
+    for (const word of argvWords.slice(1)) {
+      const m = ASSIGNMENT.exec(word.text);
+      if (m) state.vars.set(m[1]!, word.text.includes('*') ? null : word.text.slice(m[0].length));
+    }
+  }
+
+  const writes = classifyWrites(program, argv);
+  argvWords.forEach((word, i) => {
+    if (i === 0 && !word.text.includes('/')) return;
+    const access: Access = writes(i) ? 'write' : 'read';
+    const eq = /^--?[A-Za-z0-9][\w-]*=/.exec(word.text);
+    if (word.text.startsWith('-') && !eq) {
+      // `-C/dir`, `-o/out`: a short option glued to a path.
+      const glued = /^-[A-Za-z](\/.*|~.*|\.\.?\/.*)$/.exec(word.text);
+      if (glued) candidate(word, 2, access, program, state, out);
+      embedded(word, access, program, state, out);
+      return;
+    }
+    candidate(word, eq ? eq[0].length : 0, access, program, state, out);
+    if (program === 'dd' && /^(of|if)=/.test(word.text)) candidate(word, 3, word.text.startsWith('of') ? 'write' : 'read', program, state, out);
+    embedded(word, access, program, state, out);
+  });
+}
+
+function nested(script: Script, state: State, out: ShellAnalysis): void {
+  if (state.depth >= 6) return;
+  // A nested script starts where the outer one is and cannot change it (a subshell).
+  const inner: State = { ...state, cwds: new Set(state.cwds), vars: new Map(state.vars), depth: state.depth + 1 };
+  walk(script, inner, out);
+  for (const cwd of inner.cwds) state.cwds.add(cwd);
+}
+
+function changeDirectory(target: Expanded | undefined, state: State): void {
+  const next = new Set<string>();
+  const destination = target ? target.text : state.home;
+  if (destination === '-' || destination.includes('*')) return;
+  for (const cwd of state.cwds) next.add(path.resolve(cwd, destination));
+  // Every folder stays possible: `(cd x)`, `cd x | y`, `cd x || true` may or may not move.
+  for (const cwd of next) state.cwds.add(cwd);
+}
+
+const LAUNCHERS = new Set(['env', 'command', 'builtin', 'exec', 'nohup', 'nice', 'time', 'timeout', 'sudo', 'doas', 'xargs', 'stdbuf', 'ionice', 'setsid', 'chronic', 'unbuffer', 'taskset', 'flock', 'then', 'do', 'else', 'if', 'while', 'until', '!', '{']);
+/** Options of launchers that take a value. */
+const LAUNCHER_VALUE_OPTIONS: Record<string, RegExp> = {
+  env: /^-(u|C|S)$|^--(unset|chdir|split-string)$/,
+  nice: /^-n$|^--adjustment$/,
+  timeout: /^-(s|k)$|^--(signal|kill-after)$/,
+  sudo: /^-(u|g|C|D|h|p|r|t|U)$/,
+  xargs: /^-(a|d|E|I|i|L|l|n|P|s)$/,
+  stdbuf: /^-(i|o|e)$/,
+  ionice: /^-(c|n|p)$/,
+  taskset: /^-c?p?$/,
+  flock: /^-(w|E|conflict-exit-code)$/,
+};
+
+/** Drops `env X=1`, `sudo -u x`, `timeout 5`, `xargs -n1` and the like: what runs is the command after them. */
+function unwrapLaunchers(words: Expanded[], state: State): Expanded[] {
+  let rest = words;
+  for (let guard = 0; guard < 8 && rest.length; guard++) {
+    const program = path.basename(rest[0]!.text);
+    if (!LAUNCHERS.has(program)) break;
+    let i = 1;
+    const valued = LAUNCHER_VALUE_OPTIONS[program];
+    while (i < rest.length) {
+      const text = rest[i]!.text;
+      if (program === 'env' && ASSIGNMENT.test(text)) {
+        const m = ASSIGNMENT.exec(text)!;
+        state.vars.set(m[1]!, text.slice(m[0].length));
+        i++;
+      } else if (text.startsWith('-') && text !== '-') {
+        if (program === 'env' && /^(-C|--chdir)$/.test(text) && rest[i + 1]) changeDirectory(rest[i + 1], state);
+        i += valued && valued.test(text) ? 2 : 1;
+      } else break;
+    }
+    if (program === 'timeout' && i < rest.length) i++; // the duration
+    if (program === 'flock' && i < rest.length) i++; // the lock file
+    rest = rest.slice(i);
+  }
+  return rest;
+}
+
+/** Which argument positions a program writes to. */
+function classifyWrites(program: string, argv: string[]): (index: number) => boolean {
+  if (WRITERS.has(program)) {
+    if (program === 'cp' || program === 'install' || program === 'ln' || program === 'rsync') {
+      // Sources are read, the destination (last operand, or `-t DIR`) written.
+      const t = argv.findIndex((a) => a === '-t' || a.startsWith('--target-directory'));
+      const last = argv.length - 1;
+      return (i) => i > 0 && (i === last || i === t + 1 || argv[i]!.startsWith('--target-directory='));
+    }
+    if (program === 'dd') return (i) => i > 0 && argv[i]!.startsWith('of=');
+    if (program === 'tar') return (i) => i > 0;
+    return (i) => i > 0;
+  }
+  const flag = INPLACE.get(program);
+  if (flag && argv.slice(1).some((a) => flag.test(a))) {
+    // git writes in its repo; where (`-C`, `--git-dir`, `--work-tree`) is what confinement checks.
+    if (program === 'git') return (i) => i > 0 && (argv[i - 1] === '-C' || /^--(git-dir|work-tree)=/.test(argv[i]!) || argv[i - 1] === '--git-dir' || argv[i - 1] === '--work-tree');
+    return (i) => i > 0;
+  }
+  return () => false;
+}
+
+/** A word (from character `offset`) as a path, once per possible cwd. */
+function candidate(word: Expanded, offset: number, access: Access, program: string, state: State, out: ShellAnalysis): void {
+  const pattern = offset ? sliceExpanded(word, offset) : word.pattern;
+  if (pattern === '' || pattern === '-') return;
+  const glob = hasGlob(pattern);
+  if (pattern.startsWith('/')) {
+    out.paths.push({ path: normalize(pattern, glob), glob, access, program });
+    return;
+  }
+  for (const cwd of state.cwds) {
+    out.paths.push({ path: normalize(`${escapeGlob(cwd)}/${pattern}`, glob), glob, access, program });
+  }
+}
+
+/** Absolute paths inside a word (`--out=/x`, `python3 -c "open('/x')"`, `a:/b`). */
+function embedded(word: Expanded, access: Access, program: string, state: State, out: ShellAnalysis): void {
+  const text = word.text;
+  if (!/[/~]/.test(text.slice(1))) return;
+  const re = /(?:^|[^\w./~-])((?:~|\.{1,2})?\/[^\s'"`;,)(<>|&]*)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    const found = m[1]!;
+    if (m.index === 0 && found === text) continue;
+    const expanded = found.startsWith('~') ? state.home + found.slice(1) : found;
+    const pattern = escapeGlob(expanded).replace(/\\\*/g, '*');
+    candidate({ pattern, text: expanded, glob: false, subs: [] }, 0, access, program, state, out);
+  }
+}
+
+function sliceExpanded(word: Expanded, offset: number): string {
+  // `offset` counts characters of the text; walk the pattern skipping escapes.
+  let seen = 0;
+  let i = 0;
+  while (i < word.pattern.length && seen < offset) {
+    i += word.pattern[i] === '\\' ? 2 : 1;
+    seen++;
+  }
+  return word.pattern.slice(i);
+}
+
+function normalize(pattern: string, glob: boolean): string {
+  const normalized = path.posix.normalize(pattern);
+  const trimmed = normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
+  return glob ? trimmed : unescapeGlob(trimmed);
+}
