@@ -1,0 +1,185 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Bus } from '../bus/index.js';
+import { errorMessage } from '../errors.js';
+import type { Ticket } from '../state/types.js';
+import { byPriority } from '../tickets/index.js';
+import type { Workspace } from '../workspace/open.js';
+import { toolChainFor } from './confinement.js';
+import { resolveContracts } from './contracts.js';
+import { runTicket, type ExecutorDeps, type TicketRunOutcome } from './executor.js';
+import { modelAvailability, openModel, type ModelEndpoint, type OpenModelOptions } from './model.js';
+import type { RetryPolicy } from './modelCall.js';
+import { unblockAnswered } from './questions.js';
+import { recoverRuns, sweepWorktrees } from './recovery.js';
+import type { ToolChain } from './toolChain.js';
+
+export interface DispatchOptions {
+  ws: Workspace;
+  bus: Bus;
+  sessionId: string;
+  signal?: AbortSignal;
+  /** A model to use instead of opening the registry's (tests, benchmarks); null runs no agent ticket. */
+  model?: ModelEndpoint | null;
+  modelOptions?: OpenModelOptions;
+  env?: NodeJS.ProcessEnv;
+  retry?: RetryPolicy;
+  chain?: ToolChain;
+}
+
+export interface DispatchReport {
+  runs: TicketRunOutcome[];
+  /** Tickets put back to `ready` because their run's owner died. */
+  recovered: string[];
+  /** Worktrees removed because nothing needs them. */
+  swept: string[];
+  /** Tickets unblocked because their question was answered. */
+  unblocked: string[];
+  /** Why agent tickets were left `ready`, said once. */
+  waiting: string | null;
+  /** The most runs at once, in total and per brand. */
+  maxRunning: { total: number; byBrand: Record<string, number> };
+  durationMs: number;
+}
+
+const AGENT_KINDS = new Set(['agent', 'housekeeping']);
+
+/**
+ * Drains the ready queue: recovers runs whose owner died, then runs ready
+ * tickets with a global concurrency limit and lanes per brand (brands side
+ * by side, a brand's tickets in priority order, each ticket at most once per
+ * call), and returns when nothing is ready or running.
+ */
+export async function dispatch(options: DispatchOptions): Promise<DispatchReport> {
+  const started = Date.now();
+  const { ws, bus } = options;
+  const signal = options.signal ?? new AbortController().signal;
+  const recovered = recoverRuns(ws);
+  const swept = await sweepWorktrees(ws);
+  const unblocked = unblockAnswered(ws);
+  for (const id of recovered) bus.publish({ type: 'dispatch.recovered', ticket: id });
+
+  const contracts = resolveContracts(ws.registry);
+  const chain = options.chain ?? toolChainFor(ws);
+  const readyNow = () => Object.values(ws.store.state.tickets).filter((t) => t.state === 'ready');
+  let waiting: string | null = null;
+  let model: ModelEndpoint | null = options.model ?? null;
+  let ownModel = false;
+  if (options.model === undefined && readyNow().some((t) => AGENT_KINDS.has(t.kind))) {
+    const availability = modelAvailability(ws.registry, options.env ?? process.env);
+    if (availability.ok) {
+      try {
+        model = await openModel(ws.registry, ws.paths.home, { ...options.modelOptions, ...(options.env ? { env: options.env } : {}) });
+        ownModel = true;
+      } catch (error) {
+        waiting = `the model could not be opened: ${errorMessage(error)}`;
+      }
+    } else waiting = availability.reason;
+  }
+  if (model) bus.publish({ type: 'dispatch.model', via: model.label, provider: model.provider });
+
+  const deps: ExecutorDeps = {
+    ws,
+    bus,
+    sessionId: options.sessionId,
+    contracts,
+    chain,
+    model,
+    signal,
+    ...(options.retry ? { retry: options.retry } : {}),
+  };
+  const global = pLimit(ws.registry.dispatch.concurrency);
+  const lanes = new Map<string, LimitFunction>();
+  for (const brand of ws.registry.brands) lanes.set(brand.id, pLimit(brand.lanes ?? ws.registry.dispatch.lanesPerBrand));
+  const claimed = new Set<string>();
+  const queued = new Map<string, number>();
+  const running = { total: 0, byBrand: new Map<string, number>() };
+  const maxRunning = { total: 0, byBrand: {} as Record<string, number> };
+  const runs: TicketRunOutcome[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let agentsAllowed = model !== null;
+
+  const dispatchable = (ticket: Ticket) =>
+    ticket.state === 'ready' && !claimed.has(ticket.id) && lanes.has(ticket.brand) && (ticket.kind === 'script' || agentsAllowed);
+
+  const say = (reason: string) => {
+    if (waiting === reason) return;
+    waiting = reason;
+    bus.publish({ type: 'dispatch.waiting', reason });
+  };
+  if (waiting && readyNow().some((t) => AGENT_KINDS.has(t.kind))) bus.publish({ type: 'dispatch.waiting', reason: waiting });
+
+  const job = (brand: string) => async () => {
+    queued.set(brand, (queued.get(brand) ?? 0) - 1);
+    if (signal.aborted) return;
+    // The pick happens when a lane frees, so a ticket that became more urgent meanwhile goes first.
+    const next = readyNow().filter((t) => t.brand === brand && dispatchable(t)).sort(byPriority)[0];
+    if (!next) return;
+    claimed.add(next.id);
+    running.total++;
+    running.byBrand.set(brand, (running.byBrand.get(brand) ?? 0) + 1);
+    maxRunning.total = Math.max(maxRunning.total, running.total);
+    maxRunning.byBrand[brand] = Math.max(maxRunning.byBrand[brand] ?? 0, running.byBrand.get(brand)!);
+    try {
+      const outcome = await runTicket(deps, next.id);
+      runs.push(outcome);
+      if (outcome.rejectedKey) {
+        agentsAllowed = false;
+        say(outcome.reason ?? 'the model rejected the key');
+      }
+    } catch (error) {
+      runs.push({ ticket: next.id, brand, outcome: 'failed', reason: `dispatch error: ${errorMessage(error)}`, commandMs: 0, totalMs: 0 });
+    } finally {
+      running.total--;
+      running.byBrand.set(brand, running.byBrand.get(brand)! - 1);
+    }
+  };
+
+  try {
+    for (;;) {
+      if (!signal.aborted) {
+        const ready = readyNow().filter(dispatchable);
+        for (const brand of ws.registry.brands) {
+          const want = ready.filter((t) => t.brand === brand.id).length - (queued.get(brand.id) ?? 0);
+          for (let i = 0; i < want; i++) {
+            queued.set(brand.id, (queued.get(brand.id) ?? 0) + 1);
+            const task: Promise<void> = lanes.get(brand.id)!(() => global(job(brand.id))).finally(() => inFlight.delete(task));
+            inFlight.add(task);
+          }
+        }
+      }
+      if (inFlight.size === 0) break;
+      await Promise.race(inFlight);
+    }
+  } finally {
+    if (ownModel && model) await model.close();
+  }
+  const leftAgents = readyNow().filter((t) => AGENT_KINDS.has(t.kind)).length;
+  return {
+    runs,
+    recovered,
+    swept,
+    unblocked,
+    waiting: leftAgents > 0 ? waiting : null,
+    maxRunning,
+    durationMs: Date.now() - started,
+  };
+}
+
+/** One line for the report: what the dispatch did and what waits. */
+export function summarizeDispatch(report: DispatchReport): string {
+  const count = (kind: string) => report.runs.filter((r) => r.outcome === kind).length;
+  const parts: string[] = [];
+  if (report.runs.length === 0) parts.push('nothing was ready');
+  else {
+    const done = [
+      [count('submitted'), 'to review'],
+      [count('failed'), 'failed'],
+      [count('blocked'), 'blocked on a question'],
+      [count('requeued'), 'back to ready'],
+    ] as const;
+    parts.push(`ran ${report.runs.length} ticket${report.runs.length === 1 ? '' : 's'}: ${done.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`).join(', ') || 'none finished'}`);
+  }
+  if (report.recovered.length) parts.push(`recovered ${report.recovered.length} from a crash`);
+  if (report.waiting) parts.push(`agent tickets wait: ${report.waiting}`);
+  return parts.join('; ');
+}

@@ -1,0 +1,238 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages.js';
+import type { Bus } from '../bus/index.js';
+import { errorMessage } from '../errors.js';
+import { GitRepo } from '../git/repo.js';
+import { freshWorktree, worktreeState, worktreeStatus } from '../git/ticketWorktree.js';
+import { findBrand, findRepo, repoPath } from '../registry/load.js';
+import type { ContractName } from '../registry/schema.js';
+import { zeroUsage, type Ticket, type TicketEventName, type TicketRun, type Usage } from '../state/types.js';
+import { TransitionError } from '../tickets/index.js';
+import type { Workspace } from '../workspace/open.js';
+import type { AgentContract } from './contracts.js';
+import type { ModelEndpoint } from './model.js';
+import type { RetryPolicy } from './modelCall.js';
+import { executorSystemPrompt, ticketPrompt } from './prompt.js';
+import { askQuestion } from './questions.js';
+import { resumeMessages, runAgent } from './runtime.js';
+import type { ToolChain, ToolContext } from './toolChain.js';
+import { runToolCall } from './toolRunner.js';
+import { readConversation, Transcript, transcriptPath, type SavedConversation } from './transcript.js';
+import { recordUsage } from './usage.js';
+
+/** What running tickets needs: the workspace, where events go, the contracts, the chain and the model. */
+export interface ExecutorDeps {
+  ws: Workspace;
+  bus: Bus;
+  sessionId: string;
+  contracts: Record<ContractName, AgentContract>;
+  chain: ToolChain;
+  /** Null when no model is configured: agent tickets are not started. */
+  model: ModelEndpoint | null;
+  retry?: RetryPolicy;
+  signal: AbortSignal;
+}
+
+export type RunOutcomeKind = 'submitted' | 'failed' | 'blocked' | 'requeued' | 'skipped';
+
+export interface TicketRunOutcome {
+  ticket: string;
+  brand: string;
+  outcome: RunOutcomeKind;
+  reason?: string;
+  run?: string;
+  /** The model rejected the key: the dispatcher stops starting agent tickets. */
+  rejectedKey?: boolean;
+  usage?: Usage;
+  /** Milliseconds spent inside the ticket's commands (script tickets), for overhead measurements. */
+  commandMs: number;
+  totalMs: number;
+}
+
+/** Runs this process owns right now; recovery treats any other run of a live pid as someone else's. */
+export const activeRuns = new Set<string>();
+
+export function ticketBranch(ticketId: string): string {
+  return `master/${ticketId}`;
+}
+
+export function ticketWorktreePath(worktreesDir: string, repoId: string, ticketId: string): string {
+  return path.join(worktreesDir, repoId, ticketId);
+}
+
+const SCRIPT_TIMEOUT_CAP_MS = 600_000;
+
+function tail(text: string, max = 1200): string {
+  return text.length > max ? `…${text.slice(-max)}` : text;
+}
+
+/**
+ * Runs one ready ticket to its next state: claims it (`dispatch`), prepares
+ * its worktree on `master/T-n` from the current main (or keeps it to resume
+ * after a question), runs the agent or the script through the tool chain,
+ * then commits the changes and submits it for review, or fails, blocks or
+ * requeues it with the reason. Never throws.
+ */
+export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<TicketRunOutcome> {
+  const started = Date.now();
+  const { ws } = deps;
+  const ticket = ws.tickets.get(ticketId);
+  const base = { ticket: ticket.id, brand: ticket.brand, commandMs: 0 };
+  let repoConfig;
+  try {
+    repoConfig = findRepo(findBrand(ws.registry, ticket.brand), ticket.repo);
+  } catch (error) {
+    return { ...base, outcome: 'skipped', reason: errorMessage(error), totalMs: Date.now() - started };
+  }
+  const worktree = ticketWorktreePath(ws.paths.worktrees, repoConfig.id, ticket.id);
+  const branch = ticketBranch(ticket.id);
+  const runId = ws.store.commit((state) => {
+    const id = `R-${state.counters.run + 1}`;
+    return { events: [{ type: 'run.started', ticket: ticket.id, run: id }], result: id };
+  });
+  const transcriptFile = transcriptPath(ws.paths.transcripts, ticket.id, runId);
+  const previous = ticket.runs.at(-1);
+  const run: TicketRun = {
+    id: runId,
+    startedAt: ws.store.now(),
+    worktree,
+    branch,
+    owner: { pid: process.pid, host: hostname() },
+    usage: zeroUsage(),
+    transcript: path.relative(ws.paths.home, transcriptFile),
+  };
+  try {
+    ws.tickets.transition(ticket.id, 'dispatch', { by: 'dispatcher', patch: { runs: [...ticket.runs, run] } });
+  } catch (error) {
+    if (error instanceof TransitionError) return { ...base, outcome: 'skipped', reason: error.message, totalMs: Date.now() - started };
+    throw error;
+  }
+  activeRuns.add(runId);
+  const transcript = new Transcript(transcriptFile);
+  const settle = (event: TicketEventName, outcome: RunOutcomeKind, changes: Partial<TicketRun>, note?: string, extra: Partial<TicketRunOutcome> = {}): TicketRunOutcome => {
+    const patchRuns = (current: Ticket) => current.runs.map((r) => (r.id === runId ? { ...r, endedAt: ws.store.now(), ...changes } : r));
+    try {
+      ws.tickets.transition(ticket.id, event, { by: 'dispatcher', ...(note ? { note } : {}), patch: { runs: patchRuns(ws.tickets.get(ticket.id)) } });
+    } catch (error) {
+      // The operator moved the ticket meanwhile (e.g. cancelled it): keep the run's record, not the move.
+      if (!(error instanceof TransitionError)) throw error;
+      ws.tickets.update(ticket.id, (current) => ({ runs: patchRuns(current) }));
+      outcome = 'skipped';
+    }
+    const reason = changes.reason ?? note;
+    deps.bus.publish({ type: 'run.end', ticket: ticket.id, brand: ticket.brand, run: runId, outcome, ...(reason ? { reason } : {}) });
+    return { ...base, ...extra, run: runId, outcome, ...(reason ? { reason } : {}), totalMs: Date.now() - started };
+  };
+
+  try {
+    const repo = await GitRepo.open(repoPath(ws.paths.home, repoConfig), { id: repoConfig.id, mainBranch: repoConfig.mainBranch });
+    // A run stopped for a question continues in the same worktree with the answer.
+    let resume: SavedConversation | null = null;
+    let baseSha: string;
+    if (previous?.outcome === 'blocked' && ticket.kind !== 'script' && (await worktreeState(repo, worktree)).present) {
+      resume = readConversation(path.resolve(ws.paths.home, previous.transcript));
+    }
+    if (resume && previous?.baseSha) {
+      baseSha = previous.baseSha;
+    } else {
+      resume = null;
+      baseSha = await repo.head();
+      await freshWorktree(repo, worktree, branch, baseSha);
+    }
+    const context: ToolContext = {
+      paths: ws.paths,
+      registry: ws.registry,
+      root: worktree,
+      cwd: worktree,
+      brand: ticket.brand,
+      repo: repoConfig.id,
+      ticket: ws.tickets.get(ticket.id),
+      agent: ticket.kind === 'script' ? 'script' : ticket.kind === 'housekeeping' ? 'housekeeper' : 'executor',
+      sessionId: deps.sessionId,
+      transcriptPath: transcriptFile,
+      signal: deps.signal,
+    };
+    const labels = { ticket: ticket.id, run: runId, brand: ticket.brand };
+    const submit = async (summary: string, usage: Usage, commandMs: number): Promise<TicketRunOutcome> => {
+      const status = await worktreeStatus(repo, worktree);
+      const head = status.dirty > 0 ? await repo.commitAll(`${ticket.id}: ${ticket.title}`, ws.registry.git.author, { cwd: worktree }) : status.head;
+      if (head === baseSha) {
+        return settle('fail', 'failed', { outcome: 'failed', baseSha, usage, reason: 'the run changed nothing: no file differs from main, so there is nothing to review' }, undefined, { commandMs });
+      }
+      return settle('submit', 'submitted', { outcome: 'submitted', baseSha, headSha: head, usage }, tail(summary, 500), { commandMs, usage });
+    };
+
+    if (ticket.kind === 'script') {
+      transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: 'script', commands: ticket.run, baseSha });
+      const timeout = Math.min(SCRIPT_TIMEOUT_CAP_MS, repoConfig.checks.timeoutSeconds * 1000);
+      let commandMs = 0;
+      for (const [index, command] of ticket.run.entries()) {
+        const toolUseId = `${runId}-cmd-${index + 1}`;
+        const outcome = await runToolCall(
+          { id: toolUseId, name: 'Bash', input: { command, timeout } },
+          { ...context, contract: deps.contracts.executor, control: {}, toolUseId },
+          { chain: deps.chain, bus: deps.bus, store: ws.store, labels },
+        );
+        commandMs += outcome.ms;
+        transcript.write({ t: 'tool', name: 'Bash', input: { command, timeout }, isError: outcome.isError, content: outcome.content });
+        if (deps.signal.aborted) return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, reason: 'the run was stopped' }, 'the run was stopped', { commandMs });
+        if (outcome.isError) {
+          const why = outcome.refusedBy ? `was refused by ${outcome.refusedBy}` : 'failed';
+          return settle('fail', 'failed', { outcome: 'failed', baseSha, reason: `\`${command}\` ${why}: ${tail(outcome.content)}` }, undefined, { commandMs });
+        }
+      }
+      return await submit(`ran ${ticket.run.length} command${ticket.run.length === 1 ? '' : 's'}`, zeroUsage(), commandMs);
+    }
+
+    if (!deps.model) return settle('requeue', 'requeued', { outcome: 'requeued', reason: 'no model is configured' }, 'no model is configured');
+    const contract = ticket.kind === 'housekeeping' ? deps.contracts.housekeeper : deps.contracts.executor;
+    let messages: MessageParam[];
+    if (resume) {
+      const questionId = resume.pending?.questionId;
+      const answer = (questionId && ws.store.state.questions[questionId]?.answer) ?? '(the operator unblocked the ticket without an answer; use your best judgement)';
+      messages = resumeMessages(resume, answer);
+    } else {
+      messages = [{ role: 'user', content: ticketPrompt(context.ticket!) }];
+    }
+    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: context.agent, contract: contract.name, model: contract.model, via: deps.model.label, baseSha, ...(resume ? { resumedFrom: previous?.id } : {}) });
+    for (const message of messages) transcript.write({ t: 'message', message });
+    const system = executorSystemPrompt(contract, context, { branch, mainBranch: repoConfig.mainBranch, baseSha });
+    const result = await runAgent({
+      contract,
+      model: deps.model,
+      system,
+      messages,
+      context,
+      chain: deps.chain,
+      transcript,
+      bus: deps.bus,
+      store: ws.store,
+      signal: deps.signal,
+      labels,
+      ...(deps.retry ? { retry: deps.retry } : {}),
+    });
+    recordUsage(ws.store, { ticket: ticket.id, brand: ticket.brand, run: runId, usage: result.usage, timeZone: ws.registry.timezone });
+    const usage = result.usage;
+    switch (result.status) {
+      case 'finished':
+        return await submit(result.summary ?? 'finished', usage, 0);
+      case 'blocked': {
+        const question = askQuestion(ws, { ticket: ticket.id, brand: ticket.brand, text: result.question!.text, by: `${contract.name} ${runId}` });
+        transcript.write({ t: 'question', id: question.id, toolUseId: result.question!.toolUseId });
+        return settle('block', 'blocked', { outcome: 'blocked', baseSha, usage }, `asked the operator (${question.id}): ${tail(question.text, 300)}`, { usage });
+      }
+      case 'rejected-key':
+        return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: result.reason! }, result.reason, { rejectedKey: true, usage });
+      case 'cancelled':
+        return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: 'the run was stopped' }, 'the run was stopped', { usage });
+      default:
+        return settle('fail', 'failed', { outcome: 'failed', baseSha, usage, reason: result.reason ?? 'the run failed' }, undefined, { usage });
+    }
+  } catch (error) {
+    return settle('fail', 'failed', { outcome: 'failed', reason: `the run could not complete: ${errorMessage(error)}` });
+  } finally {
+    transcript.close();
+    activeRuns.delete(runId);
+  }
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Ticket } from '../state/types.js';
+import type { AgentContract } from './contracts.js';
+import type { ToolContext } from './toolChain.js';
+
+const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md'];
+const MAX_INSTRUCTIONS = 20_000;
+
+/** A section other modules add to every agent's system prompt (the silo rules text); null adds nothing. */
+export type PromptSection = (context: ToolContext) => string | null;
+const sections: PromptSection[] = [];
+
+export function registerPromptSection(section: PromptSection): void {
+  sections.push(section);
+}
+
+/** The repo's own instructions for agents (AGENTS.md, CLAUDE.md) as they are in the worktree. */
+export function repoInstructions(worktree: string): string[] {
+  const out: string[] = [];
+  for (const name of INSTRUCTION_FILES) {
+    let text: string;
+    try {
+      text = readFileSync(path.join(worktree, name), 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (!text) continue;
+    const capped = text.length > MAX_INSTRUCTIONS ? `${text.slice(0, MAX_INSTRUCTIONS)}\n… (cut at ${MAX_INSTRUCTIONS} characters)` : text;
+    out.push(`The repository's ${name}:\n\n${capped}`);
+  }
+  return out;
+}
+
+/** The executor's system prompt: its role, where it works and the rules that hold, the repo's instructions. */
+export function executorSystemPrompt(contract: AgentContract, context: ToolContext, where: { branch: string; mainBranch: string; baseSha: string }): string {
+  const parts = [
+    contract.role,
+    [
+      `You work in a git worktree at ${context.root} on branch ${where.branch}, made from ${where.mainBranch} at ${where.baseSha.slice(0, 12)}.`,
+      'Every file tool is confined to this worktree: a path outside it is refused. Relative paths are relative to it.',
+      'Do not commit, push, merge or switch branches. When you call Finish, your changes are committed for you and go to the merge gate, which runs the repository\'s checks and a verifier before anything reaches main.',
+      'A refused or failed tool call comes back as an error result: read the reason and adapt, do not repeat the same call.',
+    ].join('\n'),
+    ...repoInstructions(context.root),
+  ];
+  for (const section of sections) {
+    const text = section(context);
+    if (text) parts.push(text);
+  }
+  return parts.join('\n\n');
+}
+
+/** The first user message of a ticket's run: the ticket, its acceptance criteria and feedback from earlier attempts. */
+export function ticketPrompt(ticket: Ticket): string {
+  const lines = [`Ticket ${ticket.id}: ${ticket.title}`, `Brand ${ticket.brand}, repository ${ticket.repo}, priority ${ticket.priority}.`];
+  if (ticket.body.trim()) lines.push('', ticket.body.trim());
+  if (ticket.acceptance.length) lines.push('', 'Acceptance criteria:', ...ticket.acceptance.map((a) => `- ${a}`));
+  if (ticket.feedback.length) {
+    lines.push('', 'Earlier attempts were sent back with this feedback; address it:', ...ticket.feedback.map((f) => `- ${f}`));
+  }
+  lines.push('', 'Do the work, check it, then call Finish with a summary.');
+  return lines.join('\n');
+}
