@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** The eight declared agent contracts; the registry may only refer to these. */
 export const CONTRACT_NAMES = [
@@ -13,54 +13,54 @@ export const CONTRACT_NAMES = [
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
-const Id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]*$/, 'a lower-case id of letters, digits and dashes (e.g. "sandbox")');
+const Id = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/, 'a lower-case id of letters, digits and dashes (e.g. "sandbox")'));
 
-const Command = z.string().min(1, 'a non-empty shell command');
+const Command = z.string().check(z.minLength(1, 'a non-empty shell command'));
+const Count = (min: number) => z.int().check(z.gte(min));
 
 const Checks = z.strictObject({
-  test: Command.optional(),
-  lint: Command.optional(),
-  typecheck: Command.optional(),
-  timeoutSeconds: z.number().int().positive().default(600),
+  test: z.optional(Command),
+  lint: z.optional(Command),
+  typecheck: z.optional(Command),
+  timeoutSeconds: z._default(Count(1), 600),
 });
 
 const Gate = z.strictObject({
-  verifier: z.enum(['agent', 'checks-only']).default('agent'),
+  verifier: z._default(z.enum(['agent', 'checks-only']), 'agent'),
 });
 
 const Repo = z.strictObject({
   id: Id,
-  path: z.string().min(1, 'a path relative to the workspace, or absolute'),
-  mainBranch: z.string().min(1).default('main'),
-  checks: Checks.prefault({}),
-  gate: Gate.prefault({}),
+  path: z.string().check(z.minLength(1, 'a path relative to the workspace, or absolute')),
+  mainBranch: z._default(z.string().check(z.minLength(1)), 'main'),
+  checks: z.prefault(Checks, {}),
+  gate: z.prefault(Gate, {}),
 });
 
 const McpServer = z.strictObject({
-  command: z.string().min(1),
-  args: z.array(z.string()).default([]),
-  env: z.record(z.string(), z.string()).default({}),
+  command: z.string().check(z.minLength(1)),
+  args: z._default(z.array(z.string()), []),
+  env: z._default(z.record(z.string(), z.string()), {}),
 });
 
 const Brand = z.strictObject({
   id: Id,
-  name: z.string().min(1),
-  silo: z.boolean().default(false),
-  lanes: z.number().int().min(1).optional(),
-  repos: z.array(Repo).default([]),
-  mcpServers: z.record(z.string(), McpServer).default({}),
+  name: z.string().check(z.minLength(1)),
+  silo: z._default(z.boolean(), false),
+  lanes: z.optional(Count(1)),
+  repos: z._default(z.array(Repo), []),
+  mcpServers: z._default(z.record(z.string(), McpServer), {}),
 });
 
+const NonEmpty = z.string().check(z.minLength(1));
 const ContractOverride = z.strictObject({
-  role: z.string().min(1).optional(),
-  model: z.string().min(1).optional(),
-  tools: z.array(z.string().min(1)).optional(),
-  writePaths: z.array(z.string().min(1)).optional(),
-  maxTurns: z.number().int().positive().optional(),
-  maxTokens: z.number().int().positive().optional(),
-  maxWallSeconds: z.number().int().positive().optional(),
+  role: z.optional(NonEmpty),
+  model: z.optional(NonEmpty),
+  tools: z.optional(z.array(NonEmpty)),
+  writePaths: z.optional(z.array(NonEmpty)),
+  maxTurns: z.optional(Count(1)),
+  maxTokens: z.optional(Count(1)),
+  maxWallSeconds: z.optional(Count(1)),
 });
 
 const ContractName = z.enum(CONTRACT_NAMES);
@@ -74,70 +74,74 @@ function validTimeZone(zone: string): boolean {
   }
 }
 
+// zod/mini, not classic: the registry is validated by every command, and the
+// classic build costs tens of milliseconds of startup that `ticket list` cannot spare.
 export const RegistrySchema = z
   .strictObject({
-    $schema: z.string().optional(),
+    $schema: z.optional(z.string()),
     brands: z.array(Brand),
-    dispatch: z
-      .strictObject({
-        concurrency: z.number().int().min(1).default(4),
-        lanesPerBrand: z.number().int().min(1).default(1),
-      })
-      .prefault({}),
-    models: z
-      .strictObject({
-        provider: z.enum(['anthropic', 'scripted']).default('anthropic'),
-        default: z.string().min(1).default('claude-sonnet-4-5'),
-        contracts: z.partialRecord(ContractName, z.string().min(1)).default({}),
-        script: z.string().min(1).optional(),
-      })
-      .prefault({}),
-    contracts: z.partialRecord(ContractName, ContractOverride).default({}),
-    timezone: z
-      .string()
-      .refine(validTimeZone, 'an IANA time zone such as "Europe/Berlin" or "UTC"')
-      .default('UTC'),
-    git: z
-      .strictObject({
-        author: z
-          .strictObject({
-            name: z.string().min(1).default('Master OS'),
-            email: z.string().min(3).default('master@localhost'),
-          })
-          .prefault({}),
-      })
-      .prefault({}),
-    archive: z
-      .strictObject({
-        afterDays: z.number().int().min(0).default(30),
-      })
-      .prefault({}),
+    dispatch: z.prefault(
+      z.strictObject({
+        concurrency: z._default(Count(1), 4),
+        lanesPerBrand: z._default(Count(1), 1),
+      }),
+      {},
+    ),
+    models: z.prefault(
+      z.strictObject({
+        provider: z._default(z.enum(['anthropic', 'scripted']), 'anthropic'),
+        default: z._default(NonEmpty, 'claude-sonnet-4-5'),
+        contracts: z._default(z.partialRecord(ContractName, NonEmpty), {}),
+        script: z.optional(NonEmpty),
+      }),
+      {},
+    ),
+    contracts: z._default(z.partialRecord(ContractName, ContractOverride), {}),
+    timezone: z._default(
+      z.string().check(z.refine(validTimeZone, 'an IANA time zone such as "Europe/Berlin" or "UTC"')),
+      'UTC',
+    ),
+    git: z.prefault(
+      z.strictObject({
+        author: z.prefault(
+          z.strictObject({
+            name: z._default(NonEmpty, 'Master OS'),
+            email: z._default(z.string().check(z.minLength(3)), 'master@localhost'),
+          }),
+          {},
+        ),
+      }),
+      {},
+    ),
+    archive: z.prefault(z.strictObject({ afterDays: z._default(Count(0), 30) }), {}),
   })
-  .superRefine((registry, ctx) => {
-    const brandIds = new Map<string, number>();
-    const repoIds = new Map<string, string>();
-    registry.brands.forEach((brand, b) => {
-      if (brandIds.has(brand.id)) {
-        ctx.addIssue({
-          code: 'custom',
-          params: { plain: true },
-          path: ['brands', b, 'id'],
-          message: `duplicate brand id "${brand.id}" (also brands[${brandIds.get(brand.id)}]); brand ids must be unique`,
-        });
-      } else brandIds.set(brand.id, b);
-      brand.repos.forEach((repo, r) => {
-        const owner = repoIds.get(repo.id);
-        if (owner !== undefined) {
+  .check(
+    z.superRefine((registry, ctx) => {
+      const brandIds = new Map<string, number>();
+      const repoIds = new Map<string, string>();
+      registry.brands.forEach((brand, b) => {
+        if (brandIds.has(brand.id)) {
           ctx.addIssue({
             code: 'custom',
             params: { plain: true },
-            path: ['brands', b, 'repos', r, 'id'],
-            message: `duplicate repo id "${repo.id}" (also in brand "${owner}"); repo ids must be unique across the workspace`,
+            path: ['brands', b, 'id'],
+            message: `duplicate brand id "${brand.id}" (also brands[${brandIds.get(brand.id)}]); brand ids must be unique`,
           });
-        } else repoIds.set(repo.id, brand.id);
+        } else brandIds.set(brand.id, b);
+        brand.repos.forEach((repo, r) => {
+          const owner = repoIds.get(repo.id);
+          if (owner !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              params: { plain: true },
+              path: ['brands', b, 'repos', r, 'id'],
+              message: `duplicate repo id "${repo.id}" (also in brand "${owner}"); repo ids must be unique across the workspace`,
+            });
+          } else repoIds.set(repo.id, brand.id);
+        });
       });
-    });
-  });
+    }),
+  );
 
 /** A registry as the program sees it: validated, with every default filled in. */
 export type Registry = z.output<typeof RegistrySchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { UserError } from '../errors.js';
 import { findBrand, findRepo } from '../registry/load.js';
 import type { Registry } from '../registry/schema.js';
@@ -43,25 +43,28 @@ export class TransitionError extends UserError {
   }
 }
 
+const Text = z.string().check(z.trim(), z.minLength(1));
 export const NewTicketSchema = z
   .strictObject({
-    brand: z.string().min(1),
-    repo: z.string().min(1),
-    title: z.string().trim().min(1, 'a title'),
-    body: z.string().default(''),
-    acceptance: z.array(z.string().trim().min(1)).default([]),
-    kind: z.enum(TICKET_KINDS).default('agent'),
-    run: z.array(z.string().trim().min(1)).default([]),
-    priority: z.enum(PRIORITIES).default('p2'),
-    state: z.enum(['triage', 'ready']).default('triage'),
-    problem: z.string().optional(),
+    brand: z.string().check(z.minLength(1)),
+    repo: z.string().check(z.minLength(1)),
+    title: z.string().check(z.trim(), z.minLength(1, 'a title')),
+    body: z._default(z.string(), ''),
+    acceptance: z._default(z.array(Text), []),
+    kind: z._default(z.enum(TICKET_KINDS), 'agent'),
+    run: z._default(z.array(Text), []),
+    priority: z._default(z.enum(PRIORITIES), 'p2'),
+    state: z._default(z.enum(['triage', 'ready']), 'triage'),
+    problem: z.optional(z.string()),
   })
-  .superRefine((t, ctx) => {
-    if (t.kind === 'script' && t.run.length === 0)
-      ctx.addIssue({ code: 'custom', path: ['run'], message: 'a script ticket needs at least one command (--run CMD)' });
-    if (t.kind !== 'script' && t.run.length > 0)
-      ctx.addIssue({ code: 'custom', path: ['run'], message: 'only script tickets have commands; add --kind script' });
-  });
+  .check(
+    z.superRefine((t, ctx) => {
+      if (t.kind === 'script' && t.run.length === 0)
+        ctx.addIssue({ code: 'custom', path: ['run'], message: 'a script ticket needs at least one command (--run CMD)' });
+      if (t.kind !== 'script' && t.run.length > 0)
+        ctx.addIssue({ code: 'custom', path: ['run'], message: 'only script tickets have commands; add --kind script' });
+    }),
+  );
 export type NewTicket = z.input<typeof NewTicketSchema>;
 
 export interface TransitionOptions {
