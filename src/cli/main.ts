@@ -116,11 +116,34 @@ export function buildProgram(version: string): Command {
     .description('rebuild .master/state.json from the event log alone')
     .action(lazy(async () => (await import('./commands/repair.js')).repairCommand(home)));
 
+  program
+    .command('guard')
+    .description('a Claude Code hook command: reads the hook JSON on stdin, runs the guard chain; exit 2 blocks')
+    .action(lazy(async () => (await import('./commands/guard.js')).guardCommand(home)));
+  program
+    .command('hooks')
+    .description('guard hooks for Claude Code')
+    .command('export')
+    .description('print the .claude/settings.json block that runs `master guard` (and the deny rules)')
+    .option('--brand <brand>', 'deny rules for a session of this brand (a silo brand gets its own wall)')
+    .action(lazy(async () => (await import('./commands/guard.js')).hooksExportCommand(home)));
+
   return program;
 }
 
 /** Runs the CLI; user errors print one message and set the exit code, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
+  const code = await runMain(argv);
+  // `master guard` fails closed: Claude Code lets a call through on any exit code but 0 and 2.
+  return code !== ExitCode.ok && argv.slice(2).find((a) => !a.startsWith('-') && !isHomeValue(argv, a)) === 'guard' ? ExitCode.badInput : code;
+}
+
+function isHomeValue(argv: string[], arg: string): boolean {
+  const i = argv.indexOf(arg);
+  return i > 0 && argv[i - 1] === '--home';
+}
+
+async function runMain(argv: string[]): Promise<number> {
   const version = typeof MASTER_VERSION === 'string' ? MASTER_VERSION : '0.0.0-dev';
   const program = buildProgram(version);
   try {

@@ -15,6 +15,7 @@ const DEVICES = new Set(['/dev/null', '/dev/stdout', '/dev/stderr', '/dev/tty', 
 export function worktreeConfinement(env: BuiltinEnv): GuardCheck {
   const writable = [tmpdir(), ...(env.spec.writable ?? [])].map((p) => resolveReal(p, env.paths.home));
   const roots = new Map<string, string>();
+  const home = resolveReal(env.paths.home, env.paths.home);
   return (call, context, info) => {
     if (info.kind === 'other') return null;
     let root = roots.get(context.root);
@@ -28,7 +29,8 @@ export function worktreeConfinement(env: BuiltinEnv): GuardCheck {
       if (info.kind === 'bash' && (DEVICES.has(touch.path) || touch.path.startsWith('/dev/fd/') || touch.path.startsWith('/proc/self/fd/'))) continue;
       const real = touch.glob ? info.real(globBase(touch.path)) : info.real(touch.path);
       if (isInside(real, root)) continue;
-      if (info.kind === 'bash' && writable.some((w) => isInside(real, w))) continue;
+      // The temp folder is writable, but never the workspace itself (a workspace may live in the temp folder).
+      if (info.kind === 'bash' && !isInside(real, home) && writable.some((w) => isInside(real, w))) continue;
       const shown = touch.glob ? touch.path : path.relative(context.cwd, touch.path) || '.';
       return info.kind === 'bash'
         ? `this command writes ${shown} (${touch.by}), which resolves to ${real}, outside the worktree ${root}; write only inside the worktree`

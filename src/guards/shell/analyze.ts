@@ -308,9 +308,16 @@ function candidate(word: Expanded, offset: number, access: Access, program: stri
 /** Absolute paths inside a word (`--out=/x`, `python3 -c "open('/x')"`, `a:/b`). */
 function embedded(word: Expanded, access: Access, program: string, state: State, out: ShellAnalysis): void {
   const text = word.text;
-  if (!/[/~]/.test(text.slice(1))) return;
-  const re = /(?:^|[^\w./~-])((?:~|\.{1,2})?\/[^\s'"`;,)(<>|&]*)/g;
+  if (!text.slice(1).includes('/')) return;
+  // A path starts after a separator a language would put before a string: space, quote, `=`, `:`, `,`, `(`.
+  const re = /(?:^|[\s=:,;'"`(\[{])((?:~|\.{1,2})?\/[^\s'"`;,)(<>|&]*)/g;
   let m: RegExpExecArray | null;
+  // Relative paths quoted inside code (`open('.master/state.json')`).
+  const quoted = /['"]([\w.-][^'"\s]*\/[^'"\s]*)['"]/g;
+  while ((m = quoted.exec(text))) {
+    const found = m[1]!;
+    candidate({ pattern: escapeGlob(found), text: found, glob: false, subs: [] }, 0, access, program, state, out);
+  }
   while ((m = re.exec(text))) {
     const found = m[1]!;
     if (m.index === 0 && found === text) continue;
