@@ -12,6 +12,7 @@ import { openWorkspace } from '../workspace/open.js';
 import { packageRoot } from '../workspace/packageRoot.js';
 import { workspacePaths, type WorkspacePaths } from '../workspace/paths.js';
 import type { DemoRepoTemplate } from './project.js';
+import { writeDemoModelScript } from './agentScripts.js';
 import { DEMO_REPOS } from './repos/index.js';
 import { demoRegistry } from './registry.js';
 import { DEMO_TICKETS } from './tickets.js';
@@ -131,6 +132,7 @@ export async function setUpDemo(options: DemoOptions = {}): Promise<DemoResult> 
   const gitignoreBefore = gitignoreText(home);
   for (const folder of [paths.wiki, paths.events]) mkdirSync(folder, { recursive: true });
   const hooksInstalled = installHooks(paths);
+  const scriptWritten = writeDemoModelScript(home);
   ignoreDataFolder(home);
   const gitignoreChanged = gitignoreText(home) !== gitignoreBefore;
 
@@ -169,6 +171,6 @@ export async function setUpDemo(options: DemoOptions = {}): Promise<DemoResult> 
     reposKept: repos.filter((_, i) => statuses[i] === 'kept').map((r) => r.id),
     ticketsCreated,
     ticketsKept,
-    changed: written || hooksInstalled.length > 0 || gitignoreChanged || toCreate.length > 0 || ticketsCreated.length > 0,
+    changed: written || hooksInstalled.length > 0 || scriptWritten || gitignoreChanged || toCreate.length > 0 || ticketsCreated.length > 0,
   };
 }

@@ -1,4 +1,5 @@
 import type { RegistryInput } from '../registry/schema.js';
+import { DEMO_MODEL_SCRIPT } from './agentScripts.js';
 
 /** The operator's seven brands and which demo repos each has (the same as this repository's registry.json). */
 export const DEMO_BRANDS: ReadonlyArray<{ id: string; name: string; silo?: boolean; repos: string[] }> = [
@@ -28,7 +29,7 @@ export function demoRegistry(repoDir = 'repos'): RegistryInput {
       })),
     })),
     dispatch: { concurrency: 4, lanesPerBrand: 1 },
-    models: { provider: 'scripted', default: 'scripted-demo' },
+    models: { provider: 'scripted', default: 'scripted-demo', script: DEMO_MODEL_SCRIPT },
     timezone: 'UTC',
     git: { author: DEMO_AUTHOR },
   };
