@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Bus } from '../bus/index.js';
 import { errorMessage } from '../errors.js';
 import type { Store } from '../state/store.js';
-import { writeAuthorityRefusal } from './confinement.js';
-import type { GuardDecision, ToolCall, ToolChain, ToolResult } from './toolChain.js';
+import { worktreeConfinement, writeAuthorityRefusal } from './confinement.js';
+import type { BeforeToolHook, GuardDecision, ToolCall, ToolChain, ToolResult } from './toolChain.js';
 import { getTool, type ToolRunContext } from './tools/index.js';
 
 /** Where a call's events go: the bus (live) and the store (the audit trail of refusals). */
@@ -22,6 +22,8 @@ export interface ToolCallOutcome extends ToolResult {
 }
 
 const MAX_EVENT_CONTENT = 2000;
+/** Chain members whose decisions the runner records (the guards' members record their own). */
+const OWN_HOOKS = new Set<BeforeToolHook>([worktreeConfinement]);
 
 /** A short stable digest of a tool input, so the log can say which call was decided without holding it. */
 export function inputDigest(input: unknown): string {
@@ -55,14 +57,19 @@ function record(deps: ToolRunnerDeps, call: ToolCall, decision: GuardDecision, c
 
 function refuse(deps: ToolRunnerDeps, call: ToolCall, context: ToolRunContext, decision: GuardDecision, started: number): ToolCallOutcome {
   record(deps, call, decision, context);
+  return refusal(call, decision, started);
+}
+
+function refusal(call: ToolCall, decision: GuardDecision, started: number): ToolCallOutcome {
   const verb = decision.verdict === 'ask' ? 'needs the operator\'s approval' : 'was refused';
   return { content: `${call.name} ${verb} by ${decision.guard}: ${decision.reason}`, isError: true, refusedBy: decision.guard, ms: Date.now() - started };
 }
 
 /**
  * Runs one tool call the way every call runs: the contract's palette, its
- * write authority, the chain's `before` hooks in order (the first deny or ask
- * stops it; a hook that throws denies), the tool, then the `after` hooks.
+ * write authority, the chain's `before` hooks in order (the first deny stops
+ * it, an ask stands unless a later hook denies; a hook that throws denies),
+ * the tool, then the `after` hooks.
  * Never throws: every refusal or failure comes back as an error result.
  */
 export async function runToolCall(call: ToolCall, context: ToolRunContext, deps: ToolRunnerDeps): Promise<ToolCallOutcome> {
@@ -107,6 +114,7 @@ async function decideAndRun(call: ToolCall, context: ToolRunContext, deps: ToolR
     const reason = writeAuthorityRefusal(contract, context, touched.path);
     if (reason) return refuse(deps, validated, context, { verdict: 'deny', guard: 'write-authority', reason }, started);
   }
+  let ask: GuardDecision | null = null;
   for (const hook of deps.chain.before) {
     let decision: GuardDecision | null;
     try {
@@ -115,9 +123,14 @@ async function decideAndRun(call: ToolCall, context: ToolRunContext, deps: ToolR
       decision = { verdict: 'deny', guard: hook.name, reason: `the guard failed (${errorMessage(error)}), so the call is blocked` };
     }
     if (!decision) continue;
-    if (decision.verdict !== 'allow') return refuse(deps, validated, context, decision, started);
-    record(deps, validated, decision, context);
+    // Members of other modules (the guard chain) record their own decisions; the runner records its own.
+    const own = OWN_HOOKS.has(hook);
+    if (decision.verdict === 'deny') return own ? refuse(deps, validated, context, decision, started) : refusal(validated, decision, started);
+    if (own) record(deps, validated, decision, context);
+    // An ask stands unless a later member denies.
+    if (decision.verdict === 'ask') ask ??= decision;
   }
+  if (ask) return refusal(validated, ask, started);
   let result: ToolResult;
   try {
     result = await tool.run(input, context);
