@@ -117,6 +117,13 @@ export function buildProgram(version: string): Command {
     .action(lazy(async () => (await import('./commands/repair.js')).repairCommand(home)));
 
   program
+    .command('doctor')
+    .description('grade the workspace: registry, repos, state, guards, agents, machine (exit 1 below A)')
+    .option('--json', 'print {grade, passed, total, checks}')
+    .option('--fix', 'repair what is safe (stale worktrees, dead locks, merged branches) and say what was done')
+    .action(lazy(async () => (await import('./commands/doctor.js')).doctorCommand(home)));
+
+  program
     .command('guard')
     .description('a Claude Code hook command: reads the hook JSON on stdin, runs the guard chain; exit 2 blocks')
     .action(lazy(async () => (await import('./commands/guard.js')).guardCommand(home)));

@@ -52,7 +52,10 @@ export function startCommand(home: () => string | undefined) {
     const interactive = !options.ci && !options.json && Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const summary = await runSession(ws, {
       ci: !interactive,
-      phases: defaultPhases(interactive ? { interviewer: terminalInterviewer() } : {}),
+      phases: defaultPhases({
+        ...(interactive ? { interviewer: terminalInterviewer() } : {}),
+        reportExtensions: [async (context, report) => (await import('../../doctor/report.js')).doctorReportExtension(context, report)],
+      }),
       bus,
       force,
       ...(only ? { only } : {}),

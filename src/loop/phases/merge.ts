@@ -1,15 +1,50 @@
-import type { Phase } from '../phase.js';
+import type { GateOptions, GateOutcome } from '../../gate/types.js';
+import type { Phase, PhaseContext } from '../phase.js';
 
-/** Merge runs when a ticket is in review. */
-export const mergePhase: Phase = {
-  name: 'merge',
-  shouldRun({ ws }) {
-    const review = Object.values(ws.store.state.tickets).filter((t) => t.state === 'review').length;
-    return review
-      ? { run: false, reason: `skip merge: ${review} ticket${review === 1 ? '' : 's'} in review, but this build has no merge gate` }
-      : { run: false, reason: 'skip merge: no ticket in review' };
-  },
-  async run() {
-    return { ok: true, summary: 'nothing merged' };
-  },
-};
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+function summarize(outcomes: GateOutcome[]): string {
+  const merged = outcomes.filter((o) => o.result === 'merged');
+  const rejected = outcomes.filter((o) => o.result === 'rejected');
+  const waiting = outcomes.filter((o) => o.result === 'waiting');
+  const parts = [`${merged.length} merged`, `${rejected.length} rejected`, `${waiting.length} waiting`];
+  const why = waiting.length ? `; ${waiting[0]!.ticket}: ${waiting[0]!.reason}` : '';
+  return `merge gate: ${parts.join(', ')}${why}`;
+}
+
+/** What the merge phase gives the gate: its options, and what to close after (the model the verifier used). */
+export type GateSetup = (context: PhaseContext) => Promise<{ options: GateOptions; close?: () => Promise<void> }>;
+
+/** Builds the merge phase; `setup` supplies the gate's verifier (and doctor), by default the system's own. */
+export function mergePhaseWith(setup: GateSetup): Phase {
+  return {
+    name: 'merge',
+    shouldRun({ ws }) {
+      const tickets = Object.values(ws.store.state.tickets);
+      const review = tickets.filter((t) => t.state === 'review').length;
+      const merging = tickets.filter((t) => t.state === 'merging').length;
+      if (review + merging === 0) return { run: false, reason: 'skip merge: no ticket in review' };
+      const what = [review ? `${count(review, 'ticket')} in review` : '', merging ? `${merging} in merging` : ''].filter(Boolean).join(', ');
+      return { run: true, reason: `merge: ${what}` };
+    },
+    async run(context) {
+      const { runMergeGate } = await import('../../gate/queue.js');
+      const { options, close } = await setup(context);
+      try {
+        const outcomes = await runMergeGate(context.ws, { bus: context.bus, signal: context.signal, ...options });
+        return { ok: true, summary: summarize(outcomes), result: { outcomes } };
+      } finally {
+        await close?.();
+      }
+    },
+  };
+}
+
+/** Merge runs when a ticket is in review (or left in merging): the gate, one queue per repo. */
+export const mergePhase: Phase = mergePhaseWith(async (context) => {
+  const { systemVerifier } = await import('../../gate/verifierAgent.js');
+  const { verifier, close } = await systemVerifier(context);
+  return { options: verifier ? { verifier } : {}, close };
+});

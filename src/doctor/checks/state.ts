@@ -1,0 +1,135 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { FileLock, processAlive, type LockHolder } from '../../state/lock.js';
+import { STATE_VERSION } from '../../state/types.js';
+import { pass, type CheckGroup, type CheckResult, type DoctorContext, type NamedProblem } from '../types.js';
+
+/** A lock file and who holds it; `dead` when its holder on this machine is gone. */
+export interface LockFact {
+  file: string;
+  holder: LockHolder | null;
+  dead: boolean;
+}
+
+/** Every lock file of the workspace (`.master/*.lock`, `.master/locks/*.lock`). */
+export function workspaceLocks(ctx: Pick<DoctorContext, 'paths'>): LockFact[] {
+  const out: LockFact[] = [];
+  for (const dir of [ctx.paths.data, path.join(ctx.paths.data, 'locks')]) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.lock'));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const file = path.join(dir, name);
+      const holder = FileLock.holder(file);
+      out.push({ file, holder, dead: holder !== null && holder.host === hostname() && !processAlive(holder.pid) });
+    }
+  }
+  return out;
+}
+
+function ticketProblems(ctx: DoctorContext): { fails: string[]; warns: string[]; named: NamedProblem[] } {
+  const fails: string[] = [];
+  const warns: string[] = [];
+  const named: NamedProblem[] = [];
+  const repos = new Map(ctx.repos.map((r) => [r.repo.id, r]));
+  for (const ticket of Object.values(ctx.state.state.tickets)) {
+    const repo = repos.get(ticket.repo);
+    if (!repo || repo.problem) continue;
+    const run = ticket.runs[ticket.runs.length - 1];
+    const branch = run?.branch ?? `master/${ticket.id}`;
+    const hasBranch = repo.ticketBranches.some((b) => b.name === branch) || repo.worktrees.some((w) => w.branch === branch);
+    if (ticket.state === 'running') {
+      if (!run) fails.push(`${ticket.id} is running but has no run`);
+      else if (!existsSync(run.worktree)) {
+        const owner = run.owner.host === hostname() && !processAlive(run.owner.pid) ? ' (its owner is gone: the next session requeues it)' : '';
+        (owner ? warns : fails).push(`${ticket.id} is running but its worktree ${run.worktree} is missing${owner}`);
+      } else if (run.owner.host === hostname() && !processAlive(run.owner.pid)) {
+        warns.push(`${ticket.id} is running but its process ${run.owner.pid} is gone (the next session requeues it)`);
+      }
+    } else if ((ticket.state === 'review' || ticket.state === 'merging') && !hasBranch) {
+      fails.push(`${ticket.id} is in ${ticket.state} but its branch ${branch} is gone from ${repo.repo.id}`);
+      named.push({
+        key: `doctor:tickets.consistent:${ticket.id}:no-branch`,
+        title: `${ticket.id} waits for the gate but its branch is gone`,
+        body: `${ticket.id} (${ticket.title}) is in ${ticket.state}, but ${branch} no longer exists in ${repo.path}. Cancel it and file the work again, or restore the branch.`,
+        brand: ticket.brand,
+        repo: ticket.repo,
+      });
+    } else if (ticket.state === 'merged' && hasBranch) {
+      warns.push(`${ticket.id} is merged but its branch ${branch} is still there (\`master doctor --fix\` deletes it)`);
+    }
+  }
+  return { fails, warns, named };
+}
+
+function list(items: string[], max = 4): string {
+  return items.length > max ? `${items.slice(0, max).join('; ')}; and ${items.length - max} more` : items.join('; ');
+}
+
+/** The state snapshot, the event log, tickets against git, and the workspace's locks. */
+export const stateChecks: CheckGroup = (ctx) => {
+  const results: CheckResult[] = [];
+  const { snapshot, log } = ctx.state;
+  const fileTitle = `the state file is valid (version ${STATE_VERSION})`;
+  if (snapshot.ok && snapshot.version === STATE_VERSION) {
+    results.push(pass('state.file', fileTitle, `${Object.keys(snapshot.tickets).length} tickets at sequence ${snapshot.seq}`));
+  } else if (!snapshot.ok && snapshot.missing) {
+    results.push(pass('state.file', fileTitle, log.events ? `no snapshot yet; the log holds ${log.events} events` : 'a fresh workspace: no state yet'));
+  } else {
+    const problem = snapshot.ok
+      ? `it is version ${snapshot.version}; this master reads version ${STATE_VERSION}${snapshot.version > STATE_VERSION ? ' (written by a newer master: upgrade)' : ''}`
+      : snapshot.problem;
+    results.push({ id: 'state.file', title: fileTitle, status: 'fail', message: `${ctx.paths.state}: ${problem}`, fix: '`master repair` rebuilds it from the event log' });
+  }
+
+  const logTitle = 'the event log is consistent with the state';
+  const broken = [...log.gaps.map((g) => `sequence gap: ${g}`), ...ctx.state.mismatches];
+  if (broken.length > 0) {
+    results.push({ id: 'state.log', title: logTitle, status: 'fail', message: list(broken), fix: 'if the log is intact, `master repair` rebuilds the snapshot from it; a gap means log lines were lost' });
+  } else if (log.problems.length > 0) {
+    results.push({ id: 'state.log', title: logTitle, status: 'warn', message: list(log.problems), fix: 'a killed writer tore a line; the events before it stand, nothing to do unless it repeats' });
+  } else {
+    results.push(pass('state.log', logTitle, `${log.events} events, sequence ${log.firstSeq || 0}–${log.lastSeq}, snapshot agrees`));
+  }
+
+  const tickets = ticketProblems(ctx);
+  const ticketTitle = "every ticket's state matches its worktree and branch";
+  if (tickets.fails.length > 0) {
+    results.push({
+      id: 'tickets.consistent',
+      title: ticketTitle,
+      status: 'fail',
+      message: list([...tickets.fails, ...tickets.warns]),
+      fix: 'cancel tickets whose work is gone (`master ticket move ID cancel`), or restore their branch',
+      problems: tickets.named,
+    });
+  } else if (tickets.warns.length > 0) {
+    results.push({ id: 'tickets.consistent', title: ticketTitle, status: 'warn', message: list(tickets.warns), fix: 'run `master start` (crash recovery), or `master doctor --fix`' });
+  } else {
+    results.push(pass('tickets.consistent', ticketTitle, `${Object.keys(ctx.state.state.tickets).length} tickets checked against git`));
+  }
+
+  const locks = workspaceLocks(ctx);
+  const dead = locks.filter((l) => l.dead);
+  const unreadable = locks.filter((l) => l.holder === null);
+  const lockTitle = 'lock holders are alive';
+  if (dead.length > 0 || unreadable.length > 0) {
+    results.push({
+      id: 'locks.alive',
+      title: lockTitle,
+      status: 'warn',
+      message: list([
+        ...dead.map((l) => `${path.basename(l.file)} is held by pid ${l.holder!.pid}, which is gone`),
+        ...unreadable.map((l) => `${path.basename(l.file)} has no readable holder`),
+      ]),
+      fix: '`master doctor --fix` releases locks whose holder is gone',
+    });
+  } else {
+    results.push(pass('locks.alive', lockTitle, locks.length ? `${locks.length} lock${locks.length === 1 ? '' : 's'} held by live processes` : 'no locks held'));
+  }
+  return results;
+};

@@ -1,0 +1,51 @@
+import { unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { gitOutcome } from '../git/gate.js';
+import { FileLock } from '../state/lock.js';
+import { orphanBranches, staleWorktrees } from './checks/repos.js';
+import { workspaceLocks } from './checks/state.js';
+import type { DoctorContext } from './types.js';
+
+/**
+ * Repairs what is safe to repair, and says what it did: forgets worktrees
+ * whose folders are gone, removes worktrees nothing needs (a ticket worktree
+ * with uncommitted changes is kept), deletes branches of merged tickets, and
+ * releases locks whose holder is dead.
+ */
+export async function applyFixes(ctx: DoctorContext): Promise<string[]> {
+  const done: string[] = [];
+  const pruned = new Set<string>();
+  for (const stale of staleWorktrees(ctx)) {
+    if (stale.why === 'its folder is gone') {
+      if (pruned.has(stale.repo.path)) continue;
+      pruned.add(stale.repo.path);
+      const prune = await gitOutcome(stale.repo.path, ['worktree', 'prune']);
+      done.push(prune.code === 0 ? `pruned worktrees of ${stale.repo.repo.id} whose folders are gone` : `could not prune ${stale.repo.repo.id}: ${prune.stderr.trim()}`);
+      continue;
+    }
+    const removed = await gitOutcome(stale.repo.path, ['worktree', 'remove', ...(stale.force ? ['--force'] : []), stale.path]);
+    done.push(
+      removed.code === 0
+        ? `removed worktree ${stale.path} (${stale.why})`
+        : `kept worktree ${stale.path}: ${removed.stderr.trim().split('\n')[0]} (remove it by hand if nothing in it matters)`,
+    );
+  }
+  for (const orphan of orphanBranches(ctx)) {
+    if (orphan.state !== 'merged' && orphan.state !== 'archived') continue;
+    const deleted = await gitOutcome(orphan.repo.path, ['branch', '-D', '--quiet', orphan.branch]);
+    done.push(deleted.code === 0 ? `deleted branch ${orphan.branch} of ${orphan.repo.repo.id} (${orphan.ticket} is merged)` : `could not delete ${orphan.branch}: ${deleted.stderr.trim()}`);
+  }
+  for (const lock of workspaceLocks(ctx)) {
+    if (!lock.dead) continue;
+    // Re-read: only the same dead holder's file goes, never a lock someone took meanwhile.
+    const now = FileLock.holder(lock.file);
+    if (!now || now.token !== lock.holder?.token) continue;
+    try {
+      unlinkSync(lock.file);
+      done.push(`released ${path.basename(lock.file)} (its holder, pid ${now.pid}, is gone)`);
+    } catch {
+      // released by its owner's successor already
+    }
+  }
+  return done;
+}

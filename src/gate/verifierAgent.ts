@@ -1,0 +1,162 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { resolveContracts } from '../agents/contracts.js';
+import type { ModelEndpoint } from '../agents/model.js';
+import { repoInstructions } from '../agents/prompt.js';
+import type { RetryPolicy } from '../agents/runtime.js';
+import type { ToolChain, ToolContext } from '../agents/toolChain.js';
+import { registerTool } from '../agents/tools/index.js';
+import { ok, failed, type ToolDefinition } from '../agents/tools/types.js';
+import type { Bus } from '../bus/index.js';
+import type { PhaseContext } from '../loop/phase.js';
+import type { CheckEvidence } from '../state/types.js';
+import type { Workspace } from '../workspace/open.js';
+import { modelStatus } from './model.js';
+import type { Verifier, VerifierInput, VerifierVerdict } from './types.js';
+
+/** Verdicts given by runs in flight, keyed by the run's transcript file (unique per run). */
+const verdicts = new Map<string, VerifierVerdict>();
+
+const VerdictInput = z.strictObject({
+  verdict: z.enum(['pass', 'fail']),
+  reasons: z.array(z.string().trim().min(1)).min(1, 'at least one reason'),
+});
+
+/** The verifier's only way to answer: a structured verdict with reasons, validated against this schema. */
+export const verdictTool: ToolDefinition<z.infer<typeof VerdictInput>> = {
+  name: 'Verdict',
+  description:
+    'Gives your verdict on the candidate and ends the review: "pass" only if the change meets every acceptance criterion and the checks support it, otherwise "fail". Give the reasons a developer needs to act on.',
+  input: VerdictInput,
+  paths: () => [],
+  async run(input, context) {
+    const key = context.transcriptPath;
+    if (!key || context.agent !== 'verifier') return failed('Verdict belongs to the merge gate\'s verifier runs');
+    if (verdicts.has(key)) return failed('one verdict per review; the first one stands');
+    verdicts.set(key, { verdict: input.verdict, reasons: input.reasons });
+    context.control.finished = { summary: `verdict ${input.verdict}: ${input.reasons.join('; ')}` };
+    return ok(`verdict recorded: ${input.verdict}`);
+  },
+};
+registerTool(verdictTool);
+
+const CHECK_OUTPUT = 1500;
+
+function checksText(checks: CheckEvidence[]): string {
+  if (checks.length === 0) return 'No checks are configured for this repository.';
+  return checks
+    .map((c) => `- ${c.name} (\`${c.command}\`): ${c.exitCode === 0 ? 'passed' : c.timedOut ? 'timed out' : `exit ${c.exitCode}`} in ${c.durationMs} ms\n${c.outputTail.slice(-CHECK_OUTPUT).replace(/^/gm, '    ')}`)
+    .join('\n');
+}
+
+/** The verifier's first message: the ticket, its criteria, the diff and the check results. */
+export function verifierPrompt(input: VerifierInput): string {
+  const { ticket } = input;
+  return [
+    `Review the candidate for ticket ${ticket.id}: ${ticket.title}`,
+    `Brand ${ticket.brand}, repository ${ticket.repo}. The candidate ${input.candidateSha.slice(0, 12)} is the ticket's work rebased onto main ${input.baseSha.slice(0, 12)}; its files are in your working directory.`,
+    ...(ticket.body.trim() ? ['', ticket.body.trim()] : []),
+    '',
+    ticket.acceptance.length ? `Acceptance criteria:\n${ticket.acceptance.map((a) => `- ${a}`).join('\n')}` : 'The ticket lists no acceptance criteria: judge by its title and body.',
+    '',
+    `Check results:\n${checksText(input.checks)}`,
+    '',
+    `The diff against main:\n\n${input.diff}`,
+    '',
+    'Read what you need, then call Verdict once.',
+  ].join('\n');
+}
+
+export interface AgentVerifierDeps {
+  ws: Workspace;
+  model: ModelEndpoint;
+  chain: ToolChain;
+  bus?: Bus;
+  sessionId?: string;
+  retry?: RetryPolicy;
+}
+
+/**
+ * The verifier agent: the `verifier` contract (a read-only palette plus
+ * Verdict) run by the agent runtime in the gate worktree. A run that ends
+ * without a Verdict is an error (the ticket waits), never a pass.
+ */
+export function createAgentVerifier(deps: AgentVerifierDeps): Verifier {
+  return async (input) => {
+    const { ws } = deps;
+    const [{ runAgent }, { Transcript }, { recordUsage }, { siloAdvisory }] = await Promise.all([
+      import('../agents/runtime.js'),
+      import('../agents/transcript.js'),
+      import('../agents/usage.js'),
+      import('../guards/silo/rules.js'),
+    ]);
+    const contract = resolveContracts(ws.registry).verifier;
+    const { ticket } = input;
+    const runId = `verify-${Date.now().toString(36)}`;
+    const transcript = new Transcript(path.join(ws.paths.transcripts, ticket.id, `${runId}.ndjson`));
+    const context: ToolContext = {
+      paths: ws.paths,
+      registry: ws.registry,
+      root: input.worktree,
+      cwd: input.worktree,
+      brand: ticket.brand,
+      repo: ticket.repo,
+      ticket,
+      agent: 'verifier',
+      sessionId: deps.sessionId ?? 'gate',
+      transcriptPath: transcript.file,
+      signal: input.signal,
+    };
+    const system = [
+      contract.role,
+      `You review in a read-only checkout at ${input.worktree}. Tools that write are not available to you. Answer only through the Verdict tool.`,
+      ...repoInstructions(input.worktree),
+      siloAdvisory(ws.registry, ticket.brand, ws.paths.home),
+    ]
+      .filter(Boolean)
+      .join('\n\n');
+    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: 'verifier', contract: contract.name, model: contract.model, via: deps.model.label, candidate: input.candidateSha });
+    try {
+      const result = await runAgent({
+        contract,
+        model: deps.model,
+        system,
+        messages: [{ role: 'user', content: verifierPrompt(input) }],
+        context,
+        chain: deps.chain,
+        transcript,
+        ...(deps.bus ? { bus: deps.bus } : {}),
+        store: ws.store,
+        signal: input.signal,
+        // The scripted model keys scripts by this label: a ticket's verifier turns are `verify:T-n`.
+        labels: { ticket: `verify:${ticket.id}`, gate: ticket.id, run: runId, brand: ticket.brand },
+        ...(deps.retry ? { retry: deps.retry } : {}),
+      });
+      recordUsage(ws.store, { ticket: ticket.id, brand: ticket.brand, run: runId, usage: result.usage, timeZone: ws.registry.timezone });
+      const verdict = verdicts.get(transcript.file);
+      if (verdict) return verdict;
+      throw new Error(
+        result.status === 'finished'
+          ? 'the verifier ended without calling Verdict'
+          : `the verifier run ${result.status}${result.reason ? `: ${result.reason}` : ''}`,
+      );
+    } finally {
+      verdicts.delete(transcript.file);
+      transcript.close();
+    }
+  };
+}
+
+/** The workspace's own verifier for a session's merge phase, or none when no model is configured. */
+export async function systemVerifier(context: PhaseContext): Promise<{ verifier?: Verifier; close(): Promise<void> }> {
+  const { ws } = context;
+  const needsAgent = ws.registry.brands.some((b) => b.repos.some((r) => r.gate.verifier === 'agent'));
+  if (!needsAgent || !modelStatus(ws.registry).configured) return { close: async () => undefined };
+  const [{ openModel }, { buildGuardChain }] = await Promise.all([import('../agents/model.js'), import('../guards/chain.js')]);
+  const model = await openModel(ws.registry, ws.paths.home);
+  const chain = buildGuardChain({ paths: ws.paths, registry: ws.registry, store: ws.store });
+  return {
+    verifier: createAgentVerifier({ ws, model, chain, bus: context.bus, sessionId: context.sessionId }),
+    close: () => model.close(),
+  };
+}
