@@ -167,24 +167,25 @@ describe('hook files', () => {
 });
 
 describe('audit', () => {
-  it('records one guard.decision event per call, with a digest of the input, and publishes it', async () => {
+  it('records refusals as guard.decision events in the log (input digested) and publishes every decision', async () => {
     const bus = new Bus();
-    const seen: unknown[] = [];
+    const seen: Array<Record<string, unknown>> = [];
     bus.subscribe((e) => e.type === 'guard.decision' && seen.push(e));
     const store = await Store.open(fx.paths, { bus });
-    const audited = buildGuardChain({ paths: fx.paths, registry: fx.registry, store });
-    await audited.evaluate({ id: 'a1', name: 'Bash', input: { command: 'git push' } }, ctx);
+    const audited = buildGuardChain({ paths: fx.paths, registry: fx.registry, store, bus });
+    await audited.evaluate({ id: 'a1', name: 'Bash', input: { command: 'git push origin feature' } }, ctx);
     await audited.evaluate({ id: 'a2', name: 'Read', input: { file_path: 'index.ts' } }, ctx);
     audited.flush();
     await store.close();
     const lines = readdirSync(fx.paths.events).flatMap((f) => readFileSync(path.join(fx.paths.events, f), 'utf8').trim().split('\n'));
     const decisions = lines.map((l) => JSON.parse(l)).filter((e) => e.type === 'guard.decision');
-    expect(decisions).toHaveLength(2);
-    expect(decisions[0]).toMatchObject({ tool: 'Bash', guard: 'pre-merge-gate', verdict: 'deny', agent: 'executor', brand: 'acme' });
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toMatchObject({ tool: 'Bash', toolUseId: 'a1', guard: 'pre-merge-gate', verdict: 'deny', agent: 'executor', brand: 'acme' });
     expect(decisions[0].input).toMatch(/^[0-9a-f]{16}$/);
-    expect(JSON.stringify(decisions[0])).not.toContain('git push origin');
-    expect(decisions[1]).toMatchObject({ tool: 'Read', guard: 'chain', verdict: 'allow' });
-    expect(seen).toHaveLength(2);
+    expect(seen.map((e) => [e.tool, e.guard, e.verdict])).toEqual([
+      ['Bash', 'pre-merge-gate', 'deny'],
+      ['Read', 'chain', 'allow'],
+    ]);
   });
 });
 

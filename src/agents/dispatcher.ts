@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.js';
 import type { Ticket } from '../state/types.js';
 import { byPriority } from '../tickets/index.js';
 import type { Workspace } from '../workspace/open.js';
+import { installGuards } from '../guards/install.js';
 import { toolChainFor } from './confinement.js';
 import { resolveContracts } from './contracts.js';
 import { runTicket, type ExecutorDeps, type TicketRunOutcome } from './executor.js';
@@ -59,6 +60,7 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
   for (const id of recovered) bus.publish({ type: 'dispatch.recovered', ticket: id });
 
   const contracts = resolveContracts(ws.registry);
+  installGuards();
   const chain = options.chain ?? toolChainFor(ws);
   const readyNow = () => Object.values(ws.store.state.tickets).filter((t) => t.state === 'ready');
   let waiting: string | null = null;

@@ -10,10 +10,11 @@ export function inputDigest(input: unknown): string {
 }
 
 /**
- * Records guard decisions as `guard.decision` events. Appending to the event
- * log flushes to disk under a lock, so decisions are batched and written on
- * the next turn of the event loop (or `flush()`), keeping the chain itself
- * well under a millisecond; a store publishes what it commits on its bus.
+ * Records guard decisions as `guard.decision` events: refusals (deny, ask) go
+ * into the event log through the store at once (the store publishes them on
+ * its bus); allows, the common case, are published on the bus only, so the
+ * log stays small and the chain stays well under a millisecond (`allows:
+ * 'log'` writes them to the log too, batched on the next turn of the loop).
  */
 export class GuardAudit {
   private pending: AuditEvent[] = [];
@@ -22,6 +23,7 @@ export class GuardAudit {
   constructor(
     private readonly store: Store | undefined,
     private readonly bus: Bus | undefined,
+    private readonly allows: 'bus' | 'log' = 'bus',
   ) {}
 
   record(call: ToolCall, context: ToolContext, decision: GuardDecision, event: 'PreToolUse' | 'PostToolUse' = 'PreToolUse'): void {
@@ -39,8 +41,12 @@ export class GuardAudit {
       ...(context.brand ? { brand: context.brand } : {}),
       ...(context.ticket ? { ticket: context.ticket.id } : {}),
     };
-    if (!this.store) {
+    if (!this.store || (decision.verdict === 'allow' && this.allows === 'bus')) {
       this.bus?.publish(payload);
+      return;
+    }
+    if (decision.verdict !== 'allow') {
+      this.write([payload]);
       return;
     }
     this.pending.push(payload);
@@ -50,16 +56,21 @@ export class GuardAudit {
     }
   }
 
-  /** Appends what is pending to the event log now. */
+  /** Appends the allows still pending to the event log now. */
   flush(): void {
     this.scheduled = false;
-    if (!this.store || this.pending.length === 0) return;
+    if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    this.write(batch);
+  }
+
+  private write(batch: AuditEvent[]): void {
     try {
-      this.store.record(...batch);
+      this.store!.record(...batch);
     } catch (error) {
-      // The decisions stand; say that the trail has a gap rather than lose the reason.
+      // The decisions stand; say that the trail has a gap rather than lose it silently.
+      for (const payload of batch) this.bus?.publish(payload);
       this.bus?.publish({ type: 'note', level: 'warn', message: `could not record ${batch.length} guard decisions: ${(error as Error).message}` });
     }
   }

@@ -44,6 +44,8 @@ export interface GuardChainOptions {
   builtinsOnly?: boolean;
   /** Record decisions (default true). */
   audit?: boolean;
+  /** Where allows go: the bus only (default), or the event log too. Refusals always go to the log. */
+  auditAllows?: 'bus' | 'log';
   /** The environment external hook commands get (default: this process's). */
   env?: NodeJS.ProcessEnv;
 }
@@ -63,13 +65,14 @@ const DEFAULT_CONFINEMENT: Omit<HookSpec, 'file'> = { event: 'PreToolUse', match
  * Builds the guard chain of a workspace: worktree confinement first (always,
  * even if its hook file is missing or disabled: the runtime's own rule), then
  * the built-in guards of the hook files, then external commands by file name.
- * Every decision is recorded as a `guard.decision` event (one per call: the
- * deciding guard's deny or ask, or the chain's allow).
+ * Every decision is a `guard.decision` event (one per call: the deciding
+ * guard's deny or ask, recorded in the event log, or the chain's allow,
+ * published on the bus).
  */
 export function buildGuardChain(options: GuardChainOptions): GuardChain {
   if (options.silo) setSiloLayers(options.registry, options.silo);
   const hooks = options.hooks ?? loadHooks(options.paths.hooks);
-  const audit = options.audit === false ? null : new GuardAudit(options.store, options.bus);
+  const audit = options.audit === false ? null : new GuardAudit(options.store, options.bus ?? undefined, options.auditAllows);
   const refused = new WeakSet<ToolCall>();
   const before: BeforeToolHook[] = [];
   const after: AfterToolHook[] = [];

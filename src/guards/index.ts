@@ -12,3 +12,4 @@ export { sandboxBashArgv, sandboxStatus } from './silo/sandbox.js';
 export { siloPathCheck, installSiloPathCheck } from './silo/runtimeCheck.js';
 export { siloLayers, type SiloLayerReport, type LayerState } from './silo/layers.js';
 export { measureGuardLatency, type LatencyReport } from './bench.js';
+export { installGuards } from './install.js';
