@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dispatch } from '../src/agents/dispatcher.js';
+import type { BusEvent } from '../src/bus/index.js';
+import { makeAgentWorkspace } from './helpers/agents.js';
+import { git } from './helpers/workspace.js';
+
+/** The most commands running at once, in total and per brand, from the tool events alone. */
+function concurrency(events: BusEvent[]): { total: number; byBrand: Record<string, number> } {
+  let total = 0;
+  const now: Record<string, number> = {};
+  const max = { total: 0, byBrand: {} as Record<string, number> };
+  for (const event of events) {
+    if (event.tool !== 'Bash' || (event.type !== 'tool.call' && event.type !== 'tool.result')) continue;
+    const brand = String(event.brand);
+    const delta = event.type === 'tool.call' ? 1 : -1;
+    total += delta;
+    now[brand] = (now[brand] ?? 0) + delta;
+    max.total = Math.max(max.total, total);
+    max.byBrand[brand] = Math.max(max.byBrand[brand] ?? 0, now[brand]!);
+  }
+  return max;
+}
+
+describe('parallel dispatch across brands', () => {
+  it('runs many tickets with no collision, within the global limit and each brand\'s lanes, in priority order, all to review', async () => {
+    const brands = [{ id: 'alpha' }, { id: 'beta' }, { id: 'gamma' }, { id: 'delta', lanes: 2 }];
+    const { home, ws, bus, events } = await makeAgentWorkspace({
+      brands,
+      files: { 'README.md': '# app\n' },
+      registry: { dispatch: { concurrency: 3, lanesPerBrand: 1 } },
+    });
+    // The id is written literally: the guards refuse commands with variables they cannot resolve.
+    const command = () => `sleep 0.3; echo T-${ws.store.state.counters.ticket + 1} > out.txt`;
+    const created = [];
+    for (const brand of brands) {
+      for (const priority of ['p3', 'p2', 'p1', 'p0'] as const) {
+        created.push(ws.tickets.create({ brand: brand.id, repo: `${brand.id}-app`, title: `${brand.id} ${priority}`, kind: 'script', run: [command()], priority, state: 'ready' }));
+      }
+    }
+    const report = await dispatch({ ws, bus, sessionId: 'S-1' });
+
+    const tickets = created.map((t) => ws.tickets.get(t.id));
+    expect(tickets.map((t) => [t.state, t.runs[0]?.reason])).toEqual(tickets.map(() => ['review', undefined]));
+    const measured = concurrency(events);
+    expect(measured.total).toBe(3);
+    expect(measured.byBrand).toEqual({ alpha: 1, beta: 1, gamma: 1, delta: 2 });
+    expect(report.maxRunning).toEqual(measured);
+    // No two runs shared a worktree or a branch; each branch holds exactly its own ticket's work.
+    expect(new Set(tickets.map((t) => t.runs[0]!.worktree)).size).toBe(tickets.length);
+    expect(new Set(tickets.map((t) => t.runs[0]!.branch)).size).toBe(tickets.length);
+    for (const ticket of tickets) {
+      const repo = path.join(home, 'repos', `${ticket.brand}-app`);
+      const branch = `master/${ticket.id}`;
+      expect(git(repo, 'show', '--name-only', '--format=%s', branch).split('\n').filter(Boolean)).toEqual([`${ticket.id}: ${ticket.title}`, 'out.txt']);
+      expect(git(repo, 'show', `${branch}:out.txt`)).toBe(ticket.id);
+      expect(git(repo, 'rev-parse', `${branch}~1`)).toBe(git(repo, 'rev-parse', 'main'));
+    }
+    // Within a one-lane brand, tickets start in priority order.
+    const started = events.filter((e) => e.type === 'tool.call' && e.brand === 'alpha').map((e) => ws.tickets.get(String(e.ticket)).priority);
+    expect(started).toEqual(['p0', 'p1', 'p2', 'p3']);
+  });
+
+  it('a failing script command fails its ticket with the output; the others still run', async () => {
+    const { ws, bus } = await makeAgentWorkspace({ brands: [{ id: 'alpha' }, { id: 'beta' }], files: { 'README.md': '# app\n' } });
+    const bad = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Bad', kind: 'script', run: ['echo half > half.txt', 'echo oops >&2; exit 7'], state: 'ready' });
+    const good = ws.tickets.create({ brand: 'beta', repo: 'beta-app', title: 'Good', kind: 'script', run: ['date > stamp.txt'], state: 'ready' });
+    await dispatch({ ws, bus, sessionId: 'S-1' });
+    const failed = ws.tickets.get(bad.id);
+    expect(failed.state).toBe('failed');
+    expect(failed.runs[0]!.reason).toMatch(/`echo oops >&2; exit 7` failed: oops[\s\S]*exited 7/);
+    expect(ws.tickets.get(good.id).state).toBe('review');
+  });
+});
