@@ -133,6 +133,8 @@ function overlapOne(pattern: string, area: string): Overlap {
     const seg = pat[i];
     if (seg === undefined) return 'ancestor';
     if (seg.includes('**')) return 'inside';
+    // As in bash, a wildcard does not match the leading dot of a name (`*` is not `.env`).
+    if (target[i]!.startsWith('.') && !/^\\?\./.test(seg) && hasGlob(seg)) return null;
     if (!globToRegExp(seg).test(target[i]!)) return null;
   }
   return 'inside';
