@@ -71,4 +71,22 @@ describe('parallel dispatch across brands', () => {
     expect(failed.runs[0]!.reason).toMatch(/`echo oops >&2; exit 7` failed: oops[\s\S]*exited 7/);
     expect(ws.tickets.get(good.id).state).toBe('review');
   });
+
+  it('cancelling a running ticket stops its command at once; its worktree and branch are removed', async () => {
+    const { home, ws, bus } = await makeAgentWorkspace({ brands: [{ id: 'alpha' }], files: { 'README.md': '# app\n' } });
+    const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Slow', kind: 'script', run: ['sleep 20'], state: 'ready' });
+    bus.subscribe((event) => {
+      if (event.type === 'tool.call' && event.ticket === ticket.id) setTimeout(() => ws.tickets.transition(ticket.id, 'cancel', { note: 'not needed' }), 100);
+    });
+    const started = Date.now();
+    const report = await dispatch({ ws, bus, sessionId: 'S-1' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const after = ws.tickets.get(ticket.id);
+    expect(after.state).toBe('cancelled');
+    expect(after.runs[0]).toMatchObject({ outcome: 'requeued', reason: 'stopped: operator moved it to cancelled' });
+    expect(report.swept).toEqual([`alpha-app/${ticket.id}`]);
+    const repo = path.join(home, 'repos/alpha-app');
+    expect(git(repo, 'branch', '--list', `master/${ticket.id}`)).toBe('');
+    expect(git(repo, 'worktree', 'list').split('\n')).toHaveLength(1);
+  });
 });

@@ -103,6 +103,18 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
   const dispatchable = (ticket: Ticket) =>
     ticket.state === 'ready' && !claimed.has(ticket.id) && lanes.has(ticket.brand) && (ticket.kind === 'script' || agentsAllowed);
 
+  // A ticket moved by someone else while it runs (cancel, block, requeue by the operator) stops its run.
+  const stoppers = new Map<string, AbortController>();
+  const unsubscribe = bus.subscribe((event) => {
+    if (event.type !== 'ticket.transition' || event.by === 'dispatcher') return;
+    stoppers.get(String(event.id))?.abort(`stopped: ${String(event.by)} moved it to ${String(event.to)}`);
+  });
+  // Moves made by other processes (the CLI) reach the bus when the store catches up with the log.
+  const watch = setInterval(() => {
+    if (stoppers.size > 0) ws.store.refresh();
+  }, 1000);
+  watch.unref();
+
   const say = (reason: string) => {
     if (waiting === reason) return;
     waiting = reason;
@@ -121,8 +133,12 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
     running.byBrand.set(brand, (running.byBrand.get(brand) ?? 0) + 1);
     maxRunning.total = Math.max(maxRunning.total, running.total);
     maxRunning.byBrand[brand] = Math.max(maxRunning.byBrand[brand] ?? 0, running.byBrand.get(brand)!);
+    const stopper = new AbortController();
+    const stopAll = () => stopper.abort(typeof signal.reason === 'string' ? signal.reason : 'the run was stopped');
+    signal.addEventListener('abort', stopAll, { once: true });
+    stoppers.set(next.id, stopper);
     try {
-      const outcome = await runTicket(deps, next.id);
+      const outcome = await runTicket({ ...deps, signal: stopper.signal }, next.id);
       runs.push(outcome);
       if (outcome.rejectedKey) {
         agentsAllowed = false;
@@ -131,6 +147,8 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
     } catch (error) {
       runs.push({ ticket: next.id, brand, outcome: 'failed', reason: `dispatch error: ${errorMessage(error)}`, commandMs: 0, totalMs: 0 });
     } finally {
+      stoppers.delete(next.id);
+      signal.removeEventListener('abort', stopAll);
       running.total--;
       running.byBrand.set(brand, running.byBrand.get(brand)! - 1);
     }
@@ -153,8 +171,12 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
       await Promise.race(inFlight);
     }
   } finally {
+    clearInterval(watch);
+    unsubscribe();
     if (ownModel && model) await model.close();
   }
+  // Worktrees of tickets cancelled during this dispatch go now, not a session later.
+  swept.push(...(await sweepWorktrees(ws)));
   const leftAgents = readyNow().filter((t) => AGENT_KINDS.has(t.kind)).length;
   return {
     runs,

@@ -176,7 +176,10 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
         );
         commandMs += outcome.ms;
         transcript.write({ t: 'tool', name: 'Bash', input: { command, timeout }, isError: outcome.isError, content: outcome.content });
-        if (deps.signal.aborted) return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, reason: 'the run was stopped' }, 'the run was stopped', { commandMs });
+        if (deps.signal.aborted) {
+          const why = typeof deps.signal.reason === 'string' ? deps.signal.reason : 'the run was stopped';
+          return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, reason: why }, why, { commandMs });
+        }
         if (outcome.isError) {
           const why = outcome.refusedBy ? `was refused by ${outcome.refusedBy}` : 'failed';
           return settle('fail', 'failed', { outcome: 'failed', baseSha, reason: `\`${command}\` ${why}: ${tail(outcome.content)}` }, undefined, { commandMs });
@@ -185,6 +188,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       return await submit(`ran ${ticket.run.length} command${ticket.run.length === 1 ? '' : 's'}`, zeroUsage(), commandMs);
     }
 
+    const stopReason = () => (typeof deps.signal.reason === 'string' ? deps.signal.reason : 'the run was stopped');
     if (!deps.model) return settle('requeue', 'requeued', { outcome: 'requeued', reason: 'no model is configured' }, 'no model is configured');
     const contract = ticket.kind === 'housekeeping' ? deps.contracts.housekeeper : deps.contracts.executor;
     let messages: MessageParam[];
@@ -225,7 +229,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       case 'rejected-key':
         return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: result.reason! }, result.reason, { rejectedKey: true, usage });
       case 'cancelled':
-        return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: 'the run was stopped' }, 'the run was stopped', { usage });
+        return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: stopReason() }, stopReason(), { usage });
       default:
         return settle('fail', 'failed', { outcome: 'failed', baseSha, usage, reason: result.reason ?? 'the run failed' }, undefined, { usage });
     }

@@ -48,6 +48,8 @@ export interface AgentRunResult {
   usage: Usage;
   turns: number;
   toolCalls: number;
+  /** Milliseconds inside tools (their own work), so runtime overhead can be told apart. */
+  toolMs: number;
 }
 
 /** Only what the API accepts back: text and tool calls, without the SDK's extra fields. */
@@ -94,11 +96,12 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
   let usage = zeroUsage();
   let turns = 0;
   let toolCalls = 0;
+  let toolMs = 0;
 
-  const end = (result: Omit<AgentRunResult, 'usage' | 'turns' | 'toolCalls'>): AgentRunResult => {
+  const end = (result: Omit<AgentRunResult, 'usage' | 'turns' | 'toolCalls' | 'toolMs'>): AgentRunResult => {
     clearTimeout(wallTimer);
     options.signal?.removeEventListener('abort', onCancel);
-    const full: AgentRunResult = { ...result, usage, turns, toolCalls };
+    const full: AgentRunResult = { ...result, usage, turns, toolCalls, toolMs };
     transcript.write({ t: 'end', ...full });
     bus?.publish({ type: 'agent.end', ...labels, agent: context.agent, status: full.status, reason: full.reason, turns, usage });
     return full;
@@ -172,6 +175,7 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
           { ...context, contract, control, toolUseId: call.id },
           { chain: options.chain, labels, ...(bus ? { bus } : {}), ...(options.store ? { store: options.store } : {}) },
         );
+        toolMs += outcome.ms;
         // The question's result is the operator's answer, added when the run resumes.
         if (control.asked?.toolUseId === call.id && !outcome.isError) continue;
         results.push({
