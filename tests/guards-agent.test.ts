@@ -61,7 +61,7 @@ describe('an agent run against a silo', () => {
       { name: 'Bash', input: { command: `cat "$(echo ${Buffer.from(`${ledger}/secret.txt`).toString('base64')} | base64 -d)"` } },
     ];
     const sandboxed = sandboxStatus().available;
-    const all = sandboxed ? [...attempts, ...computed] : attempts;
+    const all: Array<{ name: string; input: Record<string, unknown> }> = sandboxed ? [...attempts, ...computed] : attempts;
     const script: ModelScript = {
       tickets: {
         'Improve add': [

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ToolCall, ToolContext } from '../agents/toolChain.js';
-import { resolveReal } from './pathPolicy.js';
+import { realPath } from './realPath.js';
 import { analyzeShell, type Access, type CommandUse } from './shell/analyze.js';
 import { unescapeGlob } from './glob.js';
 
@@ -60,7 +60,7 @@ function compute(call: ToolCall, context: ToolContext): CallInfo {
   const reals = new Map<string, string>();
   const real = (p: string) => {
     let r = reals.get(p);
-    if (r === undefined) reals.set(p, (r = resolveReal(p, context.cwd)));
+    if (r === undefined) reals.set(p, (r = realPath(p, context.cwd)));
     return r;
   };
   const info: CallInfo = { kind: 'other', touches: [], commands: [], command: '', real };

@@ -155,7 +155,9 @@ export function buildGuardChain(options: GuardChainOptions): GuardChain {
       for (const hook of before) {
         let decision: GuardDecision | null;
         try {
-          decision = await hook.before(call, context);
+          const answer = hook.before(call, context);
+          // Built-ins answer synchronously: awaiting only real promises keeps the chain off the microtask queue.
+          decision = answer instanceof Promise ? await answer : answer;
         } catch (error) {
           decision = record(call, context, failClosed(hook.name, error));
         }

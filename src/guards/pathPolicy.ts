@@ -1,6 +1,6 @@
-import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { ToolContext } from '../agents/toolChain.js';
+import { realPath } from './realPath.js';
 
 export type Access = 'read' | 'write';
 
@@ -10,21 +10,8 @@ export type Access = 'read' | 'write';
  * its nearest existing parent).
  */
 export function resolveReal(target: string, cwd: string): string {
-  const expanded = target === '~' || target.startsWith('~/') ? path.join(process.env.HOME ?? '/', target.slice(1)) : target;
-  const absolute = path.resolve(cwd, expanded);
-  let existing = absolute;
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      const real = realpathSync(existing);
-      return rest.length ? path.join(real, ...rest.reverse()) : real;
-    } catch {
-      const parent = path.dirname(existing);
-      if (parent === existing) return absolute;
-      rest.push(path.basename(existing));
-      existing = parent;
-    }
-  }
+  // The implementation lives beside the guards: it must not throw per missing file (see realPath.ts).
+  return realPath(target, cwd);
 }
 
 export function isInside(child: string, parent: string): boolean {
