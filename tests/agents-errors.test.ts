@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../src/agents/dispatcher.js';
 import { openModel } from '../src/agents/model.js';
-import { answerQuestion } from '../src/agents/questions.js';
+import { answerQuestion } from '../src/questions/index.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
 import { FAST_RETRY, makeAgentWorkspace } from './helpers/agents.js';
 import { git } from './helpers/workspace.js';

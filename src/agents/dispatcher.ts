@@ -10,7 +10,7 @@ import { resolveContracts } from './contracts.js';
 import { runTicket, type ExecutorDeps, type TicketRunOutcome } from './executor.js';
 import { modelAvailability, openModel, type ModelEndpoint, type OpenModelOptions } from './model.js';
 import type { RetryPolicy } from './modelCall.js';
-import { unblockAnswered } from './questions.js';
+import { unblockAnswered } from '../questions/index.js';
 import { recoverRuns, sweepWorktrees } from './recovery.js';
 import type { ToolChain } from './toolChain.js';
 

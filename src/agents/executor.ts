@@ -14,7 +14,7 @@ import type { AgentContract } from './contracts.js';
 import type { ModelEndpoint } from './model.js';
 import type { RetryPolicy } from './modelCall.js';
 import { executorSystemPrompt, ticketPrompt } from './prompt.js';
-import { askQuestion } from './questions.js';
+import { askOperator } from '../questions/index.js';
 import { resumeMessages, runAgent } from './runtime.js';
 import type { ToolChain, ToolContext } from './toolChain.js';
 import { runToolCall } from './toolRunner.js';
@@ -222,7 +222,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       case 'finished':
         return await submit(result.summary ?? 'finished', usage, 0);
       case 'blocked': {
-        const question = askQuestion(ws, { ticket: ticket.id, brand: ticket.brand, text: result.question!.text, by: `${contract.name} ${runId}` });
+        const question = askOperator(ws, { kind: 'agent', ticket: ticket.id, brand: ticket.brand, text: result.question!.text, askedBy: `${contract.name} ${runId}` });
         transcript.write({ t: 'question', id: question.id, toolUseId: result.question!.toolUseId });
         return settle('block', 'blocked', { outcome: 'blocked', baseSha, usage }, `asked the operator (${question.id}): ${tail(question.text, 300)}`, { usage });
       }

@@ -32,7 +32,7 @@ export function terminalInterviewer(input: NodeJS.ReadableStream = process.stdin
             skipped++;
             continue;
           }
-          answerQuestion(context.ws.tickets, question.id, reply);
+          answerQuestion(context.ws, question.id, reply);
           answered++;
         }
         for (const ticket of waiting.approvals) {

@@ -1,38 +1,62 @@
 import { UserError } from '../errors.js';
 import type { Question } from '../state/types.js';
-import type { Tickets } from '../tickets/index.js';
+import { TransitionError } from '../tickets/index.js';
+import type { Workspace } from '../workspace/open.js';
 
-/** Stores a question for the operator; the next interactive session asks it. */
-export function askOperator(tickets: Tickets, question: Omit<Question, 'id' | 'askedAt'>): Question {
-  return tickets.store.commit((state) => {
-    const stored: Question = { ...question, id: `Q-${state.counters.question + 1}`, askedAt: tickets.store.now() };
+type QuestionsWorkspace = Pick<Workspace, 'store' | 'tickets'>;
+
+/** Stores a question for the operator; the next interactive session asks it (the caller blocks the ticket). */
+export function askOperator(ws: QuestionsWorkspace, question: Omit<Question, 'id' | 'askedAt'>): Question {
+  return ws.store.commit((state) => {
+    const stored: Question = { ...question, id: `Q-${state.counters.question + 1}`, askedAt: ws.store.now() };
     return { events: [{ type: 'question.asked', question: stored }], result: stored };
   });
 }
 
+export function openQuestions(questions: Record<string, Question>): Question[] {
+  return Object.values(questions).filter((q) => q.answer === undefined);
+}
+
 /**
- * Records the operator's answer; a ticket that was blocked on the question
+ * Records the operator's answer; a ticket that an agent's question blocked
  * goes back to `ready`, and its next run continues with the answer.
  */
-export function answerQuestion(tickets: Tickets, id: string, answer: string, by = 'operator'): Question {
+export function answerQuestion(ws: QuestionsWorkspace, id: string, answer: string, by = 'operator'): Question {
   const text = answer.trim();
   if (!text) throw new UserError('an answer cannot be empty');
-  const question = tickets.store.commit((state) => {
-    const found = state.questions[id.toUpperCase()];
-    if (!found) throw new UserError(`no question ${id}; open questions: ${openQuestions(state.questions).map((q) => q.id).join(', ') || 'none'}`);
+  const question = ws.store.commit((state) => {
+    const found = state.questions[id.trim().toUpperCase()];
+    if (!found) {
+      const open = openQuestions(state.questions).map((q) => q.id).join(', ') || 'none';
+      throw new UserError(`no question ${id}; open questions: ${open}`);
+    }
     if (found.answer !== undefined) throw new UserError(`${found.id} was already answered (${found.answeredAt})`);
     return { events: [{ type: 'question.answered', id: found.id, answer: text, by }], result: found };
   });
-  if (question.ticket) {
-    const ticket = tickets.store.state.tickets[question.ticket];
-    const stillOpen = openQuestions(tickets.store.state.questions).some((q) => q.ticket === question.ticket);
-    if (ticket?.state === 'blocked' && !stillOpen) {
-      tickets.transition(ticket.id, 'unblock', { by, note: `${question.id} answered` });
-    }
-  }
-  return tickets.store.state.questions[question.id]!;
+  if (question.ticket) unblockIfAnswered(ws, question.ticket);
+  return ws.store.state.questions[question.id]!;
 }
 
-export function openQuestions(questions: Record<string, Question>): Question[] {
-  return Object.values(questions).filter((q) => q.answer === undefined);
+/** Unblocks a ticket its agent's questions blocked once they are all answered; true when it moved. */
+export function unblockIfAnswered(ws: QuestionsWorkspace, ticketId: string): boolean {
+  const ticket = ws.store.state.tickets[ticketId];
+  // An operator's block stays until the operator unblocks; only an agent's question is lifted here.
+  if (!ticket || ticket.state !== 'blocked' || ticket.runs.at(-1)?.outcome !== 'blocked') return false;
+  const open = Object.values(ws.store.state.questions).filter((q) => q.ticket === ticketId && q.kind === 'agent' && q.answer === undefined);
+  if (open.length > 0) return false;
+  try {
+    ws.tickets.transition(ticketId, 'unblock', { by: 'operator', note: 'the operator answered its question' });
+    return true;
+  } catch (error) {
+    if (error instanceof TransitionError) return false;
+    throw error;
+  }
+}
+
+/** Unblocks every ticket whose questions were answered meanwhile (e.g. from another terminal). */
+export function unblockAnswered(ws: QuestionsWorkspace): string[] {
+  return Object.values(ws.store.state.tickets)
+    .filter((t) => t.state === 'blocked')
+    .filter((t) => unblockIfAnswered(ws, t.id))
+    .map((t) => t.id);
 }

@@ -19,7 +19,7 @@ export function answerCommand(home: Home) {
   return async (id: string, text: string[]): Promise<void> => {
     const ws = await openWorkspace(home());
     try {
-      const question = answerQuestion(ws.tickets, id, text.join(' '));
+      const question = answerQuestion(ws, id, text.join(' '));
       const ticket = question.ticket ? ws.store.state.tickets[question.ticket] : undefined;
       out(`${question.id} answered${ticket ? `; ${ticket.id} is ${ticket.state}` : ''}`);
     } finally {
