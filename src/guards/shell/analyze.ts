@@ -57,6 +57,8 @@ interface Expanded {
   subs: Script[];
 }
 
+/** Builtins whose arguments are only text (their redirections are still read above). */
+const TEXT_ONLY = new Set(['echo', 'printf', 'true', 'false', ':', 'exit', 'return', 'shift', 'wait', 'sleep', 'seq', 'yes']);
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'fish']);
 /** Commands whose path arguments are written (or removed, moved, changed). */
 const WRITERS = new Set([
@@ -194,6 +196,8 @@ function visitCommand(command: SimpleCommand, state: State, out: ShellAnalysis):
     }
   }
 
+  // Their arguments are text, never opened: `echo "$X"` must not read as a read of `*`.
+  if (TEXT_ONLY.has(program)) return;
   const writes = classifyWrites(program, argv);
   argvWords.forEach((word, i) => {
     if (i === 0 && !word.text.includes('/')) return;
