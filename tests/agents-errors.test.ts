@@ -1,3 +1,4 @@
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../src/agents/dispatcher.js';
@@ -112,5 +113,54 @@ describe('AskOperator', () => {
     expect(resumed.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(JSON.stringify(resumed[2]!.content)).toContain('The operator answered: blue, please');
     expect(git(path.join(home, 'repos/alpha-app'), 'show', `master/${ticket.id}:colour.txt`)).toBe('blue');
+  });
+});
+
+describe("a guard's ask", () => {
+  it('becomes a question for the operator; yes lets exactly that call run on the next attempt, no refuses it', async () => {
+    const bash = { name: 'Bash', input: { command: 'echo deployed > deploy.log' } };
+    const script: ModelScript = {
+      tickets: {
+        'Deploy it': [
+          { tools: [bash] },
+          { tools: [bash] },
+          { tools: [{ name: 'Finish', input: { summary: 'deployed' } }] },
+        ],
+        'Deploy again': [
+          { tools: [bash] },
+          { tools: [{ name: 'Write', input: { file_path: 'skipped.txt', content: 'no deploy\n' } }, { name: 'Finish', input: { summary: 'left it' } }] },
+        ],
+      },
+    };
+    const { home, ws, bus } = await makeAgentWorkspace({ brands: [{ id: 'alpha' }], script });
+    // An operator's hook that wants a person to approve every deploy.
+    const hook = path.join(home, 'hooks', 'ask-deploy.sh');
+    writeFileSync(hook, `#!/usr/bin/env bash\nif grep -q deploy; then echo '{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"ask","permissionDecisionReason":"deploys need a person"}}'; fi\nexit 0\n`);
+    chmodSync(hook, 0o755);
+    writeFileSync(path.join(home, 'hooks', 'ask-deploy.json'), JSON.stringify({ event: 'PreToolUse', matcher: 'Bash', command: hook, timeout: 10 }));
+    const model = await openModel(ws.registry, home, { script });
+    const yes = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Deploy it', state: 'ready' });
+    try {
+      await dispatch({ ws, bus, sessionId: 'S-1', model, retry: FAST_RETRY });
+      expect(ws.tickets.get(yes.id).state).toBe('blocked');
+      const question = Object.values(ws.store.state.questions).find((q) => q.ticket === yes.id)!;
+      expect(question.kind).toBe('guard');
+      expect(question.text).toMatch(/wants to run Bash .*deploy.*deploys need a person/);
+      answerQuestion(ws, question.id, 'yes');
+      expect(ws.tickets.get(yes.id).state).toBe('ready');
+      await dispatch({ ws, bus, sessionId: 'S-2', model, retry: FAST_RETRY });
+      expect(ws.tickets.get(yes.id).state).toBe('review');
+      expect(git(path.join(home, 'repos/alpha-app'), 'show', `master/${yes.id}:deploy.log`)).toBe('deployed');
+
+      const no = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Deploy again', state: 'ready' });
+      await dispatch({ ws, bus, sessionId: 'S-3', model, retry: FAST_RETRY });
+      const second = Object.values(ws.store.state.questions).find((q) => q.ticket === no.id)!;
+      answerQuestion(ws, second.id, 'no, not today');
+      await dispatch({ ws, bus, sessionId: 'S-4', model, retry: FAST_RETRY });
+      expect(ws.tickets.get(no.id).state).toBe('review');
+      expect(() => git(path.join(home, 'repos/alpha-app'), 'show', `master/${no.id}:deploy.log`)).toThrow();
+    } finally {
+      await model.close();
+    }
   });
 });

@@ -222,7 +222,15 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       case 'finished':
         return await submit(result.summary ?? 'finished', usage, 0);
       case 'blocked': {
-        const question = askOperator(ws, { kind: 'agent', ticket: ticket.id, brand: ticket.brand, text: result.question!.text, askedBy: `${contract.name} ${runId}` });
+        const asked = result.question!;
+        const question = askOperator(ws, {
+          kind: asked.kind ?? 'agent',
+          ticket: ticket.id,
+          brand: ticket.brand,
+          text: asked.text,
+          askedBy: `${contract.name} ${runId}`,
+          ...(asked.approves ? { approves: asked.approves } : {}),
+        });
         transcript.write({ t: 'question', id: question.id, toolUseId: result.question!.toolUseId });
         return settle('block', 'blocked', { outcome: 'blocked', baseSha, usage }, `asked the operator (${question.id}): ${tail(question.text, 300)}`, { usage });
       }

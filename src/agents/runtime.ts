@@ -44,7 +44,7 @@ export interface AgentRunResult {
   /** Why a run failed or stopped, in words a person can act on. */
   reason?: string;
   summary?: string;
-  question?: { text: string; toolUseId: string };
+  question?: { text: string; toolUseId: string; kind?: 'agent' | 'guard'; approves?: string };
   usage: Usage;
   turns: number;
   toolCalls: number;
@@ -187,7 +187,8 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
       }
       if (control.asked) {
         transcript.write({ t: 'pending', results, toolUseId: control.asked.toolUseId, question: control.asked.question });
-        return end({ status: 'blocked', question: { text: control.asked.question, toolUseId: control.asked.toolUseId } });
+        const { question, toolUseId, kind, approves } = control.asked;
+        return end({ status: 'blocked', question: { text: question, toolUseId, ...(kind ? { kind } : {}), ...(approves ? { approves } : {}) } });
       }
       const user: MessageParam = { role: 'user', content: results };
       messages.push(user);

@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.js';
 import type { Store } from '../state/store.js';
 import { worktreeConfinement, writeAuthorityRefusal } from './confinement.js';
 import type { BeforeToolHook, GuardDecision, ToolCall, ToolChain, ToolResult } from './toolChain.js';
+import { callApproved } from '../questions/index.js';
 import { getTool, type ToolRunContext } from './tools/index.js';
 
 /** Where a call's events go: the bus (live) and the store (the audit trail of refusals). */
@@ -63,6 +64,29 @@ function refuse(deps: ToolRunnerDeps, call: ToolCall, context: ToolRunContext, d
 function refusal(call: ToolCall, decision: GuardDecision, started: number): ToolCallOutcome {
   const verb = decision.verdict === 'ask' ? 'needs the operator\'s approval' : 'was refused';
   return { content: `${call.name} ${verb} by ${decision.guard}: ${decision.reason}`, isError: true, refusedBy: decision.guard, ms: Date.now() - started };
+}
+
+/**
+ * A guard's `ask` becomes a question for the operator: the run stops blocked
+ * with it, and once the operator says yes the same call (same tool, same
+ * input) is allowed for this ticket. Returns null when it was approved already.
+ */
+function askTheOperator(call: ToolCall, context: ToolRunContext, deps: ToolRunnerDeps, ask: GuardDecision, started: number): ToolCallOutcome | null {
+  const key = `${call.name}:${inputDigest(call.input)}`;
+  const ticket = context.ticket?.id;
+  if (ticket && deps.store && callApproved(deps.store.state.questions, ticket, key)) {
+    record(deps, call, { verdict: 'allow', guard: 'operator-approval', reason: `the operator approved this call (${ask.guard} asked)` }, context);
+    return null;
+  }
+  // Without a ticket to block (or with a question already pending this turn) there is no one to ask: refuse.
+  if (!ticket || !deps.store || context.control.asked) return refusal(call, ask, started);
+  context.control.asked = {
+    question: `${ticket} wants to run ${call.name} ${JSON.stringify(call.input).slice(0, 300)} — allow it? (${ask.guard}: ${ask.reason})`,
+    toolUseId: context.toolUseId,
+    kind: 'guard',
+    approves: key,
+  };
+  return { content: `waiting for the operator to approve (${ask.guard}: ${ask.reason})`, isError: false, refusedBy: ask.guard, ms: Date.now() - started };
 }
 
 /**
@@ -130,7 +154,10 @@ async function decideAndRun(call: ToolCall, context: ToolRunContext, deps: ToolR
     // An ask stands unless a later member denies.
     if (decision.verdict === 'ask') ask ??= decision;
   }
-  if (ask) return refusal(validated, ask, started);
+  if (ask) {
+    const asked = askTheOperator(validated, context, deps, ask, started);
+    if (asked) return asked;
+  }
   let result: ToolResult;
   try {
     result = await tool.run(input, context);

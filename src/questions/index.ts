@@ -13,6 +13,16 @@ export function askOperator(ws: QuestionsWorkspace, question: Omit<Question, 'id
   });
 }
 
+/** Whether an answer grants what was asked ("yes", "y", "allow", "ok", "approve"). */
+export function isAffirmative(answer: string | undefined): boolean {
+  return answer !== undefined && /^\s*(y|yes|allow|allowed|ok|okay|approve|approved)\b/i.test(answer);
+}
+
+/** Whether the operator already approved this exact call (`tool:inputDigest`) for the ticket. */
+export function callApproved(questions: Record<string, Question>, ticket: string, key: string): boolean {
+  return Object.values(questions).some((q) => q.kind === 'guard' && q.ticket === ticket && q.approves === key && isAffirmative(q.answer));
+}
+
 export function openQuestions(questions: Record<string, Question>): Question[] {
   return Object.values(questions).filter((q) => q.answer === undefined);
 }
@@ -42,7 +52,7 @@ export function unblockIfAnswered(ws: QuestionsWorkspace, ticketId: string): boo
   const ticket = ws.store.state.tickets[ticketId];
   // An operator's block stays until the operator unblocks; only an agent's question is lifted here.
   if (!ticket || ticket.state !== 'blocked' || ticket.runs.at(-1)?.outcome !== 'blocked') return false;
-  const open = Object.values(ws.store.state.questions).filter((q) => q.ticket === ticketId && q.kind === 'agent' && q.answer === undefined);
+  const open = Object.values(ws.store.state.questions).filter((q) => q.ticket === ticketId && q.kind !== 'approval' && q.answer === undefined);
   if (open.length > 0) return false;
   try {
     ws.tickets.transition(ticketId, 'unblock', { by: 'operator', note: 'the operator answered its question' });

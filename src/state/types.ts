@@ -122,6 +122,8 @@ export interface Question {
   askedBy: string;
   answer?: string;
   answeredAt?: string;
+  /** For a guard's `ask`: the call (`tool:inputDigest`) an affirmative answer approves for this ticket. */
+  approves?: string;
 }
 
 export interface PhaseRecord {
