@@ -105,9 +105,11 @@ describe('agent runtime against the scripted model over HTTP', () => {
     expect(existsSync('/tmp/escape-attempt.txt')).toBe(false);
     expect(ws.tickets.get(ticket.id).state).toBe('review');
     expect(git(path.join(home, 'repos/alpha-app'), 'show', `master/${ticket.id}:NOTES.md`)).toBe('adapted');
-    // Refusals are in the audit trail.
+    // Every decision is in the audit trail, refusals among them.
     const logged = new EventLog(ws.paths.events).readFrom({ file: '', offset: 0 }).events.filter((e) => e.type === 'guard.decision');
-    expect(logged.map((e) => (e as { guard?: string }).guard)).toEqual(['palette', 'worktree-confinement', 'worktree-confinement']);
+    const refusals = logged.filter((e) => (e as { verdict?: string }).verdict === 'deny');
+    expect(refusals.map((e) => (e as { guard?: string }).guard)).toEqual(['palette', 'worktree-confinement', 'worktree-confinement']);
+    expect(logged.some((e) => (e as { verdict?: string }).verdict === 'allow')).toBe(true);
   });
 
   it('a run that changes nothing fails with that reason and keeps its worktree', async () => {

@@ -43,11 +43,7 @@ function record(deps: ToolRunnerDeps, call: ToolCall, decision: GuardDecision, c
     agent: context.agent,
     ...(context.ticket ? { ticket: context.ticket.id } : {}),
   };
-  if (decision.verdict === 'allow') {
-    deps.bus?.publish(payload);
-    return;
-  }
-  // Refusals are part of the audit trail; allows stay on the bus (they are the common case).
+  // Every decision is part of the audit trail (the guard chain batches its frequent allows itself).
   try {
     if (deps.store) deps.store.record(payload);
     else deps.bus?.publish(payload);

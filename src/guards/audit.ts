@@ -10,11 +10,11 @@ export function inputDigest(input: unknown): string {
 }
 
 /**
- * Records guard decisions as `guard.decision` events: refusals (deny, ask) go
- * into the event log through the store at once (the store publishes them on
- * its bus); allows, the common case, are published on the bus only, so the
- * log stays small and the chain stays well under a millisecond (`allows:
- * 'log'` writes them to the log too, batched on the next turn of the loop).
+ * Records every guard decision as a `guard.decision` event in the event log
+ * (the store publishes it on its bus): refusals (deny, ask) at once; allows,
+ * the common case, batched into one append on the next turn of the loop, so
+ * the chain itself stays well under a millisecond. `allows: 'bus'` keeps
+ * allows off the log (for measurements).
  */
 export class GuardAudit {
   private pending: AuditEvent[] = [];
@@ -23,7 +23,7 @@ export class GuardAudit {
   constructor(
     private readonly store: Store | undefined,
     private readonly bus: Bus | undefined,
-    private readonly allows: 'bus' | 'log' = 'bus',
+    private readonly allows: 'bus' | 'log' = 'log',
   ) {}
 
   record(call: ToolCall, context: ToolContext, decision: GuardDecision, event: 'PreToolUse' | 'PostToolUse' = 'PreToolUse'): void {
