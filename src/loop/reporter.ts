@@ -1,7 +1,21 @@
 import type { BusEvent } from '../bus/index.js';
 
-/** Events too chatty for the headless line output (they stay in transcripts). */
-const QUIET = new Set(['agent.text']);
+/** Events too chatty for the headless line output (they stay in transcripts and the log). */
+const QUIET = new Set(['agent.text', 'run.started', 'usage.recorded', 'ticket.updated']);
+
+/** The part of a tool input a person recognises: the command, the file, the pattern. */
+function toolSummary(input: unknown): string {
+  if (!input || typeof input !== 'object') return '';
+  const i = input as Record<string, unknown>;
+  const main = i.command ?? i.file_path ?? i.pattern ?? i.question ?? i.summary ?? '';
+  const line = String(main).split('\n')[0]!;
+  return line.length > 100 ? `${line.slice(0, 97)}...` : line;
+}
+
+function firstLine(value: unknown): string {
+  const line = text(value).split('\n')[0]!;
+  return line.length > 140 ? `${line.slice(0, 137)}...` : line;
+}
 
 function time(at: string): string {
   return at.slice(11, 19);
@@ -31,7 +45,27 @@ export function formatEventLine(event: BusEvent): string | null {
     case 'ticket.transition':
       return `${head}ticket    ${text(event.id)} ${text(event.from)} → ${text(event.to)} (${text(event.event)})${event.note ? `: ${text(event.note)}` : ''}`;
     case 'tool.call':
-      return `${head}tool      ${text(event.ticket)} ${text(event.name)} ${text(event.summary ?? '')}`.trimEnd();
+      return `${head}tool      ${text(event.ticket)} ${text(event.tool)} ${toolSummary(event.input)}`.trimEnd();
+    case 'tool.result':
+      return event.isError ? `${head}tool      ${text(event.ticket)} ${text(event.tool)} ${event.refusedBy ? 'refused' : 'failed'}: ${firstLine(event.content)}` : null;
+    case 'agent.start':
+      return `${head}agent     ${text(event.ticket)} ${text(event.contract)} on ${text(event.via ?? event.model)}`;
+    case 'agent.end':
+      return `${head}agent     ${text(event.ticket)} ${text(event.status)} after ${text(event.turns)} turns${event.reason ? `: ${firstLine(event.reason)}` : ''}`;
+    case 'agent.retry':
+      return `${head}agent     ${text(event.ticket)} retry ${text(event.attempt)}: ${firstLine(event.reason)}`;
+    case 'run.end':
+      return `${head}run       ${text(event.ticket)} ${text(event.outcome)}${event.reason ? `: ${firstLine(event.reason)}` : ''}`;
+    case 'dispatch.model':
+      return `${head}dispatch  model: ${text(event.via)}`;
+    case 'dispatch.waiting':
+      return `${head}dispatch  waiting: ${text(event.reason)}`;
+    case 'dispatch.recovered':
+      return `${head}dispatch  recovered ${text(event.ticket)} from a run whose process died`;
+    case 'gate.step':
+      return `${head}gate      ${text(event.ticket)} ${text(event.step)} ${text(event.status)}${event.reason ? `: ${firstLine(event.reason)}` : ''}`;
+    case 'merge.done':
+      return `${head}merge     ${text(event.ticket)} merged into ${text(event.repo)} main at ${text(event.mainSha).slice(0, 10)}`;
     case 'guard.decision':
       return event.verdict === 'allow' ? null : `${head}guard     ${text(event.verdict)} ${text(event.tool)} by ${text(event.guard)}: ${text(event.reason)}`;
     case 'question.asked':
