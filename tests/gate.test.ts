@@ -45,12 +45,14 @@ describe('merge gate', () => {
     expect(merged.gate!.checks.map((c) => [c.name, c.exitCode])).toEqual([['test', 0], ['lint', 0]]);
     expect(merged.gate!.checks[0]!.outputTail).toMatch(/pass 1/);
 
-    // The ticket's worktree and branch are gone; so is the gate's own worktree.
+    // The ticket's worktree and branch are gone; the queue's gate worktree stays, at the candidate, clean.
     expect(existsSync(merged.runs[0]!.worktree)).toBe(false);
     expect(git(gw.repo, 'branch', '--list', `master/${ticket.id}`)).toBe('');
-    expect(git(gw.repo, 'worktree', 'list')).not.toContain('gate-');
+    const gateWorktree = path.join(gw.ws.paths.worktrees, 'alpha-app', 'gate');
+    expect(git(gateWorktree, 'rev-parse', 'HEAD')).toBe(main);
+    expect(git(gateWorktree, 'status', '--porcelain', '--ignored')).toBe('');
 
-    // Every step streamed on the bus and stands in the log.
+    // Every step streamed on the bus; every outcome stands in the log.
     expect(gateSteps(gw.events, ticket.id)).toEqual([
       'candidate:start',
       'candidate:pass',
@@ -67,7 +69,9 @@ describe('merge gate', () => {
     ]);
     expect(gw.events.some((e) => e.type === 'merge.done' && e.mainSha === main)).toBe(true);
     const log = logged(gw);
-    expect(log.filter((e) => e.type === 'gate.step').length).toBe(12);
+    expect(log.filter((e) => e.type === 'gate.step').map((e) => { const step = e as Record<string, unknown>; return `${String(step.step)}:${String(step.status)}`; })).toEqual(
+      gateSteps(gw.events, ticket.id).filter((s) => !s.includes(':start')).map((s) => s.split(':').slice(0, 2).join(':')),
+    );
     expect(log.some((e) => e.type === 'merge.done' && (e as { mainSha?: string }).mainSha === main)).toBe(true);
   });
 

@@ -23,7 +23,7 @@ export async function applyFixes(ctx: DoctorContext): Promise<string[]> {
       done.push(prune.code === 0 ? `pruned worktrees of ${stale.repo.repo.id} whose folders are gone` : `could not prune ${stale.repo.repo.id}: ${prune.stderr.trim()}`);
       continue;
     }
-    const removed = await gitOutcome(stale.repo.path, ['worktree', 'remove', ...(stale.force ? ['--force'] : []), stale.path]);
+    const removed = await gitOutcome(stale.repo.path, ['worktree', 'remove', stale.path]);
     done.push(
       removed.code === 0
         ? `removed worktree ${stale.path} (${stale.why})`

@@ -9,7 +9,6 @@ import { repoChecks } from './checks/repos.js';
 import { stateChecks } from './checks/state.js';
 import { gatherRepoFacts } from './facts/repos.js';
 import { gatherStateFacts } from './facts/state.js';
-import { fileHousekeeping } from './housekeeping.js';
 import { gradeOf, type CheckGroup, type CheckResult, type DoctorContext, type DoctorInput, type DoctorReport } from './types.js';
 
 export type { CheckResult, CheckStatus, DoctorInput, DoctorReport, NamedProblem } from './types.js';
@@ -89,6 +88,7 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
   const stateReadable = ctx.state.snapshot.ok || ctx.state.snapshot.missing;
   if (options.file && ctx.registry && problems.length > 0 && stateReadable) {
     const usable = ctx.repos.filter((r) => !r.problem).map((r) => r.repo.id);
+    const { fileHousekeeping } = await import('./housekeeping.js');
     const filing = await fileHousekeeping({ ...input, registry: ctx.registry }, problems, usable);
     report.filed = filing.filed;
   }

@@ -6,13 +6,14 @@ export function gateLockPath(paths: Pick<WorkspacePaths, 'data'>, repoId: string
   return path.join(paths.data, 'locks', `gate-${repoId}.lock`);
 }
 
-/** The gate worktree of a ticket: beside the ticket worktrees, named so the doctor knows whose it is. */
-export function gateWorktreePath(paths: Pick<WorkspacePaths, 'worktrees'>, repoId: string, ticketId: string): string {
-  return path.join(paths.worktrees, repoId, `gate-${ticketId}`);
-}
+/** The folder name of a repo queue's gate worktree, beside the ticket worktrees. */
+export const GATE_WORKTREE = 'gate';
 
-/** `gate-T-3` → `T-3`; null for any other folder name. */
-export function gateWorktreeTicket(name: string): string | null {
-  const match = /^gate-(T-\d+)$/.exec(name);
-  return match ? match[1]! : null;
+/**
+ * The repo queue's gate worktree, where candidates are built and checked.
+ * It stays between tickets (checking out the next candidate rewrites only
+ * the files that differ), so a candidate costs no full checkout.
+ */
+export function gateWorktreePath(paths: Pick<WorkspacePaths, 'worktrees'>, repoId: string): string {
+  return path.join(paths.worktrees, repoId, GATE_WORKTREE);
 }

@@ -6,7 +6,6 @@ import {
   checkoutsOf,
   compareAndSwapBranch,
   fastForwardCheckout,
-  removeGateWorktree,
   removeTicketWork,
   uncommitted,
   type CandidateBuild,
@@ -60,9 +59,9 @@ function tail(text: string, max = FEEDBACK_TAIL): string {
  * that was checked, and only from the base it was built on.
  */
 export async function gateTicket(ctx: RepoQueueContext, ticketId: string): Promise<GateOutcome> {
-  const { ws, repo, git } = ctx;
+  const { ws, repo } = ctx;
   const maxAttempts = ctx.options.maxAttempts ?? DEFAULT_ATTEMPTS;
-  const worktree = gateWorktreePath(ws.paths, repo.id, ticketId);
+  const worktree = gateWorktreePath(ws.paths, repo.id);
   const outcome = (result: GateOutcome['result'], reason: string, attempts: number, mainSha?: string): GateOutcome => ({
     ticket: ticketId,
     repo: repo.id,
@@ -71,33 +70,33 @@ export async function gateTicket(ctx: RepoQueueContext, ticketId: string): Promi
     attempts,
     ...(mainSha ? { mainSha } : {}),
   });
-  const step = (name: GateStepName, status: GateStepStatus, extra: Record<string, unknown> = {}) =>
-    ws.store.record({ type: 'gate.step', ticket: ticketId, repo: repo.id, step: name, status, ...extra });
+  // Outcomes go to the log (and through it to the bus); a step's start only to the bus, for the live status.
+  const step = (name: GateStepName, status: GateStepStatus, extra: Record<string, unknown> = {}) => {
+    const event = { type: 'gate.step', ticket: ticketId, repo: repo.id, step: name, status, ...extra } as const;
+    if (status === 'start') ctx.options.bus?.publish(event);
+    else ws.store.record(event);
+  };
 
-  try {
-    let ticket = ws.tickets.get(ticketId);
-    if (ticket.state === 'merging') {
-      const resumed = await resumeMerging(ctx, ticket, step);
-      if (resumed.kind === 'done') return outcome(resumed.result, resumed.reason, 0, resumed.mainSha);
-      ticket = ws.tickets.get(ticketId);
-    }
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      if (ctx.signal.aborted) return outcome('waiting', 'the session was stopped', attempt - 1);
-      const hold = await holdReason(ctx, ticket);
-      if (hold) {
-        step('queue', 'wait', { reason: hold });
-        return outcome('waiting', hold, attempt - 1);
-      }
-      const result = await attemptOnce(ctx, ticket, worktree, attempt, step);
-      if (!('moved' in result)) return outcome(result.result, result.reason, attempt, result.mainSha);
-      ticket = ws.tickets.get(ticketId);
-    }
-    const reason = `main moved during each of ${maxAttempts} attempts; ${ticketId} waits in review for the next merge run`;
-    step('queue', 'wait', { reason });
-    return outcome('waiting', reason, maxAttempts);
-  } finally {
-    await removeGateWorktree(git, worktree).catch(() => undefined);
+  let ticket = ws.tickets.get(ticketId);
+  if (ticket.state === 'merging') {
+    const resumed = await resumeMerging(ctx, ticket, step);
+    if (resumed.kind === 'done') return outcome(resumed.result, resumed.reason, 0, resumed.mainSha);
+    ticket = ws.tickets.get(ticketId);
   }
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    if (ctx.signal.aborted) return outcome('waiting', 'the session was stopped', attempt - 1);
+    const hold = await holdReason(ctx, ticket);
+    if (hold) {
+      step('queue', 'wait', { reason: hold });
+      return outcome('waiting', hold, attempt - 1);
+    }
+    const result = await attemptOnce(ctx, ticket, worktree, attempt, step);
+    if (!('moved' in result)) return outcome(result.result, result.reason, attempt, result.mainSha);
+    ticket = ws.tickets.get(ticketId);
+  }
+  const reason = `main moved during each of ${maxAttempts} attempts; ${ticketId} waits in review for the next merge run`;
+  step('queue', 'wait', { reason });
+  return outcome('waiting', reason, maxAttempts);
 }
 
 type Step = (name: GateStepName, status: GateStepStatus, extra?: Record<string, unknown>) => void;

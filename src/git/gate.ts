@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { gitIdentityArgs, gitIdentityEnv, type GitAuthor } from './identity.js';
@@ -50,7 +51,7 @@ export type CandidateBuild =
   | { ok: false; kind: 'empty' | 'error'; message: string; baseSha: string };
 
 export interface CandidateOptions {
-  /** Where the gate worktree goes (removed first if a crashed gate left it). */
+  /** The repo queue's gate worktree (created on first use, reused after: only changed files are rewritten). */
   worktree: string;
   /** The ticket branch's tip. */
   branchSha: string;
@@ -72,6 +73,37 @@ export async function removeGateWorktree(repo: GitRepo, worktree: string): Promi
   await gitOutcome(repo.path, ['worktree', 'prune']);
 }
 
+/** The git dir of a linked worktree, from its `.git` file (null when it is not one). */
+function linkedGitDir(worktree: string): string | null {
+  try {
+    const match = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(path.join(worktree, '.git'), 'utf8'));
+    return match ? path.resolve(worktree, match[1]!) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Puts the gate worktree at `sha` with nothing else in it (untracked and
+ * ignored files removed, so no artifact of an earlier candidate can make a
+ * check pass). Reuses the worktree when it is sound; otherwise makes it anew.
+ */
+export async function prepareGateWorktree(repo: GitRepo, worktree: string, sha: string): Promise<void> {
+  const target = path.resolve(worktree);
+  const gitDir = linkedGitDir(target);
+  if (gitDir && existsSync(gitDir)) {
+    // A gate killed mid-rebase leaves the rebase behind: drop it first.
+    if (existsSync(path.join(gitDir, 'rebase-merge')) || existsSync(path.join(gitDir, 'rebase-apply'))) await gitOutcome(target, ['rebase', '--abort']);
+    const checkout = await gitOutcome(target, ['checkout', '--quiet', '--detach', '--force', sha]);
+    if (checkout.code === 0) {
+      const clean = await gitOutcome(target, ['clean', '-ffdxq']);
+      if (clean.code === 0) return;
+    }
+  }
+  await removeGateWorktree(repo, target);
+  await gitOk(repo.path, ['worktree', 'add', '--quiet', '--detach', target, sha]);
+}
+
 /**
  * Builds the candidate: the ticket's commits (those main lacks) replayed on
  * top of `mainSha`, in a detached worktree. A branch already on top of main
@@ -81,11 +113,10 @@ export async function removeGateWorktree(repo: GitRepo, worktree: string): Promi
 export async function buildCandidate(repo: GitRepo, options: CandidateOptions): Promise<CandidateBuild> {
   const { worktree, branchSha, mainSha } = options;
   const baseSha = mainSha;
-  await removeGateWorktree(repo, worktree);
   const mergeBase = (await gitOk(repo.path, ['merge-base', mainSha, branchSha])).trim();
   const ahead = Number((await gitOk(repo.path, ['rev-list', '--count', `${mergeBase}..${branchSha}`])).trim());
   if (ahead === 0) return { ok: false, kind: 'empty', message: 'the branch has no commits that main lacks', baseSha };
-  await gitOk(repo.path, ['worktree', 'add', '--quiet', '--detach', path.resolve(worktree), branchSha]);
+  await prepareGateWorktree(repo, worktree, branchSha);
   if (mergeBase === mainSha) return { ok: true, candidateSha: branchSha, baseSha, rebased: false, commits: ahead };
 
   const env = { ...gitIdentityEnv(options.author), GIT_EDITOR: 'true', GIT_SEQUENCE_EDITOR: 'true' };

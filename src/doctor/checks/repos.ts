@@ -1,8 +1,6 @@
 import path from 'node:path';
-import { gateLockPath, gateWorktreeTicket } from '../../gate/paths.js';
+import { GATE_WORKTREE } from '../../gate/paths.js';
 import { isInside } from '../../guards/pathPolicy.js';
-import { FileLock, processAlive } from '../../state/lock.js';
-import { hostname } from 'node:os';
 import type { RepoFacts } from '../facts/repos.js';
 import { notChecked, pass, type CheckGroup, type CheckResult, type DoctorContext } from '../types.js';
 
@@ -14,14 +12,6 @@ export interface StaleWorktree {
   repo: RepoFacts;
   path: string;
   why: string;
-  /** Gate worktrees are scratch: they may be removed even with changes in them. */
-  force: boolean;
-}
-
-function lockHeldByLiveProcess(file: string): boolean {
-  const holder = FileLock.holder(file);
-  if (!holder) return false;
-  return holder.host !== hostname() || processAlive(holder.pid);
 }
 
 function ticketState(ctx: DoctorContext, id: string): string | null {
@@ -30,28 +20,23 @@ function ticketState(ctx: DoctorContext, id: string): string | null {
   return ctx.state.state.archived[id] ? 'archived' : null;
 }
 
-/** Worktrees of the registry's repos that nothing needs: gone folders, finished tickets, dead gates. */
+/** Worktrees of the registry's repos that nothing needs: gone folders, finished or unknown tickets. */
 export function staleWorktrees(ctx: DoctorContext): StaleWorktree[] {
   const stale: StaleWorktree[] = [];
   for (const repo of ctx.repos) {
     for (const worktree of repo.worktrees.slice(1)) {
       if (worktree.prunable) {
-        stale.push({ repo, path: worktree.path, why: 'its folder is gone', force: false });
+        stale.push({ repo, path: worktree.path, why: 'its folder is gone' });
         continue;
       }
       if (!isInside(path.resolve(worktree.path), ctx.paths.worktrees)) continue;
       const name = path.basename(worktree.path);
-      const gated = gateWorktreeTicket(name);
-      if (gated) {
-        if (!lockHeldByLiveProcess(gateLockPath(ctx.paths, repo.repo.id))) {
-          stale.push({ repo, path: worktree.path, why: `a merge gate for ${gated} left it and is gone`, force: true });
-        }
-        continue;
-      }
+      // The repo queue's gate worktree stays between runs (a dead gate's leftovers are reset on its next use).
+      if (name === GATE_WORKTREE) continue;
       if (!TICKET_FOLDER.test(name)) continue;
       const state = ticketState(ctx, name);
       if (state === null || state === 'merged' || state === 'cancelled' || state === 'archived') {
-        stale.push({ repo, path: worktree.path, why: state ? `${name} is ${state}` : `no ticket ${name} exists`, force: false });
+        stale.push({ repo, path: worktree.path, why: state ? `${name} is ${state}` : `no ticket ${name} exists` });
       }
     }
   }

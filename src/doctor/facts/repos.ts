@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { RepoError } from '../../git/errors.js';
 import { gitOutcome } from '../../git/gate.js';
@@ -38,6 +39,77 @@ function parseWorktrees(output: string): Worktree[] {
   return list;
 }
 
+async function text(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function headOf(content: string | null): { head: string | null; branch: string | null } {
+  const value = content?.trim() ?? '';
+  if (value.startsWith('ref:')) return { head: null, branch: value.slice(4).trim().replace(/^refs\/heads\//, '') };
+  return { head: /^[0-9a-f]{40,64}$/.test(value) ? value : null, branch: null };
+}
+
+/**
+ * `git worktree list` read from the repo's files (no git process): the
+ * primary checkout, then each `worktrees/<name>` entry with its folder,
+ * HEAD, lock, and whether its folder is gone.
+ */
+async function worktreesFromFiles(repoPath: string, gitDir: string, commonDir: string): Promise<Worktree[]> {
+  const primary = headOf(await text(path.join(commonDir, 'HEAD')));
+  const primaryPath = path.basename(commonDir) === '.git' ? path.dirname(commonDir) : gitDir === commonDir ? repoPath : path.dirname(commonDir);
+  const list: Worktree[] = [{ path: primaryPath, ...primary, bare: false, locked: false, prunable: false }];
+  let names: string[] = [];
+  try {
+    names = (await readdir(path.join(commonDir, 'worktrees'))).sort();
+  } catch {
+    return list;
+  }
+  const linked = await Promise.all(
+    names.map(async (name): Promise<Worktree | null> => {
+      const admin = path.join(commonDir, 'worktrees', name);
+      const gitdirFile = (await text(path.join(admin, 'gitdir')))?.trim();
+      if (!gitdirFile) return null;
+      const dotGit = path.resolve(admin, gitdirFile);
+      return {
+        path: path.dirname(dotGit),
+        ...headOf(await text(path.join(admin, 'HEAD'))),
+        bare: false,
+        locked: existsSync(path.join(admin, 'locked')),
+        prunable: !existsSync(dotGit),
+      };
+    }),
+  );
+  for (const worktree of linked) if (worktree) list.push(worktree);
+  return list;
+}
+
+/** Branches under `refs/heads/master/` from loose ref files and packed-refs (loose ones win). */
+async function ticketBranchesFromFiles(commonDir: string): Promise<BranchRef[]> {
+  const found = new Map<string, string>();
+  const packed = (await text(path.join(commonDir, 'packed-refs'))) ?? '';
+  for (const line of packed.split('\n')) {
+    const match = /^([0-9a-f]{40,64}) refs\/heads\/(master\/.+)$/.exec(line.trim());
+    if (match) found.set(match[2]!, match[1]!);
+  }
+  let loose: string[] = [];
+  try {
+    loose = await readdir(path.join(commonDir, 'refs', 'heads', 'master'));
+  } catch {
+    // no loose ticket branches
+  }
+  await Promise.all(
+    loose.map(async (name) => {
+      const sha = (await text(path.join(commonDir, 'refs', 'heads', 'master', name)))?.trim();
+      if (sha && /^[0-9a-f]{40,64}$/.test(sha)) found.set(`master/${name}`, sha);
+    }),
+  );
+  return [...found].map(([name, sha]) => ({ name, sha })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
 function operationInProgress(gitDir: string): string | null {
   if (existsSync(path.join(gitDir, 'rebase-merge')) || existsSync(path.join(gitDir, 'rebase-apply'))) return 'a rebase';
   if (existsSync(path.join(gitDir, 'MERGE_HEAD'))) return 'a merge';
@@ -51,25 +123,34 @@ async function repoFacts(home: string, brand: string, repo: Repo): Promise<RepoF
   const where = repoPath(home, repo);
   const facts: RepoFacts = { brand, repo, path: where, problem: null, mainSha: null, worktrees: [], ticketBranches: [], primary: null };
   let gitDir: string;
+  let commonDir: string;
   try {
-    gitDir = (await gitDirs(where, repo.id)).gitDir;
+    ({ gitDir, commonDir } = await gitDirs(where, repo.id));
   } catch (error) {
     facts.problem = error instanceof RepoError ? { kind: error.kind, message: error.message } : { kind: 'git', message: String(error) };
     return facts;
   }
+  // Worktrees and ticket branches come from files; a reftable repo (no ref files) asks git.
+  const reftable = existsSync(path.join(commonDir, 'reftable'));
   const [main, worktrees, branches, status] = await Promise.all([
     headsCheap(where, repo.mainBranch, repo.id).catch((error: unknown) => error as Error),
-    gitOutcome(where, ['worktree', 'list', '--porcelain']),
-    gitOutcome(where, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads/master/']),
+    reftable
+      ? gitOutcome(where, ['worktree', 'list', '--porcelain']).then((o) => parseWorktrees(o.stdout))
+      : worktreesFromFiles(where, gitDir, commonDir),
+    reftable
+      ? gitOutcome(where, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads/master/']).then((o) =>
+          o.stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => ({ sha: line.slice(0, line.indexOf(' ')), name: line.slice(line.indexOf(' ') + 1).replace(/^refs\/heads\//, '') })),
+        )
+      : ticketBranchesFromFiles(commonDir),
     gitOutcome(where, ['status', '--porcelain=v1', '--untracked-files=normal']),
   ]);
   if (main instanceof Error) facts.problem = { kind: main instanceof RepoError ? main.kind : 'git', message: main.message };
   else facts.mainSha = main;
-  facts.worktrees = parseWorktrees(worktrees.stdout);
-  facts.ticketBranches = branches.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => ({ sha: line.slice(0, line.indexOf(' ')), name: line.slice(line.indexOf(' ') + 1).replace(/^refs\/heads\//, '') }));
+  facts.worktrees = worktrees;
+  facts.ticketBranches = branches;
   const primary = facts.worktrees[0];
   facts.primary = {
     branch: primary?.branch ?? null,

@@ -1,0 +1,38 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { doctorReportExtension } from '../src/doctor/report.js';
+import type { SessionReport } from '../src/loop/phases/report.js';
+import { defaultPhases } from '../src/loop/phases/index.js';
+import { runSession } from '../src/loop/session.js';
+import { EventLog, LOG_START } from '../src/state/eventLog.js';
+import { master } from './helpers/cli.js';
+import { makeGateWorkspace } from './helpers/gate.js';
+
+const SCRIPTED = { provider: 'scripted' as const, default: 'scripted-demo', script: 'model-script.json' };
+
+describe("the doctor's grade in every session report", () => {
+  it('the report phase carries {grade, passed, total} and logs a doctor.report event', async () => {
+    const gw = await makeGateWorkspace({ registry: { models: SCRIPTED } });
+    rmSync(path.join(gw.home, 'hooks', 'deny-rules.json'));
+    const summary = await runSession(gw.ws, { ci: true, phases: defaultPhases({ reportExtensions: [doctorReportExtension] }), only: 'report', bus: gw.bus });
+    const report = summary.results.report!.result as SessionReport;
+    expect(report.doctor).toEqual({ grade: 'B', passed: 19, total: 20 });
+    expect(summary.results.report!.summary).toContain('doctor B 19/20');
+    const logged = new EventLog(gw.ws.paths.events).readFrom(LOG_START).events.find((e) => e.type === 'doctor.report') as Record<string, unknown> | undefined;
+    expect(logged).toMatchObject({ grade: 'B', passed: 19, total: 20, failing: ['guards.builtin'] });
+    await gw.ws.store.close();
+  });
+
+  it('`master start --ci` reports the grade, and `--strict` exits 1 below A', async () => {
+    const gw = await makeGateWorkspace({ registry: { models: SCRIPTED } });
+    await gw.ws.store.close();
+    const ok = master(['start', '--ci', '--strict'], { env: { MASTER_HOME: gw.home } });
+    expect(ok.stdout).toContain('doctor A 20/20');
+    expect(ok.code).toBe(0);
+    rmSync(path.join(gw.home, 'hooks', 'deny-rules.json'));
+    const below = master(['start', '--ci', '--strict'], { env: { MASTER_HOME: gw.home } });
+    expect(below.stdout).toContain('doctor B 19/20');
+    expect(below.code).toBe(1);
+  });
+});
