@@ -2,7 +2,11 @@
 // bench/README.md with the machine and date. Sections not run keep their last figures.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { doctorBench } from './doctor.js';
+import { gateBench } from './gate.js';
 import { machine, type Section } from './lib.js';
+import { agentTurnBench, dispatchBench } from './agents.js';
+import { guardsBench } from './guards.js';
 import { scoutBench } from './scout.js';
 import { sessionBench } from './session.js';
 import { startupBench } from './startup.js';
@@ -13,6 +17,8 @@ const BENCHES: Record<string, () => Promise<Section>> = {
   startup: startupBench,
   scout: scoutBench,
   session: sessionBench,
+  gate: gateBench,
+  doctor: doctorBench,
 };
 
 const DIR = import.meta.dirname;
