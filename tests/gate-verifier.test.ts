@@ -81,6 +81,19 @@ describe('the verifier agent (scripted model over real HTTP)', () => {
     expect(gw.ws.tickets.get(ticket.id).gate!.verdict).toEqual({ verdict: 'pass', reasons: ['mul multiplies; tests pass'], mode: 'agent' });
   });
 
+  it('a script may key verifier turns by "Verify: <title>", which wins over the executor\'s turns keyed by the title', async () => {
+    const { gw, model } = await agentGate({
+      tickets: {
+        'Add mul': [{ tools: [{ name: 'Finish', input: { summary: 'executor turn, not for the verifier' } }] }],
+        'Verify: Add mul': [{ tools: [{ name: 'Verdict', input: { verdict: 'pass', reasons: ['keyed by title'] } }] }],
+      },
+    });
+    const ticket = ticketInReview(gw, FIXED_MUL, { title: 'Add mul' });
+    const [outcome] = await runMergeGate(gw.ws, { doctor: gradeA, verifier: verifierOf(gw, model) });
+    expect(outcome!.result).toBe('merged');
+    expect(gw.ws.tickets.get(ticket.id).gate!.verdict.reasons).toEqual(['keyed by title']);
+  });
+
   it('never passes on free text: a run that ends without Verdict leaves the ticket waiting in review', async () => {
     const { gw, model } = await agentGate({ tickets: { 'verify:T-1': [{ text: 'Looks good to me, pass.' }] } });
     const ticket = ticketInReview(gw, FIXED_MUL);

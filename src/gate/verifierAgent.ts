@@ -53,7 +53,9 @@ function checksText(checks: CheckEvidence[]): string {
 export function verifierPrompt(input: VerifierInput): string {
   const { ticket } = input;
   return [
-    `Review the candidate for ticket ${ticket.id}: ${ticket.title}`,
+    // First line `Verify: <title>`: a scripted-model script may key verifier turns by it (or by `verify:T-n`).
+    `Verify: ${ticket.title} (ticket ${ticket.id})`,
+    'Review the candidate below.',
     `Brand ${ticket.brand}, repository ${ticket.repo}. The candidate ${input.candidateSha.slice(0, 12)} is the ticket's work rebased onto main ${input.baseSha.slice(0, 12)}; its files are in your working directory.`,
     ...(ticket.body.trim() ? ['', ticket.body.trim()] : []),
     '',
