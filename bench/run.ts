@@ -17,6 +17,9 @@ const BENCHES: Record<string, () => Promise<Section>> = {
   startup: startupBench,
   scout: scoutBench,
   session: sessionBench,
+  dispatch: dispatchBench,
+  'agent-turn': agentTurnBench,
+  guards: guardsBench,
   gate: gateBench,
   doctor: doctorBench,
 };

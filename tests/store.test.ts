@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Store } from '../src/state/store.js';
 import { openWorkspace } from '../src/workspace/open.js';
 import { workspacePaths } from '../src/workspace/paths.js';
@@ -74,7 +74,9 @@ describe('state store', () => {
     const moved = new Set<string>();
     for (let round = 0; round < 8; round++) {
       const writer = startWriter(home, 100_000, 'churn', 7);
-      await new Promise((r) => setTimeout(r, 400 + Math.random() * 500));
+      // Kill it in its tight loop: after it acknowledged something, at a random moment.
+      await vi.waitFor(() => expect(writer.output()).toMatch(/added|moved/), { timeout: 30_000, interval: 10 });
+      await new Promise((r) => setTimeout(r, Math.random() * 300));
       writer.child.kill('SIGKILL');
       const result = await writer.done;
       expect(result.signal).toBe('SIGKILL');
