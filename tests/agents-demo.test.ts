@@ -9,9 +9,11 @@ import { openWorkspace } from '../src/workspace/open.js';
 import { tempDir } from './helpers/cli.js';
 
 describe('the demo with the scripted demo model', () => {
-  it('has a script for every seeded agent ticket', () => {
+  it('has an executor script for every seeded agent ticket and a verifier script for every ticket', () => {
+    const keys = Object.keys(DEMO_AGENT_SCRIPT.tickets);
     const agentTitles = DEMO_TICKETS.filter((t) => t.kind === 'agent').map((t) => t.title).sort();
-    expect(Object.keys(DEMO_AGENT_SCRIPT.tickets).sort()).toEqual(agentTitles);
+    expect(keys.filter((k) => !k.startsWith('Verify: ')).sort()).toEqual(agentTitles);
+    expect(keys.filter((k) => k.startsWith('Verify: ')).sort()).toEqual(DEMO_TICKETS.map((t) => `Verify: ${t.title}`).sort());
   });
 
   it('runs every seeded agent ticket end to end with no key: real fixes, committed, checks green on each branch', async () => {

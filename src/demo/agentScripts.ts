@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelScript, ScriptTurn } from '../agents/scripted/script.js';
+import { DEMO_TICKETS } from './tickets.js';
 
 /** Where the demo workspace keeps the scripted demo model's script (relative to the workspace). */
 export const DEMO_MODEL_SCRIPT = '.master/model-script.json';
@@ -110,6 +111,20 @@ export const DEMO_AGENT_SCRIPT: ModelScript = {
   },
   fallback: [{ text: 'The scripted demo model has no script for this ticket; a real model (ANTHROPIC_API_KEY) can work on it.' }],
 };
+
+/**
+ * The verifier's side of the demo: for every seeded ticket, a verdict read
+ * against its acceptance criteria (the gate's checks have run by then and
+ * are in the verifier's prompt), keyed `Verify: <title>` as the gate asks.
+ */
+for (const ticket of DEMO_TICKETS) {
+  DEMO_AGENT_SCRIPT.tickets[`Verify: ${ticket.title}`] = [
+    turn(
+      'Reading the diff and the check results against the acceptance criteria.',
+      ['Verdict', { verdict: 'pass', reasons: ticket.acceptance.map((criterion) => `met: ${criterion}`) }],
+    ),
+  ];
+}
 
 /** Writes the demo model's script into the workspace unless one is there; true when written. */
 export function writeDemoModelScript(home: string): boolean {

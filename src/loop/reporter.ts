@@ -64,6 +64,8 @@ export function formatEventLine(event: BusEvent): string | null {
       return `${head}dispatch  recovered ${text(event.ticket)} from a run whose process died`;
     case 'gate.step':
       return `${head}gate      ${text(event.ticket)} ${text(event.step)} ${text(event.status)}${event.reason ? `: ${firstLine(event.reason)}` : ''}`;
+    case 'doctor.report':
+      return `${head}doctor    ${text(event.grade)} ${text(event.passed)}/${text(event.total)}`;
     case 'merge.done':
       return `${head}merge     ${text(event.ticket)} merged into ${text(event.repo)} main at ${text(event.mainSha).slice(0, 10)}`;
     case 'guard.decision':
