@@ -1,0 +1,32 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, ROOT, tempDir } from './helpers/cli.js';
+import { makeSimpleWorkspace } from './helpers/workspace.js';
+
+const HEAVY = [/node_modules\/ink\//, /node_modules\/react\//, /@anthropic-ai\/sdk/, /@modelcontextprotocol\/sdk/, /node_modules\/simple-git\//];
+
+function modulesLoadedBy(args: string[]): string[] {
+  const trace = path.join(tempDir(), 'imports.txt');
+  const result = spawnSync(process.execPath, ['--import', path.join(ROOT, 'tests/fixtures/trace-imports.mjs'), BIN, ...args], {
+    env: { ...process.env, TRACE_IMPORTS: trace },
+    encoding: 'utf8',
+  });
+  expect(result.status, result.stderr).toBe(0);
+  return readFileSync(trace, 'utf8').trim().split('\n');
+}
+
+describe('startup', () => {
+  it('master --version and master ticket list load neither Ink nor the SDKs nor git', () => {
+    const home = makeSimpleWorkspace();
+    for (const args of [['--version'], ['ticket', 'list', '--home', home]]) {
+      const loaded = modulesLoadedBy(args);
+      expect(loaded.length).toBeGreaterThan(1);
+      for (const heavy of HEAVY) expect(loaded.filter((url) => heavy.test(url)), `${args.join(' ')} loads ${heavy}`).toEqual([]);
+    }
+    // The trace sees heavy modules when a command does load them (so the check above can fail).
+    const scout = modulesLoadedBy(['scout', '--home', home]);
+    expect(scout.some((url) => /simple-git/.test(url))).toBe(true);
+  });
+});
