@@ -1,10 +1,12 @@
 // Bundles the CLI into dist/ with code splitting, so each command loads only
 // what it uses: `master --version` and `master ticket list` never parse Ink or the SDKs.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
+// Chunk names change with their content: start clean so no stale chunk lingers.
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: { master: 'src/cli/bin.ts' },
   outdir: 'dist',

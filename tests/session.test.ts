@@ -7,20 +7,11 @@ import { defaultPhases } from '../src/loop/phases/index.js';
 import { distillPhase } from '../src/loop/phases/distill.js';
 import { acquireSessionLock, runSession } from '../src/loop/session.js';
 import { openWorkspace } from '../src/workspace/open.js';
-import { git, makeRepo, makeWorkspace } from './helpers/workspace.js';
+import { git, makeSimpleWorkspace } from './helpers/workspace.js';
 import { writeFileSync } from 'node:fs';
 
 function twoRepoWorkspace(timezone = 'UTC'): string {
-  const home = makeWorkspace({
-    timezone,
-    brands: [
-      { id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }] },
-      { id: 'beta', name: 'Beta', repos: [{ id: 'beta-app', path: 'repos/beta-app' }] },
-    ],
-  });
-  makeRepo(path.join(home, 'repos/alpha-app'));
-  makeRepo(path.join(home, 'repos/beta-app'));
-  return home;
+  return makeSimpleWorkspace({ timezone });
 }
 
 async function session(home: string, options: { clock?: () => Date; only?: Phase['name']; force?: Phase['name'][]; phases?: Phase[] } = {}) {

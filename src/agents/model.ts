@@ -1,12 +1,13 @@
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import type { Registry } from '../registry/schema.js';
+import { SCRIPTED_LABEL, envValue, modelAvailability } from './availability.js';
+
+export { SCRIPTED_LABEL, modelAvailability, type Availability } from './availability.js';
 import type { ModelScript } from './scripted/script.js';
 import { loadModelScript } from './scripted/script.js';
 import { startScriptedServer, type ScriptedServer } from './scripted/server.js';
 
-/** What everywhere shows when the scripted server answers instead of a real model. */
-export const SCRIPTED_LABEL = 'scripted demo model';
 
 /** A model API the runtime can call: the SDK client, and what to call it in logs. */
 export interface ModelEndpoint {
@@ -19,29 +20,6 @@ export interface ModelEndpoint {
   close(): Promise<void>;
 }
 
-export type Availability = { ok: true; label: string } | { ok: false; reason: string };
-
-function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-/** Whether agents can run here: a scripted model, or a key or base URL for a real one (empty strings count as unset). */
-export function modelAvailability(registry: Registry, env: NodeJS.ProcessEnv = process.env): Availability {
-  if (registry.models.provider === 'scripted') {
-    return registry.models.script
-      ? { ok: true, label: SCRIPTED_LABEL }
-      : { ok: false, reason: 'registry.json says models.provider "scripted" but names no models.script file' };
-  }
-  const baseURL = envValue(env, 'ANTHROPIC_BASE_URL');
-  if (envValue(env, 'ANTHROPIC_API_KEY') || envValue(env, 'ANTHROPIC_AUTH_TOKEN') || baseURL) {
-    return { ok: true, label: baseURL ? new URL(baseURL).host : 'api.anthropic.com' };
-  }
-  return {
-    ok: false,
-    reason: 'no model configured: set ANTHROPIC_API_KEY (or ANTHROPIC_BASE_URL for a compatible server); agent tickets stay ready until then',
-  };
-}
 
 export interface OpenModelOptions {
   env?: NodeJS.ProcessEnv;

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Bus } from '../bus/index.js';
 import { errorMessage } from '../errors.js';
 import type { Store } from '../state/store.js';
 import { worktreeConfinement, writeAuthorityRefusal } from './confinement.js';
 import type { BeforeToolHook, GuardDecision, ToolCall, ToolChain, ToolResult } from './toolChain.js';
+import { decisionEvent, inputDigest } from '../guards/audit.js';
 import { callApproved } from '../questions/index.js';
 import { getTool, type ToolRunContext } from './tools/index.js';
 
@@ -26,23 +26,8 @@ const MAX_EVENT_CONTENT = 2000;
 /** Chain members whose decisions the runner records (the guards' members record their own). */
 const OWN_HOOKS = new Set<BeforeToolHook>([worktreeConfinement]);
 
-/** A short stable digest of a tool input, so the log can say which call was decided without holding it. */
-export function inputDigest(input: unknown): string {
-  return createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 16);
-}
-
 function record(deps: ToolRunnerDeps, call: ToolCall, decision: GuardDecision, context: ToolRunContext): void {
-  const payload = {
-    type: 'guard.decision' as const,
-    tool: call.name,
-    toolUseId: call.id,
-    input: inputDigest(call.input),
-    guard: decision.guard,
-    verdict: decision.verdict,
-    reason: decision.reason,
-    agent: context.agent,
-    ...(context.ticket ? { ticket: context.ticket.id } : {}),
-  };
+  const payload = decisionEvent(call, context, decision);
   // Every decision is part of the audit trail (the guard chain batches its frequent allows itself).
   try {
     if (deps.store) deps.store.record(payload);

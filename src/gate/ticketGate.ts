@@ -15,7 +15,7 @@ import type { Brand, Repo } from '../registry/schema.js';
 import type { CheckEvidence, GateEvidence, Ticket } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';
 import { checkPassed, configuredChecks, runCheck } from './checks.js';
-import { modelStatus } from './model.js';
+import { modelAvailability } from '../agents/availability.js';
 import { gateWorktreePath } from './paths.js';
 import type { DoctorGrade, GateOptions, GateOutcome, GateStepName, GateStepStatus, VerifierVerdict } from './types.js';
 
@@ -107,8 +107,8 @@ async function holdReason(ctx: RepoQueueContext, ticket: Ticket): Promise<string
   const dirty = await dirtyMainCheckouts(ctx);
   if (dirty) return dirty;
   if (ctx.repo.gate.verifier === 'agent') {
-    const model = modelStatus(ctx.ws.registry);
-    if (!model.configured) {
+    const model = modelAvailability(ctx.ws.registry);
+    if (!model.ok) {
       return `${ticket.id} waits in review: the verifier agent cannot run (${model.reason}), or set "gate": {"verifier": "checks-only"} on repo ${ctx.repo.id}`;
     }
     if (!ctx.options.verifier) return `${ticket.id} waits in review: no verifier agent is available in this process`;

@@ -11,7 +11,7 @@ import type { Bus } from '../bus/index.js';
 import type { PhaseContext } from '../loop/phase.js';
 import type { CheckEvidence } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';
-import { modelStatus } from './model.js';
+import { modelAvailability } from '../agents/availability.js';
 import type { Verifier, VerifierInput, VerifierVerdict } from './types.js';
 
 /** Verdicts given by runs in flight, keyed by the run's transcript file (unique per run). */
@@ -153,7 +153,7 @@ export function createAgentVerifier(deps: AgentVerifierDeps): Verifier {
 export async function systemVerifier(context: PhaseContext): Promise<{ verifier?: Verifier; close(): Promise<void> }> {
   const { ws } = context;
   const needsAgent = ws.registry.brands.some((b) => b.repos.some((r) => r.gate.verifier === 'agent'));
-  if (!needsAgent || !modelStatus(ws.registry).configured) return { close: async () => undefined };
+  if (!needsAgent || !modelAvailability(ws.registry).ok) return { close: async () => undefined };
   const [{ openModel }, { buildGuardChain }] = await Promise.all([import('../agents/model.js'), import('../guards/chain.js')]);
   const model = await openModel(ws.registry, ws.paths.home);
   const chain = buildGuardChain({ paths: ws.paths, registry: ws.registry, store: ws.store });

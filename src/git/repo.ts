@@ -183,21 +183,7 @@ export class GitRepo {
 
   /** Every worktree of the repo, the primary checkout first. */
   async worktreeList(): Promise<Worktree[]> {
-    const output = await this.run(['worktree', 'list', '--porcelain']);
-    const list: Worktree[] = [];
-    let current: Worktree | null = null;
-    for (const line of output.split('\n')) {
-      if (line.startsWith('worktree ')) {
-        current = { path: line.slice(9), head: null, branch: null, bare: false, locked: false, prunable: false };
-        list.push(current);
-      } else if (!current) continue;
-      else if (line.startsWith('HEAD ')) current.head = line.slice(5);
-      else if (line.startsWith('branch ')) current.branch = line.slice(7).replace(/^refs\/heads\//, '');
-      else if (line === 'bare') current.bare = true;
-      else if (line === 'locked' || line.startsWith('locked ')) current.locked = true;
-      else if (line === 'prunable' || line.startsWith('prunable ')) current.prunable = true;
-    }
-    return list;
+    return parseWorktreeList(await this.run(['worktree', 'list', '--porcelain']));
   }
 
   /** Removes a worktree (its folder and git's record of it); `force` drops uncommitted changes. */
@@ -292,4 +278,22 @@ export function parseLog(output: string): CommitInfo[] {
     commits.push(commit);
   }
   return commits;
+}
+
+/** Parses `git worktree list --porcelain`, the primary checkout first. */
+export function parseWorktreeList(output: string): Worktree[] {
+  const list: Worktree[] = [];
+  let current: Worktree | null = null;
+  for (const line of output.split('\n')) {
+    if (line.startsWith('worktree ')) {
+      current = { path: line.slice(9), head: null, branch: null, bare: false, locked: false, prunable: false };
+      list.push(current);
+    } else if (!current) continue;
+    else if (line.startsWith('HEAD ')) current.head = line.slice(5);
+    else if (line.startsWith('branch ')) current.branch = line.slice(7).replace(/^refs\/heads\//, '');
+    else if (line === 'bare') current.bare = true;
+    else if (line === 'locked' || line.startsWith('locked ')) current.locked = true;
+    else if (line === 'prunable' || line.startsWith('prunable ')) current.prunable = true;
+  }
+  return list;
 }

@@ -9,6 +9,29 @@ export function inputDigest(input: unknown): string {
   return createHash('sha256').update(JSON.stringify(input ?? null)).digest('hex').slice(0, 16);
 }
 
+/** The `guard.decision` audit event of one decision: what was decided about (digested), by whom, why. */
+export function decisionEvent(
+  call: ToolCall,
+  context: ToolContext,
+  decision: GuardDecision,
+  event: 'PreToolUse' | 'PostToolUse' = 'PreToolUse',
+): AuditEvent {
+  return {
+    type: 'guard.decision',
+    tool: call.name,
+    toolUseId: call.id,
+    input: inputDigest(call.input),
+    guard: decision.guard,
+    verdict: decision.verdict,
+    reason: decision.reason,
+    agent: context.agent,
+    session: context.sessionId,
+    ...(event === 'PostToolUse' ? { event } : {}),
+    ...(context.brand ? { brand: context.brand } : {}),
+    ...(context.ticket ? { ticket: context.ticket.id } : {}),
+  };
+}
+
 /**
  * Records every guard decision as a `guard.decision` event in the event log
  * (the store publishes it on its bus): refusals (deny, ask) at once; allows,
@@ -27,20 +50,7 @@ export class GuardAudit {
   ) {}
 
   record(call: ToolCall, context: ToolContext, decision: GuardDecision, event: 'PreToolUse' | 'PostToolUse' = 'PreToolUse'): void {
-    const payload: AuditEvent = {
-      type: 'guard.decision',
-      tool: call.name,
-      toolUseId: call.id,
-      input: inputDigest(call.input),
-      guard: decision.guard,
-      verdict: decision.verdict,
-      reason: decision.reason,
-      agent: context.agent,
-      session: context.sessionId,
-      ...(event === 'PostToolUse' ? { event } : {}),
-      ...(context.brand ? { brand: context.brand } : {}),
-      ...(context.ticket ? { ticket: context.ticket.id } : {}),
-    };
+    const payload = decisionEvent(call, context, decision, event);
     if (!this.store || (decision.verdict === 'allow' && this.allows === 'bus')) {
       this.bus?.publish(payload);
       return;

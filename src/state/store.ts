@@ -67,13 +67,7 @@ export class Store {
 
   /** Loads the snapshot and replays the log after it; rebuilds a corrupt snapshot from the log. */
   static async open(paths: WorkspacePaths, options: StoreOptions = {}): Promise<Store> {
-    mkdirSync(paths.events, { recursive: true });
-    const db = new Low<Snapshot>(new AtomicJsonFile<Snapshot>(paths.state), {
-      version: STATE_VERSION,
-      seq: 0,
-      position: LOG_START,
-      state: emptyState(),
-    });
+    const db = Store.snapshotDb(paths);
     let loaded: Snapshot | null = null;
     let problem: string | null = null;
     try {
@@ -107,17 +101,20 @@ export class Store {
 
   /** Rebuilds the state from the event log alone and writes a fresh snapshot. */
   static async rebuild(paths: WorkspacePaths, options: StoreOptions = {}): Promise<{ store: Store; events: number }> {
+    const store = new Store(paths, Store.snapshotDb(paths), emptyState(), options);
+    const events = store.catchUp(true);
+    await store.writeSnapshot();
+    return { store, events };
+  }
+
+  private static snapshotDb(paths: WorkspacePaths): Low<Snapshot> {
     mkdirSync(paths.events, { recursive: true });
-    const db = new Low<Snapshot>(new AtomicJsonFile<Snapshot>(paths.state), {
+    return new Low<Snapshot>(new AtomicJsonFile<Snapshot>(paths.state), {
       version: STATE_VERSION,
       seq: 0,
       position: LOG_START,
       state: emptyState(),
     });
-    const store = new Store(paths, db, emptyState(), options);
-    const events = store.catchUp(true);
-    await store.writeSnapshot();
-    return { store, events };
   }
 
   attachBus(bus: Bus): void {

@@ -40,8 +40,9 @@ export function makeWorkspace(registry: Partial<RegistryInput> = {}): string {
 }
 
 /** A workspace with two brands of one repo each (real git repos inside it). */
-export function makeSimpleWorkspace(): string {
+export function makeSimpleWorkspace(registry: Partial<RegistryInput> = {}): string {
   const home = makeWorkspace({
+    ...registry,
     brands: [
       { id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }] },
       { id: 'beta', name: 'Beta', repos: [{ id: 'beta-app', path: 'repos/beta-app' }] },

@@ -1,4 +1,4 @@
-import { modelStatus } from '../../gate/model.js';
+import { modelAvailability } from '../../agents/availability.js';
 import { allRepos } from '../../registry/load.js';
 import { notChecked, pass, type CheckGroup, type CheckResult } from '../types.js';
 
@@ -42,16 +42,16 @@ export const registryChecks: CheckGroup = (ctx) => {
         },
   );
 
-  const model = modelStatus(registry, ctx.env);
+  const model = modelAvailability(registry, ctx.env);
   const agentRepos = repos.filter(({ repo }) => repo.gate.verifier === 'agent').length;
   results.push(
-    model.configured
+    model.ok
       ? pass('model.configured', 'a model is configured', model.label)
       : {
           id: 'model.configured',
           title: 'a model is configured',
           status: 'warn',
-          message: `${model.reason}; agent tickets stay ready${agentRepos ? ` and ${agentRepos} repo${agentRepos === 1 ? '' : 's'} with an agent verifier hold tickets in review` : ''}`,
+          message: `${model.reason}${agentRepos ? `; ${agentRepos} repo${agentRepos === 1 ? '' : 's'} with an agent verifier hold tickets in review` : ''}`,
           fix: 'export ANTHROPIC_API_KEY, or set "gate": {"verifier": "checks-only"} on repos that may merge on checks alone',
         },
   );

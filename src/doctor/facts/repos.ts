@@ -4,7 +4,7 @@ import path from 'node:path';
 import { RepoError } from '../../git/errors.js';
 import { gitOutcome } from '../../git/gate.js';
 import { gitDirs, headsCheap } from '../../git/refs.js';
-import type { BranchRef, Worktree } from '../../git/repo.js';
+import { parseWorktreeList, type BranchRef, type Worktree } from '../../git/repo.js';
 import { allRepos, repoPath } from '../../registry/load.js';
 import type { Registry, Repo } from '../../registry/schema.js';
 
@@ -20,23 +20,6 @@ export interface RepoFacts {
   /** Branches under `master/` (the tickets' branches). */
   ticketBranches: BranchRef[];
   primary: { branch: string | null; dirty: string[]; operation: string | null } | null;
-}
-
-function parseWorktrees(output: string): Worktree[] {
-  const list: Worktree[] = [];
-  let current: Worktree | null = null;
-  for (const line of output.split('\n')) {
-    if (line.startsWith('worktree ')) {
-      current = { path: line.slice(9), head: null, branch: null, bare: false, locked: false, prunable: false };
-      list.push(current);
-    } else if (!current) continue;
-    else if (line.startsWith('HEAD ')) current.head = line.slice(5);
-    else if (line.startsWith('branch ')) current.branch = line.slice(7).replace(/^refs\/heads\//, '');
-    else if (line === 'bare') current.bare = true;
-    else if (line.startsWith('locked')) current.locked = true;
-    else if (line.startsWith('prunable')) current.prunable = true;
-  }
-  return list;
 }
 
 async function text(file: string): Promise<string | null> {
@@ -135,7 +118,7 @@ async function repoFacts(home: string, brand: string, repo: Repo): Promise<RepoF
   const [main, worktrees, branches, status] = await Promise.all([
     headsCheap(where, repo.mainBranch, repo.id).catch((error: unknown) => error as Error),
     reftable
-      ? gitOutcome(where, ['worktree', 'list', '--porcelain']).then((o) => parseWorktrees(o.stdout))
+      ? gitOutcome(where, ['worktree', 'list', '--porcelain']).then((o) => parseWorktreeList(o.stdout))
       : worktreesFromFiles(where, gitDir, commonDir),
     reftable
       ? gitOutcome(where, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads/master/']).then((o) =>
