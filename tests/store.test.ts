@@ -129,13 +129,35 @@ describe('state store', () => {
     expect(Object.keys(again.store.state.tickets)).toEqual(['T-1', 'T-2']);
     expect(again.store.notices.join('\n')).toMatch(/incomplete.*ignored/);
 
-    // The next writer ends the torn line and carries on; ids are not reused.
+    // The next writer drops the torn line (it was never acknowledged) and carries on; ids are not reused.
     const next = await openWorkspace(home);
     const third = next.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'three' });
     expect(third.id).toBe('T-3');
     await next.store.close();
     const reread = await Store.rebuild(workspacePaths(home));
     expect(Object.keys(reread.store.state.tickets)).toEqual(['T-1', 'T-2', 'T-3']);
+  });
+
+  it('a torn last line that happens to parse is dropped, never revived as the next event', async () => {
+    const home = workspace();
+    const ws = await openWorkspace(home);
+    ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'acknowledged one' });
+    await ws.store.close();
+    const dir = workspacePaths(home).events;
+    const file = path.join(dir, readdirSync(dir)[0]!);
+    // A writer killed just before its newline: a complete JSON object, never flushed with its newline.
+    const torn = JSON.parse(readFileSync(file, 'utf8').trim());
+    torn.seq = 2;
+    torn.ticket = { ...torn.ticket, id: 'T-2', title: 'never acknowledged' };
+    appendFileSync(file, JSON.stringify(torn));
+
+    const next = await openWorkspace(home);
+    const acked = next.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'acknowledged two' });
+    expect(acked.id).toBe('T-2');
+    await next.store.close();
+    const rebuilt = await Store.rebuild(workspacePaths(home));
+    expect(Object.values(rebuilt.store.state.tickets).map((t) => t.title)).toEqual(['acknowledged one', 'acknowledged two']);
+    expect(readFileSync(file, 'utf8')).not.toContain('never acknowledged');
   });
 
   it('archives old merged and cancelled tickets, still readable by show and list --all', async () => {

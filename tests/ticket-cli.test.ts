@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { master, tempDir } from './helpers/cli.js';
 import { makeSimpleWorkspace } from './helpers/workspace.js';
@@ -86,5 +88,17 @@ describe('master ticket (the built binary, end to end)', () => {
     const help = master(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('ticket');
+  });
+});
+
+describe('a workspace folder that cannot be one', () => {
+  it('init and demo on a path that is a file: exit 2 with what to do', () => {
+    const file = path.join(tempDir(), 'not-a-folder');
+    writeFileSync(file, 'x');
+    for (const args of [['init', file], ['demo', '--dir', file]]) {
+      const result = master(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/is a file, not a folder; pick a folder/);
+    }
   });
 });

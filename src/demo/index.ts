@@ -7,7 +7,7 @@ import { allRepos, loadRegistryFile, repoPath } from '../registry/load.js';
 import type { Registry, Repo } from '../registry/schema.js';
 import type { Clock } from '../state/store.js';
 import type { Ticket } from '../state/types.js';
-import { ignoreDataFolder, installHooks, writeRegistry } from '../workspace/init.js';
+import { ignoreDataFolder, installHooks, writeRegistry, ensureWorkspaceFolder } from '../workspace/init.js';
 import { openWorkspace } from '../workspace/open.js';
 import { packageRoot } from '../workspace/packageRoot.js';
 import { workspacePaths, type WorkspacePaths } from '../workspace/paths.js';
@@ -65,7 +65,7 @@ function ensureRegistry(paths: WorkspacePaths, explicitDir: boolean): { registry
   if (!explicitDir) {
     throw new UserError(`${paths.registry} does not exist; run \`master demo --dir DIR\` to create the demo workspace in DIR`);
   }
-  mkdirSync(paths.home, { recursive: true });
+  ensureWorkspaceFolder(paths.home);
   writeRegistry(paths, demoRegistry('repos'));
   return { registry: loadRegistryFile(paths.registry), written: true };
 }

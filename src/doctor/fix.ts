@@ -1,4 +1,3 @@
-import { unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { gitOutcome } from '../git/gate.js';
 import { FileLock } from '../state/lock.js';
@@ -37,15 +36,12 @@ export async function applyFixes(ctx: DoctorContext): Promise<string[]> {
   }
   for (const lock of workspaceLocks(ctx)) {
     if (!lock.dead) continue;
-    // Re-read: only the same dead holder's file goes, never a lock someone took meanwhile.
-    const now = FileLock.holder(lock.file);
-    if (!now || now.token !== lock.holder?.token) continue;
-    try {
-      unlinkSync(lock.file);
-      done.push(`released ${path.basename(lock.file)} (its holder, pid ${now.pid}, is gone)`);
-    } catch {
-      // released by its owner's successor already
-    }
+    // Through the lock's own takeover (it never removes a lock someone took meanwhile), then let go.
+    const taker = new FileLock(lock.file);
+    const taken = taker.tryAcquire();
+    if (!taken.ok) continue;
+    taker.release();
+    done.push(`released ${path.basename(lock.file)} (its holder, pid ${lock.holder?.pid ?? 'unknown'}, is gone)`);
   }
   return done;
 }

@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { LoggedEvent } from './events.js';
 
@@ -79,15 +79,15 @@ export class EventLog {
     const file = path.join(this.dir, name);
     const fd = openSync(file, 'a+');
     try {
-      const size = fstatSync(fd).size;
-      let prefix = '';
-      if (size > 0) {
-        const last = Buffer.alloc(1);
-        readSync(fd, last, 0, 1, size - 1);
-        // A torn line from a killed writer: end it, so it stays one skipped line.
-        if (last[0] !== 0x0a) prefix = '\n';
+      let size = fstatSync(fd).size;
+      const complete = endOfLastLine(fd, size);
+      if (complete < size) {
+        // A torn line from a killed writer was never flushed, so never acknowledged: drop it,
+        // or ending it with a newline could revive it as an event under the next sequence number.
+        ftruncateSync(fd, complete);
+        size = complete;
       }
-      const data = Buffer.from(prefix + events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      const data = Buffer.from(events.map((e) => JSON.stringify(e)).join('\n') + '\n');
       writeSync(fd, data);
       fdatasyncSync(fd);
       return { file: name, offset: size + data.length };
@@ -95,6 +95,20 @@ export class EventLog {
       closeSync(fd);
     }
   }
+}
+
+/** The byte offset just after the file's last newline (0 when it has none). */
+function endOfLastLine(fd: number, size: number): number {
+  const chunk = Buffer.alloc(4096);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const n = readSync(fd, chunk, 0, end - start, start);
+    const at = chunk.subarray(0, n).lastIndexOf(0x0a);
+    if (at !== -1) return start + at + 1;
+    end = start;
+  }
+  return 0;
 }
 
 function readTail(file: string, start: number): { text: string; size: number } {

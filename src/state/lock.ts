@@ -39,6 +39,20 @@ function ageMs(file: string): number {
   }
 }
 
+interface FileIdentity {
+  ino: number;
+  mtimeMs: number;
+}
+
+function identity(file: string): FileIdentity | null {
+  try {
+    const stat = statSync(file);
+    return { ino: stat.ino, mtimeMs: stat.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
 /** A holder is stale when its process is gone (same host) or its file stayed unreadable too long. */
 function isStale(file: string, holder: LockHolder | null): boolean {
   if (holder === null) return ageMs(file) > 2000;
@@ -88,10 +102,11 @@ export class FileLock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
+      const seen = identity(this.file);
       const holder = readHolder(this.file);
-      if (holder === 'missing') continue;
+      if (holder === 'missing' || !seen) continue;
       if (!isStale(this.file, holder)) return { ok: false, holder };
-      if (!this.removeStale(holder)) return { ok: false, holder };
+      if (!this.removeStale(holder, seen)) return { ok: false, holder };
       if (holder) tookOver = holder;
     }
     const holder = readHolder(this.file);
@@ -123,7 +138,7 @@ export class FileLock {
     this.token = null;
   }
 
-  private removeStale(stale: LockHolder | null): boolean {
+  private removeStale(stale: LockHolder | null, seen: FileIdentity): boolean {
     const guard = `${this.file}.takeover`;
     let fd: number;
     try {
@@ -142,9 +157,15 @@ export class FileLock {
     }
     try {
       closeSync(fd);
+      // Gone meanwhile: another process took it over; create ours (O_EXCL decides), unlink nothing.
+      const now = identity(this.file);
+      if (!now) return true;
+      // Unlink only the very file judged stale: same inode and mtime (a fresh lock that reuses the
+      // inode has a new mtime) and, when readable, the same holder token.
+      if (now.ino !== seen.ino || now.mtimeMs !== seen.mtimeMs) return false;
       const again = readHolder(this.file);
-      const same = again === 'missing' || (again === null ? stale === null : stale !== null && again.token === stale.token);
-      if (!same) return false;
+      if (again === 'missing') return true;
+      if (stale !== null && (again === null || again.token !== stale.token)) return false;
       try {
         unlinkSync(this.file);
       } catch {

@@ -208,6 +208,7 @@ export class Tickets {
   /** Moves merged and cancelled tickets untouched for `afterDays` days to the archive. */
   archiveOld(afterDays = this.registry.archive.afterDays): string[] {
     const cutoff = this.store.clock().getTime() - afterDays * 86_400_000;
+    this.store.refresh();
     const old = Object.values(this.store.state.tickets).filter(
       (t) => (t.state === 'merged' || t.state === 'cancelled') && Date.parse(t.updatedAt) <= cutoff,
     );
@@ -221,8 +222,13 @@ export class Tickets {
     for (const [month, tickets] of byMonth) {
       // The archive file first: a crash before the event leaves the ticket in both places, never in neither.
       writeToArchive(this.store.paths.archive, month, tickets);
-      this.store.commit(() => ({ events: [{ type: 'ticket.archived', ids: tickets.map((t) => t.id), month }], result: undefined }));
-      moved.push(...tickets.map((t) => t.id));
+      // Decided again under the lock: a ticket another process changed meanwhile stays hot
+      // (its copy in the archive file is then stale, and the hot state wins on every read).
+      const ids = this.store.commit((state) => {
+        const still = tickets.filter((t) => state.tickets[t.id]?.updatedAt === t.updatedAt).map((t) => t.id);
+        return { events: still.length ? [{ type: 'ticket.archived' as const, ids: still, month }] : [], result: still };
+      });
+      moved.push(...ids);
     }
     return moved;
   }

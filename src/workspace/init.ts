@@ -44,13 +44,25 @@ export function writeRegistry(paths: WorkspacePaths, input: RegistryInput): void
   writeFileSync(paths.registry, `${JSON.stringify(registry, null, 2)}\n`);
 }
 
+/** Creates the workspace folder, or says clearly why it cannot be one (a file, no permission). */
+export function ensureWorkspaceFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new UserError(`${dir} is a file, not a folder; pick a folder for the workspace`);
+    if (code === 'EACCES' || code === 'EPERM') throw new UserError(`cannot create ${dir}: permission denied; pick a folder you can write to`);
+    throw error;
+  }
+}
+
 /** Creates a workspace; refuses to overwrite an existing registry. */
 export function initWorkspace(dir: string): { paths: WorkspacePaths; hooks: string[] } {
   const paths = workspacePaths(dir);
   if (existsSync(paths.registry)) {
     throw new UserError(`${paths.registry} already exists; master init never overwrites a registry (edit it, or pick another folder)`);
   }
-  mkdirSync(paths.home, { recursive: true });
+  ensureWorkspaceFolder(paths.home);
   for (const folder of [paths.wiki, paths.data, paths.events]) mkdirSync(folder, { recursive: true });
   const hooks = installHooks(paths);
   ignoreDataFolder(paths.home);
