@@ -6,6 +6,7 @@ import { EventLog, LOG_START } from '../src/state/eventLog.js';
 import { master } from './helpers/cli.js';
 import { commitFiles, gateSteps, gradeA, makeGateWorkspace, ticketInReview, type GateWorkspace } from './helpers/gate.js';
 import { git } from './helpers/workspace.js';
+import { openWorkspace } from '../src/workspace/open.js';
 
 const open: GateWorkspace[] = [];
 async function workspace(options: Parameters<typeof makeGateWorkspace>[0] = {}): Promise<GateWorkspace> {
@@ -247,5 +248,26 @@ describe('no other path to merged', () => {
     expect(() => tickets.transition(ticket.id, { type: 'merge', mainSha: 'f'.repeat(40) }, { by: 'gate' })).toThrow(/needs gate evidence/);
     expect(tickets.get(ticket.id).state).toBe('merging');
     expect(git(gw.repo, 'rev-parse', 'main')).toBe(main);
+  });
+});
+
+describe('an operator cancel during the merge', () => {
+  it('a ticket cancelled from another terminal after it passed does not move main', async () => {
+    const gw = await makeGateWorkspace();
+    const ticket = ticketInReview(gw, { 'src/extra.js': 'export const extra = 1;\n' });
+    const before = git(gw.repo, 'rev-parse', 'main');
+    const other = await openWorkspace(gw.home);
+    gw.bus.subscribe((event) => {
+      if (event.type === 'gate.step' && event.step === 'pass' && event.status === 'done') {
+        other.tickets.transition(ticket.id, 'cancel', { by: 'operator', note: 'changed my mind' });
+      }
+    });
+    const [outcome] = await runMergeGate(gw.ws, { bus: gw.bus, doctor: gradeA });
+    expect(outcome).toMatchObject({ ticket: ticket.id, result: 'waiting' });
+    expect(outcome!.reason).toMatch(/cancelled now; main was not moved/);
+    expect(git(gw.repo, 'rev-parse', 'main')).toBe(before);
+    gw.ws.store.refresh();
+    expect(gw.ws.store.state.tickets[ticket.id]!.state).toBe('cancelled');
+    await other.store.close();
   });
 });

@@ -12,6 +12,7 @@ import {
 } from '../git/gate.js';
 import type { GitRepo } from '../git/repo.js';
 import type { Brand, Repo } from '../registry/schema.js';
+import { TransitionError } from '../tickets/index.js';
 import type { CheckEvidence, GateEvidence, Ticket } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';
 import { checkPassed, configuredChecks, runCheck } from './checks.js';
@@ -243,6 +244,13 @@ async function moveMain(ctx: RepoQueueContext, ticket: Ticket, evidence: GateEvi
     step('checkout', 'wait', { candidateSha: evidence.candidateSha, reason: dirty });
     return { result: 'waiting', reason: `${ticket.id} passed and waits in merging: ${dirty}` };
   }
+  // The operator may cancel a ticket in merging from another terminal: look again right before main moves.
+  ws.store.refresh();
+  const now = ws.store.state.tickets[ticket.id];
+  if (now?.state !== 'merging') {
+    step('merge', 'wait', { candidateSha: evidence.candidateSha, reason: `${ticket.id} is ${now?.state ?? 'gone'}` });
+    return { result: 'waiting', reason: `${ticket.id} is ${now?.state ?? 'gone'} now; main was not moved` };
+  }
   const checkouts = await checkoutsOf(git, repo.mainBranch);
   const cas = await compareAndSwapBranch(git, repo.mainBranch, evidence.candidateSha, evidence.baseSha, `master gate: ${ticket.id} ${ticket.title}`);
   if (!cas.ok) {
@@ -269,7 +277,19 @@ async function moveMain(ctx: RepoQueueContext, ticket: Ticket, evidence: GateEvi
 /** `merge` with the sha main was swapped to, then the ticket's worktree and branch go. */
 async function finishMerge(ctx: RepoQueueContext, ticket: Ticket, evidence: GateEvidence, step: Step): Promise<Done> {
   const { ws, repo, git } = ctx;
-  ws.tickets.transition(ticket.id, { type: 'merge', mainSha: evidence.candidateSha }, { by: 'gate', note: `main is now ${short(evidence.candidateSha)}` });
+  try {
+    ws.tickets.transition(ticket.id, { type: 'merge', mainSha: evidence.candidateSha }, { by: 'gate', note: `main is now ${short(evidence.candidateSha)}` });
+  } catch (error) {
+    if (!(error instanceof TransitionError)) throw error;
+    // Cancelled in the instant between the last look and the swap: main holds the checked
+    // candidate all the same; say so plainly rather than fail the queue.
+    ws.store.record({
+      type: 'note',
+      level: 'warn',
+      ticket: ticket.id,
+      message: `${ticket.id} was ${ws.tickets.get(ticket.id).state} while its merge ran: main moved to the checked candidate ${short(evidence.candidateSha)} anyway`,
+    });
+  }
   step('merge', 'done', { mainSha: evidence.candidateSha, baseSha: evidence.baseSha });
   ws.store.record({ type: 'merge.done', ticket: ticket.id, brand: ticket.brand, repo: repo.id, mainSha: evidence.candidateSha, baseSha: evidence.baseSha });
   const work = ticketWork(ws, repo, ticket);
