@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,5 +86,24 @@ describe('master start (the built binary)', () => {
     master(['ticket', 'move', 'T-1', 'retry', '--home', home]);
     const strict = master(['start', '--ci', '--strict', '--home', home]);
     expect(strict.code).toBe(1);
+  });
+});
+
+describe('a silo without an OS sandbox', () => {
+  it('the session report marks it (the doctor warns, the grade stays A)', () => {
+    const home = makeSimpleWorkspace({});
+    const registry = JSON.parse(readFileSync(path.join(home, 'registry.json'), 'utf8'));
+    registry.brands[1].silo = true;
+    for (const brand of registry.brands) brand.repos[0].checks = { test: 'true' };
+    writeFileSync(path.join(home, 'registry.json'), JSON.stringify(registry));
+    // A PATH with the tools the session needs and no bubblewrap.
+    const bin = tempDir();
+    for (const tool of ['git', 'bash', 'sh', 'node']) {
+      const found = execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+      symlinkSync(found, path.join(bin, tool));
+    }
+    const result = master(['start', '--ci', '--home', home], { env: { PATH: bin } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/doctor A \d+\/\d+ \(warning: .*silos\.sandbox: /);
   });
 });

@@ -12,7 +12,7 @@ export interface SessionReport {
   costToday: Usage;
   /** Ticket ids that failed or were rejected in this session (what `--strict` looks at). */
   problems: string[];
-  doctor?: { grade: string; passed: number; total: number };
+  doctor?: { grade: string; passed: number; total: number; warnings?: string[] };
 }
 
 /** Extra lines a later part of the system adds to the report (the doctor's grade). */
@@ -48,7 +48,12 @@ function summarize(report: SessionReport): string {
     moved.length ? `this session: ${moved.join(', ')}` : 'no ticket moved this session',
     `waiting for you: ${waiting}`,
     `cost today: $${report.costToday.costUsd.toFixed(2)}`,
-    ...(report.doctor ? [`doctor ${report.doctor.grade} ${report.doctor.passed}/${report.doctor.total}`] : []),
+    ...(report.doctor
+      ? [
+          `doctor ${report.doctor.grade} ${report.doctor.passed}/${report.doctor.total}` +
+            (report.doctor.warnings?.length ? ` (warning: ${report.doctor.warnings.join('; ')})` : ''),
+        ]
+      : []),
   ].join('; ');
 }
 
