@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { Low } from 'lowdb';
-import { BusyError, UserError, errorMessage } from '../errors.js';
+import { BusyError, ExitCode, UserError, errorMessage } from '../errors.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import type { Bus } from '../bus/index.js';
 import { EventLog, LOG_START, type LogPosition } from './eventLog.js';
@@ -147,7 +147,17 @@ export class Store {
         const at = this.now();
         let seq = this.state.seq;
         logged = decided.events.map((payload) => ({ ...payload, seq: ++seq, at }) as LoggedEvent);
-        this.position = this.log.append(logged, at.slice(0, 10));
+        try {
+          this.position = this.log.append(logged, at.slice(0, 10));
+        } catch (error) {
+          // The write may have reached the log before the flush failed: take in whatever is there.
+          logged = [];
+          this.catchUp(false);
+          throw new UserError(
+            `could not write the event log in ${this.paths.events} (${errorMessage(error)}); the change may or may not be recorded: check with \`master ticket list\` before repeating it`,
+            ExitCode.failed,
+          );
+        }
         for (const event of logged) applyEvent(this.state, event);
       }
     } finally {
