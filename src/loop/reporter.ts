@@ -63,6 +63,8 @@ export function formatEventLine(event: BusEvent): string | null {
     case 'dispatch.recovered':
       return `${head}dispatch  recovered ${text(event.ticket)} from a run whose process died`;
     case 'gate.step':
+      // A step's outcome says enough; its start is for live status bars.
+      if (event.status === 'start') return null;
       return `${head}gate      ${text(event.ticket)} ${text(event.step)} ${text(event.status)}${event.reason ? `: ${firstLine(event.reason)}` : ''}`;
     case 'doctor.report':
       return `${head}doctor    ${text(event.grade)} ${text(event.passed)}/${text(event.total)}`;
