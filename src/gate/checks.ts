@@ -1,4 +1,5 @@
 import { describeOutcome, spawnBash } from '../agents/tools/spawnBash.js';
+import { installGuards } from '../guards/install.js';
 import type { Registry, Repo } from '../registry/schema.js';
 import type { CheckEvidence, Ticket } from '../state/types.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
@@ -33,6 +34,8 @@ export interface CheckRunContext {
  * credentials stripped from the environment, the OS sandbox of a silo).
  */
 export async function runCheck(check: { name: string; command: string }, context: CheckRunContext): Promise<CheckEvidence> {
+  // A check runs agent-written code: the OS sandbox must wrap it even where no dispatcher ever ran (`--only merge`).
+  installGuards();
   const timeoutMs = context.repo.checks.timeoutSeconds * 1000;
   const outcome = await spawnBash(
     {

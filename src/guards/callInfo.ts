@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { ToolCall, ToolContext } from '../agents/toolChain.js';
-import { realPath } from './realPath.js';
+import { absoluteOf, realPath, resolveDots } from './realPath.js';
 import { analyzeShell, type Access, type CommandUse } from './shell/analyze.js';
-import { unescapeGlob } from './glob.js';
+import { hasGlob, unescapeGlob } from './glob.js';
 
 /**
  * What a tool call touches, computed once per call and shared by every
@@ -26,6 +26,8 @@ export interface CallInfo {
   kind: 'file' | 'bash' | 'other';
   touches: PathTouch[];
   commands: CommandUse[];
+  /** Variables the Bash command sets or exports (see ShellAnalysis.assigned). */
+  assigned: string[];
   /** The Bash command as given. */
   command: string;
   /** Real path (symlinks followed) of a literal path, memoized. */
@@ -63,15 +65,15 @@ function compute(call: ToolCall, context: ToolContext): CallInfo {
     if (r === undefined) reals.set(p, (r = realPath(p, context.cwd)));
     return r;
   };
-  const info: CallInfo = { kind: 'other', touches: [], commands: [], command: '', real };
+  const info: CallInfo = { kind: 'other', touches: [], commands: [], assigned: [], command: '', real };
   const input = call.input ?? {};
   const add = (fields: string[] | undefined, access: Access, scope: boolean) => {
     for (const field of fields ?? []) {
       const value = input[field];
       if (typeof value !== 'string' && !(scope && value === undefined)) continue;
       const target = typeof value === 'string' && value !== '' ? value : '.';
-      const expanded = target === '~' || target.startsWith('~/') ? path.join(process.env.HOME ?? '/', target.slice(1)) : target;
-      info.touches.push({ path: path.resolve(context.cwd, expanded), glob: false, access, scope, by: call.name });
+      // `..` resolved as the OS does: `up/../state.json` is beside where `up` points, not in the worktree.
+      info.touches.push({ path: resolveDots(absoluteOf(target, context.cwd)), glob: false, access, scope, by: call.name });
     }
   };
   if (call.name === 'Bash') {
@@ -79,6 +81,7 @@ function compute(call: ToolCall, context: ToolContext): CallInfo {
     info.command = typeof input.command === 'string' ? input.command : '';
     const analysis = analyzeShell(info.command, { cwd: context.cwd });
     info.commands = analysis.commands;
+    info.assigned = analysis.assigned;
     info.touches = analysis.paths.map((p) => ({ path: p.path, glob: p.glob, access: p.access, scope: false, by: p.program }));
     return info;
   }
@@ -88,10 +91,21 @@ function compute(call: ToolCall, context: ToolContext): CallInfo {
   add(SCOPE_TOOLS[call.name], 'read', true);
   if (call.name === 'Glob' && typeof input.pattern === 'string' && (input.pattern.startsWith('/') || input.pattern.includes('..'))) {
     // A Glob pattern can itself leave the folder: `../../other/**`, `/abs/**`.
-    const base = typeof input.path === 'string' && input.path ? path.resolve(context.cwd, input.path) : context.cwd;
-    info.touches.push({ path: path.posix.normalize(path.resolve(base, input.pattern)), glob: true, access: 'read', scope: false, by: call.name });
+    const base = typeof input.path === 'string' && input.path ? resolveDots(absoluteOf(input.path, context.cwd)) : context.cwd;
+    info.touches.push({ path: globPath(input.pattern.startsWith('/') ? input.pattern : `${base}/${input.pattern}`), glob: true, access: 'read', scope: false, by: call.name });
   }
   return info;
+}
+
+/** An absolute glob with `..` resolved as the OS would in its literal part; after a wildcard, `..` may lead anywhere. */
+function globPath(pattern: string): string {
+  const segments = pattern.split('/');
+  const first = segments.findIndex((s) => hasGlob(s));
+  if (first === -1) return resolveDots(pattern);
+  const tail = segments.slice(first);
+  if (/(^|[/{,])\.\.([/},]|$)/.test(tail.join('/'))) return '/**';
+  const base = resolveDots(segments.slice(0, first).join('/') || '/');
+  return `${base.endsWith('/') ? base : `${base}/`}${path.posix.normalize(tail.join('/'))}`;
 }
 
 /** The literal part of a glob before its first wildcard segment: the folder it starts in. */

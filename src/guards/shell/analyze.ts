@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { escapeGlob, hasGlob, unescapeGlob } from '../glob.js';
+import { absoluteOf, resolveDots } from '../realPath.js';
 import { parseShell, type Part, type Script, type SimpleCommand, type Word } from './parse.js';
 
 /**
@@ -33,6 +34,12 @@ export interface CommandUse {
 export interface ShellAnalysis {
   commands: CommandUse[];
   paths: PathUse[];
+  /**
+   * Names of the variables the command sets or exports anywhere: `X=1 cmd`,
+   * `X=1;`, `env X=1`, `export X`, `declare -x X=1`, `read X`, `printf -v X`,
+   * `for X in`. Unknown names (`export "$n"=1`) appear as `*`.
+   */
+  assigned: string[];
 }
 
 export interface AnalyzeOptions {
@@ -77,7 +84,7 @@ const INPLACE = new Map<string, RegExp>([
 
 /** Reads a command line; never throws. */
 export function analyzeShell(command: string, options: AnalyzeOptions): ShellAnalysis {
-  const out: ShellAnalysis = { commands: [], paths: [] };
+  const out: ShellAnalysis = { commands: [], paths: [], assigned: [] };
   const state: State = {
     cwds: new Set([path.resolve(options.cwd)]),
     vars: new Map(),
@@ -154,14 +161,15 @@ function visitCommand(command: SimpleCommand, state: State, out: ShellAnalysis):
   for (const word of words) for (const sub of word.subs) nested(sub, state, out);
   // Leading NAME=value words: assignments (kept for the rest of the line; over-approximates `X=1 cmd`).
   let first = 0;
-  while (first < words.length && ASSIGNMENT.test(words[first]!.text) && !words[first]!.glob) {
+  while (first < words.length && ASSIGNMENT.test(words[first]!.text)) {
     const m = ASSIGNMENT.exec(words[first]!.text)!;
     const value = words[first]!.text.slice(m[0].length);
     state.vars.set(m[1]!, value.includes('*') ? null : value);
+    out.assigned.push(m[1]!);
     candidate(words[first]!, m[0].length, 'read', '=', state, out);
     first++;
   }
-  const argvWords = unwrapLaunchers(words.slice(first), state);
+  const argvWords = unwrapLaunchers(words.slice(first), state, out);
   const argv = argvWords.map((w) => w.text);
   const program = path.basename(argv[0] ?? '');
   const cwds = [...state.cwds];
@@ -188,6 +196,20 @@ function visitCommand(command: SimpleCommand, state: State, out: ShellAnalysis):
   if (program === 'cd' || program === 'pushd') {
     const target = argvWords.slice(1).find((w) => !w.text.startsWith('-'));
     changeDirectory(target, state);
+  }
+  if (ASSIGNERS.has(program)) {
+    for (let i = 1; i < argv.length; i++) {
+      const word = argv[i]!;
+      if (word.startsWith('-')) {
+        // `printf -v NAME`, `read -p PROMPT`: the option's value; only printf's is a name.
+        if (program === 'printf' && word === '-v' && argv[i + 1]) out.assigned.push(argv[++i]!);
+        continue;
+      }
+      if (program === 'printf') break;
+      const name = /^([^=]*)/.exec(word)![1]!;
+      out.assigned.push(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : '*');
+      if (program === 'for') break;
+    }
   }
   if (['export', 'declare', 'local', 'readonly', 'typeset'].includes(program)) {
     for (const word of argvWords.slice(1)) {
@@ -228,10 +250,17 @@ function changeDirectory(target: Expanded | undefined, state: State): void {
   const next = new Set<string>();
   const destination = target ? target.text : state.home;
   if (destination === '-' || destination.includes('*')) return;
-  for (const cwd of state.cwds) next.add(path.resolve(cwd, destination));
+  for (const cwd of state.cwds) {
+    // Bash's `cd` is logical (`cd link/..` cancels lexically), `cd -P` physical: both stay possible.
+    next.add(path.resolve(cwd, destination));
+    next.add(resolveDots(absoluteOf(destination, cwd)));
+  }
   // Every folder stays possible: `(cd x)`, `cd x | y`, `cd x || true` may or may not move.
   for (const cwd of next) state.cwds.add(cwd);
 }
+
+/** Builtins whose operands name variables they set. */
+const ASSIGNERS = new Set(['export', 'declare', 'local', 'readonly', 'typeset', 'read', 'printf', 'for', 'mapfile', 'readarray', 'getopts']);
 
 const LAUNCHERS = new Set(['env', 'command', 'builtin', 'exec', 'nohup', 'nice', 'time', 'timeout', 'sudo', 'doas', 'xargs', 'stdbuf', 'ionice', 'setsid', 'chronic', 'unbuffer', 'taskset', 'flock', 'then', 'do', 'else', 'if', 'while', 'until', '!', '{']);
 /** Options of launchers that take a value. */
@@ -248,7 +277,7 @@ const LAUNCHER_VALUE_OPTIONS: Record<string, RegExp> = {
 };
 
 /** Drops `env X=1`, `sudo -u x`, `timeout 5`, `xargs -n1` and the like: what runs is the command after them. */
-function unwrapLaunchers(words: Expanded[], state: State): Expanded[] {
+function unwrapLaunchers(words: Expanded[], state: State, out: ShellAnalysis): Expanded[] {
   let rest = words;
   for (let guard = 0; guard < 8 && rest.length; guard++) {
     const program = path.basename(rest[0]!.text);
@@ -260,9 +289,20 @@ function unwrapLaunchers(words: Expanded[], state: State): Expanded[] {
       if (program === 'env' && ASSIGNMENT.test(text)) {
         const m = ASSIGNMENT.exec(text)!;
         state.vars.set(m[1]!, text.slice(m[0].length));
+        out.assigned.push(m[1]!);
         i++;
       } else if (text.startsWith('-') && text !== '-') {
         if (program === 'env' && /^(-C|--chdir)$/.test(text) && rest[i + 1]) changeDirectory(rest[i + 1], state);
+        if (program === 'env' && /^(-S|--split-string)/.test(text)) {
+          // `env -S 'GIT_DIR=x git commit'`: the string is a command line of its own.
+          const glued = text.replace(/^(-S|--split-string=?)/, '');
+          const body = glued || (/^(-S|--split-string)$/.test(text) ? rest[i + 1]?.text : undefined);
+          if (body !== undefined && state.depth < 6) nested(parseShell(`env ${body}`, state.depth + 1), state, out);
+          if (glued) {
+            i++;
+            continue;
+          }
+        }
         i += valued && valued.test(text) ? 2 : 1;
       } else break;
     }
@@ -342,8 +382,24 @@ function sliceExpanded(word: Expanded, offset: number): string {
   return word.pattern.slice(i);
 }
 
+/**
+ * A candidate path made absolute and normalized the way the OS will resolve
+ * it: `..` after a symlink goes to the parent of where the link points, never
+ * lexically cancelled against it (`up/../state.json` with `up -> ../..`).
+ */
 function normalize(pattern: string, glob: boolean): string {
-  const normalized = path.posix.normalize(pattern);
-  const trimmed = normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
-  return glob ? trimmed : unescapeGlob(trimmed);
+  if (!glob) return trimSlash(resolveDots(unescapeGlob(pattern)));
+  const segments = pattern.split('/');
+  const first = segments.findIndex((s) => hasGlob(s));
+  const tail = segments.slice(first);
+  // After a wildcard, `..` climbs out of whatever the wildcard matched, a symlink perhaps: it may be anywhere.
+  if (/(^|[/{,])\.\.([/},]|$)/.test(tail.join('/'))) return '/**';
+  const literal = unescapeGlob(segments.slice(0, first).join('/')) || '/';
+  const base = resolveDots(literal);
+  const rest = path.posix.normalize(tail.join('/'));
+  return trimSlash(`${escapeGlob(base)}${base.endsWith('/') ? '' : '/'}${rest}`);
+}
+
+function trimSlash(p: string): string {
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
 }

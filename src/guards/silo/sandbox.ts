@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import type { ToolContext } from '../../agents/toolChain.js';
 import { isInside } from '../pathPolicy.js';
 import { contextBrand, siloLayerOn, siloMap } from './areas.js';
@@ -8,7 +8,7 @@ import { contextBrand, siloLayerOn, siloMap } from './areas.js';
  * Silo layer 4 for Bash: the command runs in a bubblewrap sandbox in which
  * the folders this caller must not reach are empty (a fresh tmpfs over each),
  * so even a path computed inside an interpreter finds nothing. The rest of
- * the file system is as usual; the state file and event log are read-only.
+ * the file system is as usual; the workspace's data folder is read-only.
  */
 
 export type SandboxStatus = { available: true } | { available: false; reason: string };
@@ -40,17 +40,30 @@ export function resetSandboxProbe(): void {
 }
 
 /**
- * The argv that runs a Bash command for this caller in the sandbox, or null
- * when no sandbox applies (no silo concerns this caller, the layer is off, or
- * bubblewrap is unavailable: then the command runs as usual, and
- * `siloLayers` reports layer 4 as degraded).
+ * The argv that runs a Bash command (an agent's, a script ticket's, a gate
+ * check's) for this caller in the sandbox, or null when bubblewrap is
+ * unavailable (then the command runs as usual, and `siloLayers` reports
+ * layer 4 as degraded). Whenever the sandbox works, the workspace's data
+ * folder (state snapshot, event log, archive, locks) is read-only, with only
+ * the caller's own worktree writable inside it: no command rewrites ticket
+ * state, whatever path it computes. With a silo concerning the caller (and
+ * the layer on), the silo's folders are empty as well.
  */
 export function sandboxBashArgv(context: ToolContext, command: string, shell = 'bash'): { file: string; args: string[] } | null {
-  if (!siloLayerOn(context.registry, 'runtimeCheck')) return null;
-  const forbidden = siloMap(context.registry, context.paths).forbidden(contextBrand(context));
-  if (forbidden.length === 0) return null;
   if (!sandboxStatus().available) return null;
+  const forbidden = siloLayerOn(context.registry, 'runtimeCheck') ? siloMap(context.registry, context.paths).forbidden(contextBrand(context)) : [];
   const args = ['--dev-bind', '/', '/', '--unshare-pid', '--proc', '/proc', '--die-with-parent'];
+  const data = realFolder(context.paths.data);
+  if (data) {
+    args.push('--ro-bind', data, data);
+    const writable = new Set<string>();
+    for (const folder of [context.root, context.cwd]) {
+      const real = realFolder(folder);
+      if (!real || !isInside(real, data) || real === data || writable.has(real)) continue;
+      writable.add(real);
+      args.push('--bind', real, real);
+    }
+  }
   const hidden = new Set<string>();
   for (const area of forbidden) {
     for (const folder of [area.path, area.lexical]) {
@@ -66,9 +79,14 @@ export function sandboxBashArgv(context: ToolContext, command: string, shell = '
       else args.push('--ro-bind', '/dev/null', folder);
     }
   }
-  for (const file of [context.paths.state, context.paths.events]) {
-    if (existsSync(file)) args.push('--ro-bind', file, file);
-  }
   args.push('--chdir', context.cwd, shell, '-c', command);
   return { file: 'bwrap', args };
+}
+
+function realFolder(folder: string): string | null {
+  try {
+    return realpathSync.native(folder);
+  } catch {
+    return null;
+  }
 }
