@@ -200,9 +200,9 @@ describe('latency', () => {
 describe('shell reading of text-only commands', () => {
   it('an unknown variable echoed into a file in the worktree is not read as a path', async () => {
     const { analyzeShell } = await import('../src/guards/shell/analyze.js');
-    const analysis = analyzeShell('echo "$MASTER_TICKET" > out.txt && printf "%s" "$UNKNOWN"', { cwd: '/work/tree', env: {} });
-    expect(analysis.paths).toEqual([{ path: '/work/tree/out.txt', glob: false, access: 'write', program: 'echo' }]);
-    const cat = analyzeShell('cat "$UNKNOWN"', { cwd: '/work/tree', env: {} });
+    const analysis = analyzeShell('echo "$MASTER_TICKET" > out.txt && printf "%s" "$UNKNOWN"', { cwd: '/srv/tree', env: {} });
+    expect(analysis.paths).toEqual([{ path: '/srv/tree/out.txt', glob: false, access: 'write', program: 'echo' }]);
+    const cat = analyzeShell('cat "$UNKNOWN"', { cwd: '/srv/tree', env: {} });
     expect(cat.paths.map((p) => p.glob)).toEqual([true]);
   });
 });
