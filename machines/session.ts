@@ -85,6 +85,20 @@ export const sessionMachine = setup({
             assign({ outcomes: ({ context }) => ({ ...context.outcomes, [phase]: 'skipped' }) }),
           ],
         });
+        // Deciding or working threw: the phase could not complete; the session goes on to the next.
+        const failed = {
+          target: `#session.${next}`,
+          actions: [
+            {
+              type: 'announceFailure' as const,
+              params: ({ event }: { event: { error: unknown } }) => ({ phase, error: describe(event.error) }),
+            },
+            assign({
+              failures: ({ context, event }) => [...context.failures, { phase, error: describe(event.error) }],
+              outcomes: ({ context }) => ({ ...context.outcomes, [phase]: 'failed' }),
+            }),
+          ],
+        };
         const state: AnyStateNodeConfig = {
           initial: 'choosing',
           states: {
@@ -117,19 +131,7 @@ export const sessionMachine = setup({
                   },
                   skipped(({ event }) => event.output.reason),
                 ],
-                onError: {
-                  target: `#session.${next}`,
-                  actions: [
-                    {
-                      type: 'announceFailure',
-                      params: ({ event }: { event: { error: unknown } }) => ({ phase, error: describe(event.error) }),
-                    },
-                    assign({
-                      failures: ({ context, event }) => [...context.failures, { phase, error: describe(event.error) }],
-                      outcomes: ({ context }) => ({ ...context.outcomes, [phase]: 'failed' }),
-                    }),
-                  ],
-                },
+                onError: failed,
               },
             },
             working: {
@@ -150,19 +152,7 @@ export const sessionMachine = setup({
                     }),
                   ],
                 },
-                onError: {
-                  target: `#session.${next}`,
-                  actions: [
-                    {
-                      type: 'announceFailure',
-                      params: ({ event }: { event: { error: unknown } }) => ({ phase, error: describe(event.error) }),
-                    },
-                    assign({
-                      failures: ({ context, event }) => [...context.failures, { phase, error: describe(event.error) }],
-                      outcomes: ({ context }) => ({ ...context.outcomes, [phase]: 'failed' }),
-                    }),
-                  ],
-                },
+                onError: failed,
               },
             },
           },

@@ -17,6 +17,21 @@ export class UserError extends Error {
   }
 }
 
+/** A file the user wrote (the registry, a hook) that cannot be used: the message names the file and every problem. */
+export class FileProblemsError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(
+      problems.length === 1
+        ? `${file}: ${problems[0]}`
+        : `${file}: ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'FileProblemsError';
+  }
+}
+
 /** Another live process holds a lock this command needs. */
 export class BusyError extends UserError {
   constructor(message: string) {

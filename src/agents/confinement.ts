@@ -34,6 +34,8 @@ export function writeAuthorityRefusal(contract: AgentContract, context: ToolCont
   const real = resolveReal(target, context.cwd);
   const root = resolveReal(context.root, context.cwd);
   const relative = path.relative(root, real).split(path.sep).join('/');
+  // Outside the worktree is confinement's to refuse (and to explain); authority is about paths inside it.
+  if (relative === '..' || relative.startsWith('../') || path.isAbsolute(relative)) return null;
   if (globsAllow(contract.writePaths, relative)) return null;
   const authority = contract.writePaths.length ? contract.writePaths.join(', ') : 'none (read-only)';
   return `the ${contract.name} contract may not write ${relative || '.'}; its write authority: ${authority}`;

@@ -1,21 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { UserError } from '../errors.js';
+import { FileProblemsError, UserError } from '../errors.js';
 import { formatPath } from '../registry/load.js';
 import { BUILTIN_GUARDS, HookFileSchema, type HookSpec } from './hookFile.js';
 
 /** A hook file that cannot be read, is not JSON, or does not fit the schema: the message names the file. */
-export class HookFileError extends UserError {
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(
-      problems.length === 1
-        ? `${file}: ${problems[0]}`
-        : `${file}: ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
+export class HookFileError extends FileProblemsError {
+  constructor(file: string, problems: string[]) {
+    super(file, problems);
     this.name = 'HookFileError';
   }
 }

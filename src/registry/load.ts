@@ -1,20 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { UserError } from '../errors.js';
+import { FileProblemsError, UserError } from '../errors.js';
 import { RegistrySchema, type Brand, type Registry, type Repo } from './schema.js';
 
 /** A registry file that is missing, unparsable or invalid; the message names file, field path, expected and found. */
-export class RegistryError extends UserError {
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(
-      problems.length === 1
-        ? `${file}: ${problems[0]}`
-        : `${file}: ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
+export class RegistryError extends FileProblemsError {
+  constructor(file: string, problems: string[]) {
+    super(file, problems);
     this.name = 'RegistryError';
   }
 }
