@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { FileProblemsError, UserError } from '../errors.js';
+import { FileProblemsError } from '../errors.js';
 import { formatPath } from '../registry/load.js';
 import { BUILTIN_GUARDS, HookFileSchema, type HookSpec } from './hookFile.js';
 
