@@ -201,8 +201,8 @@ describe('master doctor', () => {
       breakIt: (gw) => editRegistry(gw.home, (r) => void (r.contracts = { verifier: { tools: ['Read'] } })),
     },
     { id: 'disk.space', expect: 'warn', message: /only .* GiB free/, breakIt: () => ({ machine: { minFreeBytes: Number.MAX_SAFE_INTEGER } }) },
-    { id: 'git.version', expect: 'fail', message: /git 2\.1\.0 is too old/, breakIt: () => ({ env: { PATH: `${fakeBin('git', 'echo "git version 2.1.0"')}${path.delimiter}${process.env.PATH}` } }) },
-    { id: 'node.version', expect: 'fail', message: /node 18\.0\.0 is too old/, breakIt: () => ({ machine: { nodeVersion: '18.0.0' } }) },
+    { id: 'git.version', expect: 'warn', message: /git 2\.1\.0 is too old/, breakIt: () => ({ env: { PATH: `${fakeBin('git', 'echo "git version 2.1.0"')}${path.delimiter}${process.env.PATH}` } }) },
+    { id: 'node.version', expect: 'warn', message: /node 18\.0\.0 is too old/, breakIt: () => ({ machine: { nodeVersion: '18.0.0' } }) },
   ];
   const restore: Array<() => void> = [];
 
@@ -234,10 +234,6 @@ describe('master doctor', () => {
       }
     });
   }
-
-  it('machine-level checks only ever warn: a model, the disk, the OS sandbox', () => {
-    for (const id of ['model.configured', 'disk.space', 'silos.sandbox']) expect(cases.find((c) => c.id === id)!.expect).toBe('warn');
-  });
 
   it('files one housekeeping ticket per named problem, however often it runs', async () => {
     const gw = await healthy();

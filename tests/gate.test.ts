@@ -271,3 +271,23 @@ describe('an operator cancel during the merge', () => {
     await other.store.close();
   });
 });
+
+describe('the merge phase when the gate itself breaks', () => {
+  it('a gate that crashes on a ticket is a phase that could not complete; the ticket waits', async () => {
+    const { mergePhaseWith } = await import('../src/loop/phases/merge.js');
+    const gw = await makeGateWorkspace();
+    const ticket = ticketInReview(gw, { 'src/extra.js': 'export const extra = 1;\n' });
+    const phase = mergePhaseWith(async () => ({
+      options: {
+        doctor: async () => {
+          throw new Error('doctor exploded');
+        },
+      },
+    }));
+    const context = { ws: gw.ws, bus: gw.bus, signal: new AbortController().signal } as unknown as Parameters<typeof phase.run>[0];
+    const outcome = await phase.run(context);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.summary).toMatch(/doctor exploded/);
+    expect(gw.ws.store.state.tickets[ticket.id]!.state).toBe('review');
+  });
+});

@@ -8,7 +8,7 @@ import { distillPhase } from '../src/loop/phases/distill.js';
 import { acquireSessionLock, runSession } from '../src/loop/session.js';
 import { openWorkspace } from '../src/workspace/open.js';
 import { git, makeSimpleWorkspace } from './helpers/workspace.js';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 function twoRepoWorkspace(timezone = 'UTC'): string {
   return makeSimpleWorkspace({ timezone });
@@ -145,5 +145,41 @@ describe('session loop', () => {
     writeFileSync(ws.paths.sessionLock, JSON.stringify({ pid: 999_999, host: (await import('node:os')).hostname(), token: 'x', at: 'then' }));
     const after = await session(home);
     expect(after.summary.outcome).toBe('ok');
+  });
+});
+
+describe('report and distill details', () => {
+  it("the report's cost today is the workspace's calendar day, as usage is filed", async () => {
+    const home = twoRepoWorkspace('Pacific/Kiritimati'); // UTC+14: late in the UTC day it is already tomorrow there
+    const now = new Date('2026-11-26T20:00:00Z');
+    const ws = await openWorkspace(home, { clock: () => now });
+    const usage = { input: 10, output: 5, cacheRead: 0, cacheWrite: 0, costUsd: 1.25 };
+    ws.store.commit(() => ({ events: [{ type: 'usage.recorded', ticket: 'T-1', brand: 'alpha', run: 'R-1', day: '2026-11-27', usage }], result: undefined }));
+    ws.store.commit(() => ({ events: [{ type: 'usage.recorded', ticket: 'T-1', brand: 'alpha', run: 'R-0', day: '2026-11-26', usage: { ...usage, costUsd: 9 } }], result: undefined }));
+    await ws.store.close();
+    const run = await session(home, { clock: () => now, only: 'report' });
+    const end = run.events.find((e) => e.type === 'phase.end' && e.phase === 'report')!;
+    expect(end.reason).toContain('cost today: $1.25');
+  });
+
+  it('a second distillation the same day adds to the ledger, never replaces it', async () => {
+    const home = twoRepoWorkspace();
+    let now = new Date('2026-03-10T15:00:00Z');
+    const clock = () => now;
+    const merge = async (title: string) => {
+      const ws = await openWorkspace(home, { clock });
+      const t = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title });
+      ws.store.commit(() => ({ events: [{ type: 'ticket.transition', id: t.id, from: 'triage', to: 'merged', event: 'merge', by: 'gate' }], result: undefined }));
+      await ws.store.close();
+    };
+    await merge('first merged');
+    await session(home, { clock, only: 'distill' });
+    now = new Date('2026-03-10T16:00:00Z');
+    await merge('second merged');
+    await session(home, { clock, force: ['distill'], only: 'distill' });
+    const ledger = readFileSync(path.join(home, 'wiki/ledger/2026-03-10.md'), 'utf8');
+    expect(ledger).toContain('## T-1: first merged');
+    expect(ledger).toContain('## T-2: second merged');
+    expect(ledger.match(/## T-1:/g)).toHaveLength(1);
   });
 });

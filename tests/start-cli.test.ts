@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { master, tempDir } from './helpers/cli.js';
+import { BIN, master, tempDir } from './helpers/cli.js';
 import { makeSimpleWorkspace } from './helpers/workspace.js';
 
 const PHASES = ['scout', 'distill', 'interview', 'dispatch', 'merge', 'report'];
@@ -105,5 +105,33 @@ describe('a silo without an OS sandbox', () => {
     const result = master(['start', '--ci', '--home', home], { env: { PATH: bin } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/doctor A \d+\/\d+ \(warning: .*silos\.sandbox: /);
+  });
+});
+
+describe('master start, the edges', () => {
+  it('--strict judges the session even when --only skipped the report', () => {
+    const home = makeSimpleWorkspace();
+    master(['ticket', 'add', '--brand', 'alpha', '--repo', 'alpha-app', '--title', 'fails', '--kind', 'script', '--run', 'exit 7', '--home', home]);
+    master(['ticket', 'move', 'T-1', 'approve', '--home', home]);
+    const strict = master(['start', '--ci', '--strict', '--only', 'dispatch', '--home', home]);
+    expect(strict.stdout).toMatch(/T-1 running → failed/);
+    expect(strict.code).toBe(1);
+  });
+
+  it('a reader that goes away (| head) does not stop the session: it runs to its end', async () => {
+    const home = makeSimpleWorkspace();
+    master(['ticket', 'add', '--brand', 'alpha', '--repo', 'alpha-app', '--title', 'works', '--kind', 'script', '--run', 'echo ok > ok.txt', '--home', home]);
+    master(['ticket', 'move', 'T-1', 'approve', '--home', home]);
+    const child = spawn(process.execPath, [BIN, 'start', '--ci', '--home', home], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // Read the first line, then close the pipe, as `head -1` would.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|^\s+at /m);
+    const list = JSON.parse(master(['ticket', 'list', '--json', '--home', home]).stdout);
+    expect(list[0].state).toBe('review');
   });
 });

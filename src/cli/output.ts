@@ -1,5 +1,25 @@
 /** The CLI's only way to print, so a command never mixes stray logs into its output. */
+
+let stdoutClosed = false;
+let watching = false;
+
+/**
+ * A reader that goes away (`master start --ci | head`) must not crash the
+ * command mid-session: once stdout's pipe is closed, output is dropped and
+ * the work goes on to its end.
+ */
+function watchStdout(): void {
+  if (watching) return;
+  watching = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') stdoutClosed = true;
+    else throw error;
+  });
+}
+
 export function out(text: string): void {
+  watchStdout();
+  if (stdoutClosed) return;
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
@@ -8,5 +28,5 @@ export function err(text: string): void {
 }
 
 export function json(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  out(JSON.stringify(value, null, 2));
 }

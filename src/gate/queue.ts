@@ -75,7 +75,7 @@ export async function runMergeGate(ws: Workspace, options: GateOptions = {}): Pr
           } catch (error) {
             const reason = `the gate failed on ${ticket.id}: ${errorMessage(error)}; it waits for the next run`;
             ws.store.record({ type: 'gate.step', ticket: ticket.id, repo: repo.id, step: 'queue', status: 'fail', reason });
-            outcomes.push({ ticket: ticket.id, repo: repo.id, result: 'waiting', reason, attempts: 0 });
+            outcomes.push({ ticket: ticket.id, repo: repo.id, result: 'waiting', reason, attempts: 0, crashed: true });
           }
         }
         return outcomes;

@@ -60,6 +60,8 @@ export interface GateOutcome {
   /** Where main points after a merge. */
   mainSha?: string;
   attempts: number;
+  /** The gate itself failed on this ticket (an internal error, not a verdict): the phase could not complete. */
+  crashed?: boolean;
 }
 
 export type GateStepName = 'queue' | 'candidate' | 'check' | 'verifier' | 'doctor' | 'pass' | 'merge' | 'checkout' | 'cleanup';

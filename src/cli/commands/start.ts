@@ -3,7 +3,8 @@ import { Bus } from '../../bus/index.js';
 import { PHASES, type PhaseName } from '../../loop/phase.js';
 import { defaultPhases } from '../../loop/phases/index.js';
 import { terminalInterviewer } from '../../loop/interviewer.js';
-import type { SessionReport } from '../../loop/phases/report.js';
+import { buildReport, type ReportExtension, type SessionReport } from '../../loop/phases/report.js';
+import type { PhaseContext } from '../../loop/phase.js';
 import { formatEventJson, formatEventLine } from '../../loop/reporter.js';
 import { runSession } from '../../loop/session.js';
 import { openWorkspace } from '../../workspace/open.js';
@@ -16,6 +17,10 @@ interface StartOptions {
   force: string[];
   only?: string;
 }
+
+/** The doctor's grade in the report, loaded only when the report runs. */
+const doctorExtension: ReportExtension = async (context, report) =>
+  (await import('../../doctor/report.js')).doctorReportExtension(context, report);
 
 function phaseName(value: string, flag: string): PhaseName {
   if (!(PHASES as readonly string[]).includes(value)) {
@@ -54,7 +59,7 @@ export function startCommand(home: () => string | undefined) {
       ci: !interactive,
       phases: defaultPhases({
         ...(interactive ? { interviewer: terminalInterviewer() } : {}),
-        reportExtensions: [async (context, report) => (await import('../../doctor/report.js')).doctorReportExtension(context, report)],
+        reportExtensions: [doctorExtension],
       }),
       bus,
       force,
@@ -66,9 +71,24 @@ export function startCommand(home: () => string | undefined) {
     });
     if (summary.outcome === 'failed') return 1;
     if (options.strict) {
-      const report = summary.results.report?.result as SessionReport | undefined;
-      if (report && report.problems.length > 0) return 1;
-      if (report?.doctor && report.doctor.grade !== 'A') return 1;
+      let report = summary.results.report?.result as SessionReport | undefined;
+      if (!report) {
+        // `--only` skipped the report phase: --strict still judges the session and the doctor.
+        const context: PhaseContext = {
+          ws,
+          bus,
+          sessionId: summary.sessionId,
+          startedAt: ws.store.state.sessions.find((s) => s.id === summary.sessionId)?.startedAt ?? '',
+          clock: ws.store.clock,
+          signal: new AbortController().signal,
+          ci: true,
+          results: summary.results,
+        };
+        report = buildReport(context);
+        await doctorExtension(context, report);
+      }
+      if (report.problems.length > 0) return 1;
+      if (report.doctor && report.doctor.grade !== 'A') return 1;
     }
     return 0;
   };

@@ -55,7 +55,7 @@ export const machineChecks: CheckGroup = async (ctx) => {
     results.push(
       atLeast(version, MIN_GIT)
         ? pass('git.version', `git ${MIN_GIT.join('.')} or newer`, `git ${version.join('.')}`)
-        : { id: 'git.version', title: `git ${MIN_GIT.join('.')} or newer`, status: 'fail', message: `git ${version.join('.')} is too old`, fix: `upgrade git to ${MIN_GIT.join('.')} or newer` },
+        : { id: 'git.version', title: `git ${MIN_GIT.join('.')} or newer`, status: 'warn', message: `git ${version.join('.')} is too old`, fix: `upgrade git to ${MIN_GIT.join('.')} or newer` },
     );
   }
 
@@ -63,7 +63,7 @@ export const machineChecks: CheckGroup = async (ctx) => {
   results.push(
     (node[0] ?? 0) >= MIN_NODE
       ? pass('node.version', `node ${MIN_NODE} or newer`, `node ${ctx.machine.nodeVersion}`)
-      : { id: 'node.version', title: `node ${MIN_NODE} or newer`, status: 'fail', message: `node ${ctx.machine.nodeVersion} is too old`, fix: `install node ${MIN_NODE} or newer` },
+      : { id: 'node.version', title: `node ${MIN_NODE} or newer`, status: 'warn', message: `node ${ctx.machine.nodeVersion} is too old`, fix: `install node ${MIN_NODE} or newer` },
   );
   return results;
 };

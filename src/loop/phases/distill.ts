@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Ticket } from '../../state/types.js';
 import { calendarDay, humanTime } from '../clock.js';
@@ -56,7 +56,11 @@ export const distillPhase: Phase = {
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `${day}.md`);
     const frontmatter = ['---', `title: Ledger ${day}`, 'brand: global', 'tags: [ledger]', `updated: ${context.clock().toISOString()}`, '---', ''];
-    writeFileSync(file, [...frontmatter, `# Ledger ${day}`, '', ...tickets.map(ledgerEntry)].join('\n'));
+    // A second distillation the same day (--force) adds to the day's ledger, never replaces it.
+    const earlier = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const kept = earlier.includes('\n## ') ? earlier.slice(earlier.indexOf('\n## ') + 1).trimEnd() + '\n\n' : '';
+    const fresh = tickets.filter((t) => !kept.includes(`## ${t.id}: `)).map(ledgerEntry);
+    writeFileSync(file, [...frontmatter, `# Ledger ${day}`, '', kept + fresh.join('\n')].join('\n'));
     return {
       ok: true,
       summary: `distilled ${tickets.length} merged ticket${tickets.length === 1 ? '' : 's'} into wiki/ledger/${day}.md`,

@@ -34,7 +34,9 @@ export function mergePhaseWith(setup: GateSetup): Phase {
       const { options, close } = await setup(context);
       try {
         const outcomes = await runMergeGate(context.ws, { bus: context.bus, signal: context.signal, ...options });
-        return { ok: true, summary: summarize(outcomes), result: { outcomes } };
+        // A gate that crashed on a ticket is a phase that could not complete (`master start` exits 1).
+        const ok = !outcomes.some((o) => o.crashed);
+        return { ok, summary: summarize(outcomes), result: { outcomes } };
       } finally {
         await close?.();
       }

@@ -28,7 +28,8 @@ export function buildReport(context: PhaseContext): SessionReport {
     const last = [...ticket.history].reverse().find((h) => h.at >= context.startedAt);
     if (last && last.to === ticket.state) (moved[ticket.state] ??= []).push(ticket.id);
   }
-  const day = calendarDay(context.clock(), 'UTC');
+  // Usage is filed by the workspace's calendar day, so "today" is that day too.
+  const day = calendarDay(context.clock(), context.ws.registry.timezone);
   let costToday = zeroUsage();
   for (const [key, usage] of Object.entries(state.usage.byBrandDay)) if (key.endsWith(`/${day}`)) costToday = addUsage(costToday, usage);
   const waiting = waitingForOperator(context);
