@@ -2,6 +2,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { checkPathAccess } from '../../guards/pathPolicy.js';
+import { OUTPUT_CAP } from './spawnBash.js';
 import { errorMessage } from '../../errors.js';
 import type { ToolContext } from '../toolChain.js';
 import { failed, ok, type ToolDefinition } from './types.js';
@@ -33,7 +34,7 @@ const ReadInput = z.object({
 export const readTool: ToolDefinition<z.infer<typeof ReadInput>> = {
   name: 'Read',
   description:
-    'Reads a file of the worktree. Returns lines as `cat -n` does (line numbers from 1). `offset` is the first line to read, `limit` how many (default 2000).',
+    `Reads a file of the worktree. Returns lines as \`cat -n\` does (line numbers from 1). \`offset\` is the first line to read, \`limit\` how many (default 2000); at most ${OUTPUT_CAP} characters come back, read on with \`offset\`.`,
   input: ReadInput,
   paths: (input) => [{ path: input.file_path, access: 'read' }],
   async run(input, context) {
@@ -53,11 +54,20 @@ export const readTool: ToolDefinition<z.infer<typeof ReadInput>> = {
       const end = Math.min(lines.length, start - 1 + (input.limit ?? DEFAULT_LIMIT));
       if (start > lines.length) return failed(`${input.file_path} has ${lines.length} lines; offset ${start} is past its end`);
       const out: string[] = [];
+      // The whole answer is capped like Bash's output: whole lines up to the cap, then where to go on.
+      let size = 0;
+      let last = start - 1;
       for (let n = start; n <= end; n++) {
         const line = lines[n - 1]!;
-        out.push(`${String(n).padStart(6)}\t${line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line}`);
+        const shown = `${String(n).padStart(6)}\t${line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line}`;
+        if (out.length > 0 && size + shown.length + 1 > OUTPUT_CAP) break;
+        out.push(shown);
+        size += shown.length + 1;
+        last = n;
       }
-      if (end < lines.length) out.push(`(${lines.length - end} more lines; continue with offset ${end + 1})`);
+      if (last < end) {
+        out.push(`(output capped at ${OUTPUT_CAP} characters: showed lines ${start}-${last} of ${lines.length}; continue with offset ${last + 1}, or a smaller limit)`);
+      } else if (end < lines.length) out.push(`(${lines.length - end} more lines; continue with offset ${end + 1})`);
       return ok(out.join('\n'));
     } catch (error) {
       return failed(describeFsError(error, input.file_path));

@@ -45,10 +45,12 @@ export function bashEnv(context: ToolContext): NodeJS.ProcessEnv {
   return env;
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
+/** Signals the command's process group; `groupOnly` once bash is reaped (its pid alone may be reused). */
+function killGroup(pid: number, signal: NodeJS.Signals, groupOnly = false): void {
   try {
     process.kill(-pid, signal);
   } catch {
+    if (groupOnly) return;
     try {
       process.kill(pid, signal);
     } catch {
@@ -90,7 +92,8 @@ class CappedOutput {
 
 /**
  * Runs a command with `bash -c` in the context's cwd, in its own process
- * group so a timeout or a cancel stops everything it started.
+ * group so a timeout, a cancel or the command's end stops everything it
+ * started (background jobs do not outlive it).
  */
 export function spawnBash(context: ToolContext, command: string, timeoutMs: number): Promise<BashOutcome> {
   const started = Date.now();
@@ -109,7 +112,8 @@ export function spawnBash(context: ToolContext, command: string, timeoutMs: numb
     const stop = () => {
       if (child.pid === undefined) return;
       killGroup(child.pid, 'SIGTERM');
-      setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+      const exited = () => child.exitCode !== null || child.signalCode !== null;
+      setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL', exited()), KILL_GRACE_MS).unref();
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -128,12 +132,17 @@ export function spawnBash(context: ToolContext, command: string, timeoutMs: numb
       settled = true;
       clearTimeout(timer);
       context.signal?.removeEventListener('abort', onAbort);
-      // The group may have children left after bash exited (a background job): they go too.
-      if (child.pid !== undefined && (timedOut || killed)) killGroup(child.pid, 'SIGKILL');
+      // Whatever the group still holds (a background job, `nohup … &`) goes with the command.
+      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL', true);
       if (extra) output.push(extra);
       resolve({ exitCode, signal, output: output.text(), timedOut, killed, durationMs: Date.now() - started });
     };
     child.on('error', (error) => finish(null, null, `could not start bash: ${error.message}`));
+    // When bash exits, a background job it left may still hold the output pipes open: end the group
+    // now, so the command neither leaves processes behind nor waits for them until its timeout.
+    child.on('exit', () => {
+      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL', true);
+    });
     child.on('close', (code, signal) => finish(code, signal));
   });
 }
