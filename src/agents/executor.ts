@@ -7,17 +7,18 @@ import { GitRepo } from '../git/repo.js';
 import { freshWorktree, worktreeState, worktreeStatus } from '../git/ticketWorktree.js';
 import { findBrand, findRepo, repoPath } from '../registry/load.js';
 import type { ContractName } from '../registry/schema.js';
-import { zeroUsage, type Ticket, type TicketEventName, type TicketRun, type Usage } from '../state/types.js';
+import { zeroUsage, type Question, type Ticket, type TicketEventName, type TicketRun, type Usage } from '../state/types.js';
 import { TransitionError } from '../tickets/index.js';
 import type { Workspace } from '../workspace/open.js';
 import type { AgentContract } from './contracts.js';
 import type { ModelEndpoint } from './model.js';
 import type { RetryPolicy } from './modelCall.js';
 import { executorSystemPrompt, ticketPrompt } from './prompt.js';
-import { askOperator } from '../questions/index.js';
+import { askOperator, isAffirmative } from '../questions/index.js';
 import { resumeMessages, runAgent } from './runtime.js';
 import type { ToolChain, ToolContext } from './toolChain.js';
 import { runToolCall } from './toolRunner.js';
+import type { RunControl } from './tools/index.js';
 import { readConversation, Transcript, transcriptPath, type SavedConversation } from './transcript.js';
 import { recordUsage } from './usage.js';
 
@@ -67,6 +68,38 @@ function tail(text: string, max = 1200): string {
   return text.length > max ? `…${text.slice(-max)}` : text;
 }
 
+/** Whether a run was interrupted (requeued by a 401, a cancel, crash recovery) rather than settled. */
+function interrupted(run: TicketRun): boolean {
+  return run.outcome === undefined || run.outcome === 'requeued';
+}
+
+/** The latest run that settled (submitted, failed, blocked), skipping interrupted ones. */
+function lastSettledRun(runs: readonly TicketRun[]): TicketRun | undefined {
+  for (let i = runs.length - 1; i >= 0; i--) if (!interrupted(runs[i]!)) return runs[i];
+  return undefined;
+}
+
+/**
+ * The run an agent ticket continues from: the latest settled run, when it
+ * stopped for a question (its follow-ups, if any, were interrupted before
+ * they completed) and its transcript holds the pending turn.
+ */
+function runToResume(ws: Workspace, runs: readonly TicketRun[]): { run: TicketRun; conversation: SavedConversation } | null {
+  const run = lastSettledRun(runs);
+  if (run?.outcome !== 'blocked' || !run.baseSha) return null;
+  // A follow-up that started afresh from another main (its worktree was gone) made a different worktree.
+  if (runs.slice(runs.indexOf(run) + 1).some((r) => r.baseSha !== undefined && r.baseSha !== run.baseSha)) return null;
+  const conversation = readConversation(path.resolve(ws.paths.home, run.transcript));
+  return conversation?.pending ? { run, conversation } : null;
+}
+
+/** The ticket's questions the operator answered (agent questions and guard asks), oldest first. */
+function answeredQuestions(questions: Record<string, Question>, ticketId: string): Question[] {
+  return Object.values(questions)
+    .filter((q) => q.ticket === ticketId && q.kind !== 'approval' && q.answer !== undefined)
+    .sort((a, b) => a.askedAt.localeCompare(b.askedAt) || Number(a.id.slice(2)) - Number(b.id.slice(2)));
+}
+
 /**
  * Runs one ready ticket to its next state: claims it (`dispatch`), prepares
  * its worktree on `master/T-n` from the current main (or keeps it to resume
@@ -92,7 +125,6 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     return { events: [{ type: 'run.started', ticket: ticket.id, run: id }], result: id };
   });
   const transcriptFile = transcriptPath(ws.paths.transcripts, ticket.id, runId);
-  const previous = ticket.runs.at(-1);
   const run: TicketRun = {
     id: runId,
     startedAt: ws.store.now(),
@@ -109,7 +141,10 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     throw error;
   }
   activeRuns.add(runId);
-  const transcript = new Transcript(transcriptFile);
+  let transcript: Transcript | null = null;
+  // What the run knew when something threw: kept on its record.
+  let runBaseSha: string | undefined;
+  let runUsage = zeroUsage();
   const settle = (event: TicketEventName, outcome: RunOutcomeKind, changes: Partial<TicketRun>, note?: string, extra: Partial<TicketRunOutcome> = {}): TicketRunOutcome => {
     const patchRuns = (current: Ticket) => current.runs.map((r) => (r.id === runId ? { ...r, endedAt: ws.store.now(), ...changes } : r));
     try {
@@ -126,20 +161,21 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
   };
 
   try {
+    transcript = new Transcript(transcriptFile);
     const repo = await GitRepo.open(repoPath(ws.paths.home, repoConfig), { id: repoConfig.id, mainBranch: repoConfig.mainBranch });
-    // A run stopped for a question continues in the same worktree with the answer.
-    let resume: SavedConversation | null = null;
+    // A run stopped for a question continues in the same worktree with the answer, even when a
+    // follow-up run was interrupted meanwhile (a 401, a cancel, a crash): the answer is never lost.
+    let resumeFrom: { run: TicketRun; conversation: SavedConversation } | null = null;
     let baseSha: string;
-    if (previous?.outcome === 'blocked' && ticket.kind !== 'script' && (await worktreeState(repo, worktree)).present) {
-      resume = readConversation(path.resolve(ws.paths.home, previous.transcript));
-    }
-    if (resume && previous?.baseSha) {
-      baseSha = previous.baseSha;
+    if (ticket.kind !== 'script' && (await worktreeState(repo, worktree)).present) resumeFrom = runToResume(ws, ticket.runs);
+    if (resumeFrom) {
+      baseSha = resumeFrom.run.baseSha!;
     } else {
-      resume = null;
       baseSha = await repo.head();
       await freshWorktree(repo, worktree, branch, baseSha);
     }
+    runBaseSha = baseSha;
+    const resume = resumeFrom?.conversation ?? null;
     const context: ToolContext = {
       paths: ws.paths,
       registry: ws.registry,
@@ -166,16 +202,44 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     if (ticket.kind === 'script') {
       transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: 'script', commands: ticket.run, baseSha });
       const timeout = Math.min(SCRIPT_TIMEOUT_CAP_MS, repoConfig.checks.timeoutSeconds * 1000);
+      // A guard's ask the operator refused in the run before this one: that command fails the ticket now.
+      const settled = lastSettledRun(ticket.runs);
+      const refusedBefore = (approves: string) =>
+        settled?.outcome === 'blocked'
+          ? Object.values(ws.store.state.questions).find(
+              (q) => q.kind === 'guard' && q.ticket === ticket.id && q.approves === approves && q.askedBy === `script ${settled.id}` && q.answer !== undefined && !isAffirmative(q.answer),
+            )
+          : undefined;
       let commandMs = 0;
       for (const [index, command] of ticket.run.entries()) {
         const toolUseId = `${runId}-cmd-${index + 1}`;
+        const control: RunControl = {};
         const outcome = await runToolCall(
           { id: toolUseId, name: 'Bash', input: { command, timeout } },
-          { ...context, contract: deps.contracts.executor, control: {}, toolUseId },
+          { ...context, contract: deps.contracts.executor, control, toolUseId },
           { chain: deps.chain, bus: deps.bus, store: ws.store, labels },
         );
         commandMs += outcome.ms;
         transcript.write({ t: 'tool', name: 'Bash', input: { command, timeout }, isError: outcome.isError, content: outcome.content });
+        if (control.asked && !outcome.isError) {
+          // A guard wants the operator's approval: the command did not run, and neither do the ones after it.
+          const asked = control.asked;
+          const refused = asked.approves ? refusedBefore(asked.approves) : undefined;
+          if (refused) {
+            const reason = `the operator refused \`${command}\` (${refused.id}: ${tail(refused.answer!, 200)}), so the script cannot complete`;
+            return settle('fail', 'failed', { outcome: 'failed', baseSha, reason }, undefined, { commandMs });
+          }
+          const question = askOperator(ws, {
+            kind: 'guard',
+            ticket: ticket.id,
+            brand: ticket.brand,
+            text: asked.question,
+            askedBy: `script ${runId}`,
+            ...(asked.approves ? { approves: asked.approves } : {}),
+          });
+          transcript.write({ t: 'question', id: question.id, toolUseId: asked.toolUseId });
+          return settle('block', 'blocked', { outcome: 'blocked', baseSha }, `asked the operator (${question.id}): ${tail(question.text, 300)}`, { commandMs });
+        }
         if (deps.signal.aborted) {
           const why = typeof deps.signal.reason === 'string' ? deps.signal.reason : 'the run was stopped';
           return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, reason: why }, why, { commandMs });
@@ -197,9 +261,9 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       const answer = (questionId && ws.store.state.questions[questionId]?.answer) ?? '(the operator unblocked the ticket without an answer; use your best judgement)';
       messages = resumeMessages(resume, answer);
     } else {
-      messages = [{ role: 'user', content: ticketPrompt(context.ticket!) }];
+      messages = [{ role: 'user', content: ticketPrompt(context.ticket!, answeredQuestions(ws.store.state.questions, ticket.id)) }];
     }
-    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: context.agent, contract: contract.name, model: contract.model, via: deps.model.label, baseSha, ...(resume ? { resumedFrom: previous?.id } : {}) });
+    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: context.agent, contract: contract.name, model: contract.model, via: deps.model.label, baseSha, ...(resumeFrom ? { resumedFrom: resumeFrom.run.id } : {}) });
     for (const message of messages) transcript.write({ t: 'message', message });
     const system = executorSystemPrompt(contract, context, { branch, mainBranch: repoConfig.mainBranch, baseSha });
     const result = await runAgent({
@@ -216,8 +280,9 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       labels,
       ...(deps.retry ? { retry: deps.retry } : {}),
     });
-    recordUsage(ws.store, { ticket: ticket.id, brand: ticket.brand, run: runId, usage: result.usage, timeZone: ws.registry.timezone });
     const usage = result.usage;
+    runUsage = usage;
+    recordUsage(ws.store, { ticket: ticket.id, brand: ticket.brand, run: runId, usage, timeZone: ws.registry.timezone });
     switch (result.status) {
       case 'finished':
         return await submit(result.summary ?? 'finished', usage, 0);
@@ -242,9 +307,15 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
         return settle('fail', 'failed', { outcome: 'failed', baseSha, usage, reason: result.reason ?? 'the run failed' }, undefined, { usage });
     }
   } catch (error) {
-    return settle('fail', 'failed', { outcome: 'failed', reason: `the run could not complete: ${errorMessage(error)}` });
+    return settle(
+      'fail',
+      'failed',
+      { outcome: 'failed', ...(runBaseSha ? { baseSha: runBaseSha } : {}), usage: runUsage, reason: `the run could not complete: ${errorMessage(error)}` },
+      undefined,
+      { usage: runUsage },
+    );
   } finally {
-    transcript.close();
+    transcript?.close();
     activeRuns.delete(runId);
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Ticket } from '../state/types.js';
+import type { Question, Ticket } from '../state/types.js';
 import type { AgentContract } from './contracts.js';
 import type { ToolContext } from './toolChain.js';
 
@@ -51,13 +51,29 @@ export function executorSystemPrompt(contract: AgentContract, context: ToolConte
   return parts.join('\n\n');
 }
 
-/** The first user message of a ticket's run: the ticket, its acceptance criteria and feedback from earlier attempts. */
-export function ticketPrompt(ticket: Ticket): string {
+const MAX_ANSWERED_TEXT = 2000;
+
+function clip(text: string): string {
+  const flat = text.trim();
+  return flat.length > MAX_ANSWERED_TEXT ? `${flat.slice(0, MAX_ANSWERED_TEXT)}…` : flat;
+}
+
+/**
+ * The first user message of a ticket's run: the ticket, its acceptance
+ * criteria, feedback from earlier attempts, and the questions earlier runs
+ * asked with the operator's answers (so no answer is lost when a run starts afresh).
+ */
+export function ticketPrompt(ticket: Ticket, answered: readonly Question[] = []): string {
   const lines = [`Ticket ${ticket.id}: ${ticket.title}`, `Brand ${ticket.brand}, repository ${ticket.repo}, priority ${ticket.priority}.`];
   if (ticket.body.trim()) lines.push('', ticket.body.trim());
   if (ticket.acceptance.length) lines.push('', 'Acceptance criteria:', ...ticket.acceptance.map((a) => `- ${a}`));
   if (ticket.feedback.length) {
     lines.push('', 'Earlier attempts were sent back with this feedback; address it:', ...ticket.feedback.map((f) => `- ${f}`));
+  }
+  const answers = answered.filter((q) => q.answer !== undefined);
+  if (answers.length) {
+    lines.push('', 'Earlier runs of this ticket asked the operator; these answers stand:');
+    for (const q of answers) lines.push(`- ${q.id} asked: ${clip(q.text)}`, `  The operator answered: ${clip(q.answer!)}`);
   }
   lines.push('', 'Do the work, check it, then call Finish with a summary.');
   return lines.join('\n');

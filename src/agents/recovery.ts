@@ -25,7 +25,8 @@ function ownerGone(ticket: Ticket): { gone: boolean; why: string } {
 
 /**
  * Crash recovery: every `running` ticket whose run lost its owner goes back
- * to `ready` (`requeue`); its worktree stays and is reset when it runs again.
+ * to `ready` (`requeue`); its worktree stays, and the next run continues in it
+ * after an answered question or resets it.
  * Returns the requeued ticket ids.
  */
 export function recoverRuns(ws: Workspace): string[] {
@@ -35,7 +36,7 @@ export function recoverRuns(ws: Workspace): string[] {
     if (ticket.state !== 'running') continue;
     const owner = ownerGone(ticket);
     if (!owner.gone) continue;
-    const note = `recovered: ${owner.why}; back to ready, its worktree is reset on the next run`;
+    const note = `recovered: ${owner.why}; back to ready; its next run continues after an answered question, or resets the worktree`;
     const runs = ticket.runs.map((r, i) =>
       i === ticket.runs.length - 1 && !r.endedAt ? { ...r, endedAt: ws.store.now(), outcome: 'requeued' as const, reason: note } : r,
     );
