@@ -1,5 +1,6 @@
 import type { Store } from '../state/store.js';
 import { zeroUsage, type Usage } from '../state/types.js';
+import { calendarDay } from '../loop/clock.js';
 
 /** Dollars per million tokens: input, output, cache write, cache read. */
 interface Price {
@@ -45,13 +46,6 @@ export function totalTokens(usage: Usage): number {
   return usage.input + usage.output + usage.cacheRead + usage.cacheWrite;
 }
 
-/** The day (`YYYY-MM-DD`) of an instant in the registry's time zone: the bucket of per-brand-per-day usage. */
-export function dayIn(timeZone: string, at: Date): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
-  return `${get('year')}-${get('month')}-${get('day')}`;
-}
-
 /** Records a run's usage (per brand per day in the state; per run and ticket on the ticket's runs). */
 export function recordUsage(store: Store, entry: { ticket: string; brand: string; run: string; usage: Usage; timeZone: string }): void {
   if (sameAsZero(entry.usage)) return;
@@ -60,7 +54,8 @@ export function recordUsage(store: Store, entry: { ticket: string; brand: string
     ticket: entry.ticket,
     brand: entry.brand,
     run: entry.run,
-    day: dayIn(entry.timeZone, store.clock()),
+    // The workspace's calendar day, the same the report and the cadence count by.
+    day: calendarDay(store.clock(), entry.timeZone),
     usage: entry.usage,
   });
 }
