@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileLock } from '../src/state/lock.js';
+import { recoverRuns } from '../src/agents/recovery.js';
+import { FOREIGN_LEASE_MS, FileLock } from '../src/state/lock.js';
+import { zeroUsage } from '../src/state/types.js';
+import { openWorkspace } from '../src/workspace/open.js';
+import { makeSimpleWorkspace } from './helpers/workspace.js';
 import { ROOT, tempDir } from './helpers/cli.js';
 
 function taker(file: string, journal: string, rounds: number): Promise<number | null> {
@@ -44,5 +48,35 @@ describe('file lock', () => {
     expect(attempt).toMatchObject({ ok: false, holder: { pid: process.pid, purpose: 'session' } });
     held.release();
     expect(other.tryAcquire().ok).toBe(true);
+  });
+});
+
+describe('locks and runs of another host', () => {
+  it("another host's lock is a lease: held while renewed, taken over once it runs out", () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'session.lock');
+    writeFileSync(file, JSON.stringify({ pid: 1, host: 'old-container', token: 'theirs', at: 'then' }));
+    const mine = new FileLock(file);
+    expect(mine.tryAcquire()).toMatchObject({ ok: false, holder: { host: 'old-container' } });
+    const longAgo = new Date(Date.now() - FOREIGN_LEASE_MS - 60_000);
+    utimesSync(file, longAgo, longAgo);
+    expect(mine.tryAcquire()).toMatchObject({ ok: true, tookOver: { host: 'old-container' } });
+    mine.release();
+  });
+
+  it('a running ticket whose run belongs to another host is requeued once it is older than any run may last', async () => {
+    const home = makeSimpleWorkspace();
+    const ws = await openWorkspace(home);
+    const run = (id: string, startedAt: string) => ({
+      id, startedAt, worktree: path.join(home, 'nowhere'), branch: 'master/x', owner: { pid: 1, host: 'old-container' }, usage: zeroUsage(), transcript: '',
+    });
+    const stale = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'left by a dead container', state: 'ready' });
+    ws.tickets.transition(stale.id, 'dispatch', { by: 'test', patch: { runs: [run('R-1', new Date(Date.now() - 6 * 3_600_000).toISOString())] } });
+    const fresh = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'running on another host now', state: 'ready' });
+    ws.tickets.transition(fresh.id, 'dispatch', { by: 'test', patch: { runs: [run('R-2', new Date().toISOString())] } });
+    expect(recoverRuns(ws)).toEqual([stale.id]);
+    expect(ws.store.state.tickets[stale.id]!.state).toBe('ready');
+    expect(ws.store.state.tickets[fresh.id]!.state).toBe('running');
+    await ws.store.close();
   });
 });

@@ -10,13 +10,24 @@ import { processAlive } from '../state/lock.js';
 import type { Ticket, TicketState } from '../state/types.js';
 import { TransitionError } from '../tickets/index.js';
 import type { Workspace } from '../workspace/open.js';
+import { mergeContract } from './contracts.js';
 import { activeRuns, ticketBranch } from './executor.js';
 
-/** Whether a running ticket's run has lost its owner: a dead pid on this host, or our own pid with no such run in flight. */
-function ownerGone(ticket: Ticket): { gone: boolean; why: string } {
+/**
+ * Whether a running ticket's run has lost its owner: a dead pid on this host,
+ * our own pid with no such run in flight, or a run of another host (a
+ * container restarted with the same workspace has a new name) older than any
+ * run may last.
+ */
+function ownerGone(ticket: Ticket, maxRunMs: number, now: number): { gone: boolean; why: string } {
   const run = ticket.runs.at(-1);
   if (!run) return { gone: true, why: 'it has no run record' };
-  if (run.owner.host !== hostname()) return { gone: false, why: `its run belongs to host ${run.owner.host}` };
+  if (run.owner.host !== hostname()) {
+    const age = now - Date.parse(run.startedAt);
+    return age > maxRunMs
+      ? { gone: true, why: `its run on host ${run.owner.host} started ${Math.round(age / 60_000)} min ago, longer than any run may last` }
+      : { gone: false, why: `its run belongs to host ${run.owner.host}` };
+  }
   if (run.owner.pid === process.pid) {
     return activeRuns.has(run.id) ? { gone: false, why: 'running here' } : { gone: true, why: `its run ${run.id} is not in flight in this process` };
   }
@@ -32,9 +43,12 @@ function ownerGone(ticket: Ticket): { gone: boolean; why: string } {
 export function recoverRuns(ws: Workspace): string[] {
   ws.store.refresh();
   const requeued: string[] = [];
+  // The executor's wall-time limit bounds every run; past it (with a margin) a foreign run is over.
+  const maxRunMs = mergeContract(ws.registry, 'executor').maxWallSeconds * 1000 + 10 * 60_000;
+  const now = ws.store.clock().getTime();
   for (const ticket of Object.values(ws.store.state.tickets)) {
     if (ticket.state !== 'running') continue;
-    const owner = ownerGone(ticket);
+    const owner = ownerGone(ticket, maxRunMs, now);
     if (!owner.gone) continue;
     const note = `recovered: ${owner.why}; back to ready; its next run continues after an answered question, or resets the worktree`;
     const runs = ticket.runs.map((r, i) =>

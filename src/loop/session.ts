@@ -39,6 +39,8 @@ export function acquireSessionLock(ws: Workspace): FileLock {
         : `another session is starting in this workspace (${ws.paths.sessionLock}); try again in a moment`,
     );
   }
+  // A session can run for long: renew its lease so another host does not take it for stale.
+  lock.keepAlive();
   return lock;
 }
 

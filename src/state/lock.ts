@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 
@@ -53,10 +53,17 @@ function identity(file: string): FileIdentity | null {
   }
 }
 
-/** A holder is stale when its process is gone (same host) or its file stayed unreadable too long. */
+/**
+ * How long a lock of another host stays valid without being renewed. Its pid
+ * cannot be checked from here (a container restarted with the same workspace
+ * gets a new host name), so it is a lease: a long holder renews it.
+ */
+export const FOREIGN_LEASE_MS = 120_000;
+
+/** A holder is stale when its process is gone (same host), its lease ran out (another host), or its file stayed unreadable too long. */
 function isStale(file: string, holder: LockHolder | null): boolean {
   if (holder === null) return ageMs(file) > 2000;
-  if (holder.host !== hostname()) return false;
+  if (holder.host !== hostname()) return ageMs(file) > FOREIGN_LEASE_MS;
   return !processAlive(holder.pid);
 }
 
@@ -72,6 +79,7 @@ function sleepSync(ms: number): void {
  */
 export class FileLock {
   private token: string | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
     readonly file: string,
@@ -125,7 +133,25 @@ export class FileLock {
     }
   }
 
+  /** Renews the lock's lease while held (for locks held longer than a moment, like a session's). */
+  keepAlive(intervalMs = FOREIGN_LEASE_MS / 4): void {
+    if (!this.token || this.heartbeat) return;
+    this.heartbeat = setInterval(() => {
+      try {
+        const now = new Date();
+        utimesSync(this.file, now, now);
+      } catch {
+        // gone: release() or a takeover will say so
+      }
+    }, intervalMs);
+    this.heartbeat.unref();
+  }
+
   release(): void {
+    if (this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = null;
+    }
     if (!this.token) return;
     const holder = readHolder(this.file);
     if (holder && holder !== 'missing' && holder.token === this.token) {
