@@ -128,6 +128,8 @@ describe("a guard's ask", () => {
         ],
         'Deploy again': [
           { tools: [bash] },
+          // Told no, it tries once more anyway: refused at once, never asked again.
+          { tools: [bash] },
           { tools: [{ name: 'Write', input: { file_path: 'skipped.txt', content: 'no deploy\n' } }, { name: 'Finish', input: { summary: 'left it' } }] },
         ],
       },
@@ -138,7 +140,7 @@ describe("a guard's ask", () => {
     writeFileSync(hook, `#!/usr/bin/env bash\nif grep -q deploy; then echo '{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"ask","permissionDecisionReason":"deploys need a person"}}'; fi\nexit 0\n`);
     chmodSync(hook, 0o755);
     writeFileSync(path.join(home, 'hooks', 'ask-deploy.json'), JSON.stringify({ event: 'PreToolUse', matcher: 'Bash', command: hook, timeout: 10 }));
-    const model = await openModel(ws.registry, home, { script });
+    const model = await openModel(ws.registry, home, { script, recordRequests: true });
     const yes = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Deploy it', state: 'ready' });
     try {
       await dispatch({ ws, bus, sessionId: 'S-1', model, retry: FAST_RETRY });
@@ -151,6 +153,8 @@ describe("a guard's ask", () => {
       await dispatch({ ws, bus, sessionId: 'S-2', model, retry: FAST_RETRY });
       expect(ws.tickets.get(yes.id).state).toBe('review');
       expect(git(path.join(home, 'repos/alpha-app'), 'show', `master/${yes.id}:deploy.log`)).toBe('deployed');
+      const told = model.server!.requests.map((r) => JSON.stringify(r.body.messages)).find((m) => m.includes('The operator answered: yes'));
+      expect(told).toContain('The call did not run yet: make it again with exactly the same input');
 
       const no = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Deploy again', state: 'ready' });
       await dispatch({ ws, bus, sessionId: 'S-3', model, retry: FAST_RETRY });
@@ -159,6 +163,9 @@ describe("a guard's ask", () => {
       await dispatch({ ws, bus, sessionId: 'S-4', model, retry: FAST_RETRY });
       expect(ws.tickets.get(no.id).state).toBe('review');
       expect(() => git(path.join(home, 'repos/alpha-app'), 'show', `master/${no.id}:deploy.log`)).toThrow();
+      expect(Object.values(ws.store.state.questions).filter((q) => q.ticket === no.id)).toHaveLength(1);
+      const last = JSON.stringify(model.server!.requests.at(-1)!.body.messages);
+      expect(last).toContain('the operator refused this call');
     } finally {
       await model.close();
     }

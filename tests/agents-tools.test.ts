@@ -69,6 +69,14 @@ describe('Bash without a sandbox', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(await gone(Number(outcome.output.trim()))).toBe(true);
   }, 30_000);
+
+  it('returns soon after bash exits even when a job that left its group holds the output', async () => {
+    const started = Date.now();
+    const outcome = await spawnBash(context, 'setsid sleep 15 & sleep 0.5; echo started', 20_000);
+    expect(outcome.exitCode).toBe(0);
+    expect(outcome.output).toContain('started');
+    expect(Date.now() - started).toBeLessThan(8000);
+  }, 30_000);
 });
 
 describe('Read', () => {

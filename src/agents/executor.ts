@@ -202,14 +202,6 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     if (ticket.kind === 'script') {
       transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: 'script', commands: ticket.run, baseSha });
       const timeout = Math.min(SCRIPT_TIMEOUT_CAP_MS, repoConfig.checks.timeoutSeconds * 1000);
-      // A guard's ask the operator refused in the run before this one: that command fails the ticket now.
-      const settled = lastSettledRun(ticket.runs);
-      const refusedBefore = (approves: string) =>
-        settled?.outcome === 'blocked'
-          ? Object.values(ws.store.state.questions).find(
-              (q) => q.kind === 'guard' && q.ticket === ticket.id && q.approves === approves && q.askedBy === `script ${settled.id}` && q.answer !== undefined && !isAffirmative(q.answer),
-            )
-          : undefined;
       let commandMs = 0;
       for (const [index, command] of ticket.run.entries()) {
         const toolUseId = `${runId}-cmd-${index + 1}`;
@@ -223,12 +215,8 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
         transcript.write({ t: 'tool', name: 'Bash', input: { command, timeout }, isError: outcome.isError, content: outcome.content });
         if (control.asked && !outcome.isError) {
           // A guard wants the operator's approval: the command did not run, and neither do the ones after it.
+          // (A call the operator already refused never gets here: the runner refuses it, and the command fails.)
           const asked = control.asked;
-          const refused = asked.approves ? refusedBefore(asked.approves) : undefined;
-          if (refused) {
-            const reason = `the operator refused \`${command}\` (${refused.id}: ${tail(refused.answer!, 200)}), so the script cannot complete`;
-            return settle('fail', 'failed', { outcome: 'failed', baseSha, reason }, undefined, { commandMs });
-          }
           const question = askOperator(ws, {
             kind: 'guard',
             ticket: ticket.id,
@@ -258,8 +246,8 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     let messages: MessageParam[];
     if (resume) {
       const questionId = resume.pending?.questionId;
-      const answer = (questionId && ws.store.state.questions[questionId]?.answer) ?? '(the operator unblocked the ticket without an answer; use your best judgement)';
-      messages = resumeMessages(resume, answer);
+      const question = questionId ? ws.store.state.questions[questionId] : undefined;
+      messages = resumeMessages(resume, answerForModel(question));
     } else {
       messages = [{ role: 'user', content: ticketPrompt(context.ticket!, answeredQuestions(ws.store.state.questions, ticket.id)) }];
     }
@@ -318,4 +306,16 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     transcript?.close();
     activeRuns.delete(runId);
   }
+}
+
+/**
+ * What the model is told when its run resumes after a question. A guard's
+ * question is about a call that did not run: say whether to make it again.
+ */
+function answerForModel(question: Question | undefined): string {
+  if (!question?.answer) return '(the operator unblocked the ticket without an answer; use your best judgement)';
+  if (question.kind !== 'guard') return question.answer;
+  return isAffirmative(question.answer)
+    ? `${question.answer} — approved. The call did not run yet: make it again with exactly the same input and it will run.`
+    : `${question.answer} — the operator refused this call. Do not make it again; find another way or explain in Finish why the ticket cannot be done.`;
 }

@@ -4,7 +4,7 @@ import type { Store } from '../state/store.js';
 import { worktreeConfinement, writeAuthorityRefusal } from './confinement.js';
 import type { BeforeToolHook, GuardDecision, ToolCall, ToolChain, ToolResult } from './toolChain.js';
 import { decisionEvent, inputDigest } from '../guards/audit.js';
-import { callApproved } from '../questions/index.js';
+import { callApproved, callRefused } from '../questions/index.js';
 import { getTool, type ToolRunContext } from './tools/index.js';
 
 /** Where a call's events go: the bus (live) and the store (the audit trail of refusals). */
@@ -58,6 +58,12 @@ function askTheOperator(call: ToolCall, context: ToolRunContext, deps: ToolRunne
   if (ticket && deps.store && callApproved(deps.store.state.questions, ticket, key)) {
     record(deps, call, { verdict: 'allow', guard: 'operator-approval', reason: `the operator approved this call (${ask.guard} asked)` }, context);
     return null;
+  }
+  // Asked before and refused: the same call is refused at once, never asked in a loop.
+  const current = ticket ? deps.store?.state.tickets[ticket] : undefined;
+  const refused = current && deps.store ? callRefused(deps.store.state.questions, current, key) : undefined;
+  if (refused) {
+    return refuse(deps, call, context, { verdict: 'deny', guard: 'operator-approval', reason: `the operator refused this call (${refused.id}: ${refused.answer})` }, started);
   }
   // Without a ticket to block (or with a question already pending this turn) there is no one to ask: refuse.
   if (!ticket || !deps.store || context.control.asked) return refusal(call, ask, started);

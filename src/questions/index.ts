@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import type { Question } from '../state/types.js';
+import type { Question, Ticket } from '../state/types.js';
 import { TransitionError } from '../tickets/index.js';
 import type { Workspace } from '../workspace/open.js';
 
@@ -21,6 +21,24 @@ export function isAffirmative(answer: string | undefined): boolean {
 /** Whether the operator already approved this exact call (`tool:inputDigest`) for the ticket. */
 export function callApproved(questions: Record<string, Question>, ticket: string, key: string): boolean {
   return Object.values(questions).some((q) => q.kind === 'guard' && q.ticket === ticket && q.approves === key && isAffirmative(q.answer));
+}
+
+/**
+ * The operator's refusal of this exact call for the ticket, if they refused
+ * it since the ticket was last retried (a retry is the operator's way to let
+ * it be asked again).
+ */
+export function callRefused(questions: Record<string, Question>, ticket: Ticket, key: string): Question | undefined {
+  const since = ticket.history.filter((h) => h.event === 'retry').at(-1)?.at ?? '';
+  return Object.values(questions).find(
+    (q) =>
+      q.kind === 'guard' &&
+      q.ticket === ticket.id &&
+      q.approves === key &&
+      q.answer !== undefined &&
+      !isAffirmative(q.answer) &&
+      (q.answeredAt ?? '') > since,
+  );
 }
 
 export function openQuestions(questions: Record<string, Question>): Question[] {

@@ -95,6 +95,9 @@ class CappedOutput {
  * group so a timeout, a cancel or the command's end stops everything it
  * started (background jobs do not outlive it).
  */
+/** How long to wait for the output pipes to close after bash itself exited. */
+const PIPE_GRACE_MS = 2000;
+
 export function spawnBash(context: ToolContext, command: string, timeoutMs: number): Promise<BashOutcome> {
   const started = Date.now();
   const [file, ...args] = bashArgv(context, command);
@@ -140,8 +143,14 @@ export function spawnBash(context: ToolContext, command: string, timeoutMs: numb
     child.on('error', (error) => finish(null, null, `could not start bash: ${error.message}`));
     // When bash exits, a background job it left may still hold the output pipes open: end the group
     // now, so the command neither leaves processes behind nor waits for them until its timeout.
-    child.on('exit', () => {
+    child.on('exit', (code, signal) => {
       if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL', true);
+      // A job that left the group (`setsid x &`) can still hold the pipes: stop waiting for them shortly.
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, signal, '\n[output cut: a process the command started outside its group kept the output open]');
+      }, PIPE_GRACE_MS).unref();
     });
     child.on('close', (code, signal) => finish(code, signal));
   });
