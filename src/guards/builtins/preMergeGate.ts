@@ -29,8 +29,22 @@ const GIT_CONTROL_FILE = /(^|\/)\.git\/(config|config\.worktree|hooks\/.*|worktr
 const GIT_REDIRECT_ENV = /^GIT_(DIR|WORK_TREE|COMMON_DIR|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|NAMESPACE|CONFIG|CONFIG_.*)$/;
 /** Global options with the same effect. */
 const GIT_REDIRECT_OPTION = /^--(git-dir|work-tree|namespace|config-env)(=|$)/;
-/** Settings that, set even for one command (`-c`), change what or where a git command writes. */
-const DANGEROUS_KEY = /^(alias\.|include\.|includeif\.|core\.(worktree|bare)$)/i;
+/**
+ * Settings that, set even for one command (`-c`), change what or where a git
+ * command writes, or run a program of the command line's choosing (which can
+ * run git again, unread: `core.fsmonitor="git update-ref ..."`), or check a
+ * committed symlink out as a real link.
+ */
+const DANGEROUS_KEY = new RegExp(
+  '^(alias\\.|include\\.|includeif\\.|filter\\.|credential\\.|gpg\\.|pager\\.|difftool\\.|mergetool\\.|protocol\\.|url\\.|' +
+    'core\\.(worktree|bare|hookspath|fsmonitor|pager|editor|sshcommand|askpass|gitproxy|symlinks|alternaterefscommand)$|' +
+    'diff\\.external$|diff\\..+\\.(textconv|command)$|merge\\..+\\.driver$|sequence\\.editor$|interactive\\.difffilter$|' +
+    'remote\\..+\\.(uploadpack|receivepack|proxy|vcs)$|uploadpack\\.packobjectshook$|http\\.|ssh\\.variant$|' +
+    'sendemail\\.|instaweb\\.|web\\.browser$|browser\\.|man\\.|submodule\\.|fetch\\.|gc\\.|maintenance\\.|trace2\\.|hook\\.)',
+  'i',
+);
+/** A pager setting naming a plain pager (`-c core.pager=cat`): it runs nothing else. */
+const HARMLESS_PAGER = /^(core\.pager|pager\.[\w-]+)=(cat|less|more|less -[A-Za-z]+|false|true)?$/i;
 /** Settings an agent may write to a repo's config: none of them runs a program or redirects git. */
 const SAFE_CONFIG_KEY =
   /^(user\.(name|email)|color\..*|advice\..*|core\.(autocrlf|safecrlf|filemode|ignorecase|eol|quotepath|whitespace)|pull\.(rebase|ff)|push\.default|init\.defaultbranch|merge\.conflictstyle|diff\.(algorithm|renames|colormoved|mnemonicprefix)|rerere\.(enabled|autoupdate)|fetch\.prune|log\.[a-z]+|status\.[a-z]+|commit\.(verbose|cleanup|status))$/i;
@@ -124,8 +138,8 @@ function judgeGit(argv: string[], env: GitEnv, depth: number): string | null {
     const option = globals[i]!;
     if (GIT_REDIRECT_OPTION.test(option)) return `points git at another repository, work tree or namespace (${option.replace(/=.*/, '')})`;
     const setting = option === '-c' ? globals[i + 1] ?? '' : /^-c./.test(option) ? option.slice(2) : null;
-    if (setting !== null && DANGEROUS_KEY.test(setting.replace(/=.*/, ''))) {
-      return /^alias\./i.test(setting) ? 'defines a git alias on the command line, which can hide any subcommand' : `sets ${setting.replace(/=.*/, '')} on the command line, which changes what or where git writes`;
+    if (setting !== null && DANGEROUS_KEY.test(setting.replace(/=.*/, '')) && !HARMLESS_PAGER.test(setting)) {
+      return /^alias\./i.test(setting) ? 'defines a git alias on the command line, which can hide any subcommand' : `sets ${setting.replace(/=.*/, '')} on the command line, which changes what or where git writes or runs a program git itself starts (unread by the guards)`;
     }
   }
   const name = sub[0] ?? '';

@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { ToolContext } from '../../agents/toolChain.js';
+import { allRepos, repoPath } from '../../registry/load.js';
 import { isInside } from '../pathPolicy.js';
 import { contextBrand, siloLayerOn, siloMap } from './areas.js';
 
@@ -46,7 +48,11 @@ export function resetSandboxProbe(): void {
  * layer 4 as degraded). Whenever the sandbox works, the workspace's data
  * folder (state snapshot, event log, archive, locks) is read-only, with only
  * the caller's own worktree writable inside it: no command rewrites ticket
- * state, whatever path it computes. With a silo concerning the caller (and
+ * state, whatever path it computes. Every registered repo's git folder is
+ * read-only too, so no command moves main (through the ref files, a
+ * worktree's HEAD, or a setting that runs git from inside git); only what a
+ * commit on the caller's own ticket branch needs is writable again (see
+ * `gitBinds`), and for the gate's checks nothing. With a silo concerning the caller (and
  * the layer on), the silo's folders are empty as well.
  */
 export function sandboxBashArgv(context: ToolContext, command: string, shell = 'bash'): { file: string; args: string[] } | null {
@@ -64,6 +70,7 @@ export function sandboxBashArgv(context: ToolContext, command: string, shell = '
       args.push('--bind', real, real);
     }
   }
+  args.push(...gitBinds(context));
   const hidden = new Set<string>();
   for (const area of forbidden) {
     for (const folder of [area.path, area.lexical]) {
@@ -89,4 +96,74 @@ function realFolder(folder: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** The folder the tickets' branches live in, under refs/heads/ (and logs/refs/heads/). */
+const TICKET_BRANCHES = 'master';
+
+/**
+ * bwrap arguments that make every registered repo's git folder read-only,
+ * then, in the caller's own repo (unless the caller is the gate), writable
+ * again: `objects/`, the ticket branches' `refs/heads/master/` and their
+ * reflogs, and the caller's worktree's own folder under `worktrees/` (its
+ * index, reflog) except its HEAD and the files that tell git where the repo
+ * is. So a commit on the checked-out ticket branch works; switching branches
+ * or a rebase (which rewrites HEAD) does not.
+ * packed-refs, config, hooks, HEAD and refs/heads/<main> stay read-only.
+ * The repo is found from the registry, never from the worktree's `.git`
+ * file, which the command could have rewritten.
+ */
+function gitBinds(context: ToolContext): string[] {
+  const args: string[] = [];
+  const own = context.agent === 'gate' ? null : ownWorktree(context);
+  const seen = new Set<string>();
+  for (const { repo } of allRepos(context.registry)) {
+    const common = realFolder(path.join(repoPath(context.paths.home, repo), '.git'));
+    if (!common || seen.has(common)) continue;
+    seen.add(common);
+    args.push('--ro-bind', common, common);
+    if (!own || own.common !== common) continue;
+    const writable = [path.join(common, 'objects'), path.join(common, 'refs/heads', TICKET_BRANCHES), path.join(common, 'logs/refs/heads', TICKET_BRANCHES)];
+    for (const folder of writable) {
+      try {
+        mkdirSync(folder, { recursive: true });
+      } catch {
+        continue;
+      }
+      args.push('--bind', folder, folder);
+    }
+    if (own.worktree) {
+      args.push('--bind', own.worktree, own.worktree);
+      // HEAD too: a HEAD pointed at main would carry the next commit there, in here or in anything run outside later.
+      for (const name of ['HEAD', 'commondir', 'gitdir', 'config.worktree']) {
+        const file = path.join(own.worktree, name);
+        if (existsSync(file)) args.push('--ro-bind', file, file);
+      }
+    }
+  }
+  return args;
+}
+
+/** The caller's repo's git folder and its worktree's folder in it (none when the root is not a linked worktree). */
+function ownWorktree(context: ToolContext): { common: string; worktree: string | null } | null {
+  const entry = context.repo ? allRepos(context.registry).find((r) => r.repo.id === context.repo && (!context.brand || r.brand.id === context.brand)) : undefined;
+  if (!entry) return null;
+  const common = realFolder(path.join(repoPath(context.paths.home, entry.repo), '.git'));
+  const root = realFolder(context.root);
+  if (!common || !root) return null;
+  let names: string[] = [];
+  try {
+    names = readdirSync(path.join(common, 'worktrees'));
+  } catch {
+    return { common, worktree: null };
+  }
+  for (const name of names) {
+    try {
+      const dotGit = readFileSync(path.join(common, 'worktrees', name, 'gitdir'), 'utf8').trim();
+      if (realFolder(path.dirname(dotGit)) === root) return { common, worktree: path.join(common, 'worktrees', name) };
+    } catch {
+      // a half-made or pruned worktree entry
+    }
+  }
+  return { common, worktree: null };
 }
