@@ -48,7 +48,8 @@ function battery(): Breach[] {
   const { home, ledger } = fx;
   const tool = (name: string, input: Record<string, unknown>) => () => ({ id: `b${++n}`, name, input });
   const bash = (command: string) => tool('Bash', { command });
-  const obfuscated = Buffer.from(`${ledger}/secret.txt`).toString('base64');
+  // Only the tail is hidden: a path whose leading part is unknown counts as anywhere (and is refused statically).
+  const obfuscated = Buffer.from(`repos/ledger/secret.txt`).toString('base64');
   return [
     { name: 'Read, relative traversal', call: tool('Read', { file_path: '../../../../repos/ledger/secret.txt' }), unseenBy: ADVICE },
     { name: 'Read, absolute path', call: tool('Read', { file_path: `${ledger}/secret.txt` }), unseenBy: ADVICE },
@@ -71,7 +72,7 @@ function battery(): Breach[] {
       call: bash(`node -e "process.stdout.write(require('fs').readFileSync([process.argv[1], 're'+'pos', 'led'+'ger', 'secret.txt'].join('/'), 'utf8'))" ${home}`),
       unseenBy: STATIC_BLIND,
     },
-    { name: 'base64-hidden path in a command substitution', call: bash(`cat "$(echo ${obfuscated} | base64 -d)"`), unseenBy: STATIC_BLIND },
+    { name: 'base64-hidden path in a command substitution', call: bash(`cat "${home}/$(echo ${obfuscated} | base64 -d)"`), unseenBy: STATIC_BLIND },
   ];
 }
 

@@ -48,6 +48,8 @@ const HARMLESS_PAGER = /^(core\.pager|pager\.[\w-]+)=(cat|less|more|less -[A-Za-
 /** Settings an agent may write to a repo's config: none of them runs a program or redirects git. */
 const SAFE_CONFIG_KEY =
   /^(user\.(name|email)|color\..*|advice\..*|core\.(autocrlf|safecrlf|filemode|ignorecase|eol|quotepath|whitespace)|pull\.(rebase|ff)|push\.default|init\.defaultbranch|merge\.conflictstyle|diff\.(algorithm|renames|colormoved|mnemonicprefix)|rerere\.(enabled|autoupdate)|fetch\.prune|log\.[a-z]+|status\.[a-z]+|commit\.(verbose|cleanup|status))$/i;
+/** Subcommands that only read: they may run anywhere. */
+const READ_ONLY_GIT = new Set(['status', 'diff', 'log', 'show', 'rev-parse', 'ls-files', 'ls-tree', 'cat-file', 'blame', 'grep', 'describe', 'shortlog', 'show-ref', 'for-each-ref', 'rev-list', 'merge-base', 'version', 'help', '']);
 /** git's own subcommands: git never lets an alias shadow them, so only other names are looked up as aliases. */
 const GIT_BUILTINS = new Set(
   (
@@ -123,6 +125,10 @@ export function preMergeGate(env: BuiltinEnv): GuardCheck {
       if (program === 'gh' && command.argv[1] === 'pr' && command.argv[2] === 'merge') return '`gh pr merge` merges outside the gate; only the merge gate moves main';
       if (program !== 'git') continue;
       const dirs = gitDirs(command.argv, command.cwds.length ? command.cwds : [context.cwd]);
+      const sub = gitSubcommand(command.argv)[0] ?? '';
+      if ((command.cwdUnknown || dirs.some((d) => d.includes('*'))) && !READ_ONLY_GIT.has(sub)) {
+        return `\`${command.argv.join(' ')}\` runs git in a folder that cannot be known before the command runs (\`cd "$(...)"\`, \`git -C "$X"\`), perhaps a checkout of main; only the merge gate moves main`;
+      }
       const reason = judgeGit(command.argv, { namesMain, mains, dirs, root: context.root, alias: gitAlias }, 0);
       if (reason) return `\`${command.argv.join(' ')}\` ${reason}; only the merge gate moves main (finish your work on the ticket branch, the gate merges it)`;
     }

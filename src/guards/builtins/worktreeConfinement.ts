@@ -51,12 +51,23 @@ export function worktreeConfinement(env: BuiltinEnv): GuardCheck {
 /**
  * A link the command would create that leads out of the worktree: `ln -s
  * TARGET LINK` (the target resolved from the link's folder, as the OS will),
- * `ln` hard links and `cp -s`/`cp -l` (resolved from the cwd). A target the
+ * `ln` and `link` hard links and `cp -s`/`cp -l` (resolved from the cwd). A target the
  * static reading cannot know (`$1`, `$(...)`) is refused too.
  */
 function linkOutside(command: CommandUse, allowed: (real: string) => boolean): string | null {
   const argv = command.argv;
   const program = path.basename(argv[0] ?? '');
+  if (program === 'link') {
+    // coreutils `link TARGET LINK`: a hard link, no options.
+    const operands = argv.slice(1).filter((a) => a !== '--');
+    if (operands.length < 2) return null;
+    for (const cwd of command.cwds) {
+      if (operands[0]!.includes('*')) return `\`${argv.join(' ')}\` creates a hard link to a target that cannot be known before it runs`;
+      const real = realPath(operands[0]!, cwd);
+      if (!allowed(real)) return `\`${argv.join(' ')}\` creates a hard link to ${operands[0]}, which resolves to ${real}`;
+    }
+    return null;
+  }
   if (program !== 'ln' && program !== 'cp') return null;
   let symbolic = false;
   let relative = false;

@@ -10,7 +10,9 @@ import { parseShell, type Part, type Script, type SimpleCommand, type Word } fro
  * are followed; all the folders seen are kept, so a subshell's `cd` cannot
  * hide where a relative path points). Variables assigned in the command, and
  * those of the environment, are expanded; what cannot be known (`$1`, a
- * command substitution's output) becomes `*`, a glob.
+ * command substitution's output) becomes `*`, a glob. A path whose leading
+ * part cannot be known (`$(echo ../../x)`, `$f`), or a relative one after a
+ * `cd` to a place that cannot be known, can be anywhere: it becomes `/**`.
  */
 
 export type Access = 'read' | 'write';
@@ -29,6 +31,8 @@ export interface CommandUse {
   argv: string[];
   /** The folders the command may run in. */
   cwds: string[];
+  /** Set when the command may also run in a folder that cannot be known (`cd "$(...)"`). */
+  cwdUnknown?: boolean;
 }
 
 export interface ShellAnalysis {
@@ -54,6 +58,10 @@ interface State {
   env: Record<string, string | undefined>;
   home: string;
   depth: number;
+  /** A `cd` went somewhere that cannot be known: relative paths from here on can be anywhere. */
+  cwdUnknown: boolean;
+  /** `for f in a.js b/*.js`: variables whose values are paths inside the cwd, though not known one by one. */
+  local: Set<string>;
 }
 
 /** Expanded word: `pattern` with quoted glob characters escaped; `text` without. */
@@ -62,6 +70,8 @@ interface Expanded {
   text: string;
   glob: boolean;
   subs: Script[];
+  /** Offsets in `text` where a part that cannot be known starts. */
+  unknownAt?: number[];
 }
 
 /** Builtins whose arguments are only text (their redirections are still read above). */
@@ -69,7 +79,7 @@ const TEXT_ONLY = new Set(['echo', 'printf', 'true', 'false', ':', 'exit', 'retu
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'fish']);
 /** Commands whose path arguments are written (or removed, moved, changed). */
 const WRITERS = new Set([
-  'rm', 'rmdir', 'mv', 'cp', 'touch', 'truncate', 'shred', 'unlink', 'chmod', 'chown', 'chgrp', 'mkdir', 'ln', 'install',
+  'rm', 'rmdir', 'mv', 'cp', 'touch', 'truncate', 'shred', 'unlink', 'chmod', 'chown', 'chgrp', 'mkdir', 'ln', 'link', 'install',
   'tee', 'dd', 'rsync', 'patch', 'mkfifo', 'mknod', 'tar', 'unzip', 'sponge', 'split', 'csplit', 'setfacl', 'chattr',
 ]);
 /** Commands that write through a flag: `sed -i`, `perl -i`, `find -delete`, ... */
@@ -91,6 +101,8 @@ export function analyzeShell(command: string, options: AnalyzeOptions): ShellAna
     env: options.env ?? process.env,
     home: options.home ?? process.env.HOME ?? '/',
     depth: 0,
+    cwdUnknown: false,
+    local: new Set(),
   };
   walk(parseShell(command), state, out);
   return out;
@@ -116,7 +128,11 @@ function appendParts(parts: Part[], state: State, result: Expanded): void {
         result.text += part.text;
         break;
       case 'tilde': {
-        const home = part.user === '' ? state.home : path.join(path.dirname(state.home), part.user);
+        if (part.user === '-' || (part.user === '+' && (state.cwds.size !== 1 || state.cwdUnknown))) {
+          unknown(result);
+          break;
+        }
+        const home = part.user === '+' ? [...state.cwds][0]! : part.user === '' ? state.home : path.join(path.dirname(state.home), part.user);
         result.pattern += escapeGlob(home);
         result.text += home;
         break;
@@ -127,6 +143,7 @@ function appendParts(parts: Part[], state: State, result: Expanded): void {
           result.pattern += escapeGlob(value);
           result.text += value;
         } else if (part.fallback) appendParts(part.fallback, state, result);
+        else if (state.local.has(part.name)) unknown(result, false);
         else unknown(result);
         break;
       }
@@ -141,7 +158,8 @@ function appendParts(parts: Part[], state: State, result: Expanded): void {
   }
 }
 
-function unknown(result: Expanded): void {
+function unknown(result: Expanded, anywhere = true): void {
+  if (anywhere) (result.unknownAt ??= []).push(result.text.length);
   result.pattern += '*';
   result.text += '*';
 }
@@ -166,27 +184,41 @@ function visitCommand(command: SimpleCommand, state: State, out: ShellAnalysis):
     const value = words[first]!.text.slice(m[0].length);
     state.vars.set(m[1]!, value.includes('*') ? null : value);
     out.assigned.push(m[1]!);
-    candidate(words[first]!, m[0].length, 'read', '=', state, out);
+    candidate(words[first]!, m[0].length, 'read', '=', state, out, false);
     first++;
   }
-  const argvWords = unwrapLaunchers(words.slice(first), state, out);
+  const launched = { xargs: false };
+  const argvWords = unwrapLaunchers(words.slice(first), state, out, launched);
   const argv = argvWords.map((w) => w.text);
   const program = path.basename(argv[0] ?? '');
   const cwds = [...state.cwds];
 
   for (const redirect of command.redirects) {
-    if (redirect.heredoc !== undefined) {
-      if (SHELLS.has(program) && !argv.includes('-c')) nested(parseShell(redirect.heredoc, state.depth + 1), state, out);
+    // A here-doc's or here-string's text: a script for a shell, code for an interpreter (`python3 - <<EOF`).
+    let body: string | undefined = redirect.heredoc;
+    if (redirect.op === '<<<' && redirect.target) {
+      const word = expand(redirect.target, state);
+      for (const sub of word.subs) nested(sub, state, out);
+      body = word.text;
+    }
+    if (body !== undefined) {
+      if (SHELLS.has(program) && !argv.includes('-c') && state.depth < 6) nested(parseShell(body, state.depth + 1), state, out);
+      embedded({ pattern: escapeGlob(body), text: `\n${body}`, glob: false, subs: [] }, 'read', program || 'redirect', state, out);
       continue;
     }
-    if (!redirect.target || redirect.op === '<<<') continue;
+    if (!redirect.target) continue;
     const target = expand(redirect.target, state);
     for (const sub of target.subs) nested(sub, state, out);
     const access: Access = redirect.op === '<' ? 'read' : 'write';
     candidate(target, 0, access, program || 'redirect', state, out);
   }
   if (argv.length === 0) return;
-  out.commands.push({ argv, cwds });
+  out.commands.push(state.cwdUnknown ? { argv, cwds, cwdUnknown: true } : { argv, cwds });
+  if (launched.xargs && program && !TEXT_ONLY.has(program)) {
+    // `... | xargs cat`: the paths come from the input, which a static reading cannot know.
+    const writes = WRITERS.has(program) || (INPLACE.get(program)?.test(argv.slice(1).join(' ')) ?? false);
+    out.paths.push({ path: '/**', glob: true, access: writes ? 'write' : 'read', program });
+  }
 
   if (SHELLS.has(program) || program === 'eval') {
     const c = argv.indexOf('-c');
@@ -196,6 +228,12 @@ function visitCommand(command: SimpleCommand, state: State, out: ShellAnalysis):
   if (program === 'cd' || program === 'pushd') {
     const target = argvWords.slice(1).find((w) => !w.text.startsWith('-'));
     changeDirectory(target, state);
+  }
+  if (program === 'for' && argv[2] === 'in') {
+    // `for f in *.js`: $f is a path inside the cwd when every item is one.
+    const items = argvWords.slice(3);
+    const inside = items.every((w) => !w.unknownAt?.length && !/^[/~]/.test(w.text) && !/(^|\/)\.\.(\/|$)/.test(w.text));
+    if (inside && !state.cwdUnknown && /^[A-Za-z_][A-Za-z0-9_]*$/.test(argv[1] ?? '')) state.local.add(argv[1]!);
   }
   if (ASSIGNERS.has(program)) {
     for (let i = 1; i < argv.length; i++) {
@@ -223,6 +261,8 @@ function visitCommand(command: SimpleCommand, state: State, out: ShellAnalysis):
   const writes = classifyWrites(program, argv);
   argvWords.forEach((word, i) => {
     if (i === 0 && !word.text.includes('/')) return;
+    // A commit message (`git commit -m "$(cat <<EOF ...)"`) is text.
+    if (program === 'git' && /^(-m|--message)$/.test(argv[i - 1] ?? '')) return;
     const access: Access = writes(i) ? 'write' : 'read';
     const eq = /^--?[A-Za-z0-9][\w-]*=/.exec(word.text);
     if (word.text.startsWith('-') && !eq) {
@@ -244,12 +284,19 @@ function nested(script: Script, state: State, out: ShellAnalysis): void {
   const inner: State = { ...state, cwds: new Set(state.cwds), vars: new Map(state.vars), depth: state.depth + 1 };
   walk(script, inner, out);
   for (const cwd of inner.cwds) state.cwds.add(cwd);
+  if (inner.cwdUnknown) state.cwdUnknown = true;
 }
 
 function changeDirectory(target: Expanded | undefined, state: State): void {
   const next = new Set<string>();
   const destination = target ? target.text : state.home;
-  if (destination === '-' || destination.includes('*')) return;
+  if (destination === '-') return;
+  // `cd "$(...)"`, `cd $D`, `cd x*`, or a relative name looked up in CDPATH: from here on the cwd may be anywhere.
+  const cdpath = lookup('CDPATH', state);
+  if (destination.includes('*') || (cdpath !== null && cdpath !== '' && !/^\.{0,2}\//.test(destination))) {
+    state.cwdUnknown = true;
+    return;
+  }
   for (const cwd of state.cwds) {
     // Bash's `cd` is logical (`cd link/..` cancels lexically), `cd -P` physical: both stay possible.
     next.add(path.resolve(cwd, destination));
@@ -277,11 +324,12 @@ const LAUNCHER_VALUE_OPTIONS: Record<string, RegExp> = {
 };
 
 /** Drops `env X=1`, `sudo -u x`, `timeout 5`, `xargs -n1` and the like: what runs is the command after them. */
-function unwrapLaunchers(words: Expanded[], state: State, out: ShellAnalysis): Expanded[] {
+function unwrapLaunchers(words: Expanded[], state: State, out: ShellAnalysis, launched: { xargs: boolean }): Expanded[] {
   let rest = words;
   for (let guard = 0; guard < 8 && rest.length; guard++) {
     const program = path.basename(rest[0]!.text);
     if (!LAUNCHERS.has(program)) break;
+    if (program === 'xargs') launched.xargs = true;
     let i = 1;
     const valued = LAUNCHER_VALUE_OPTIONS[program];
     while (i < rest.length) {
@@ -316,7 +364,7 @@ function unwrapLaunchers(words: Expanded[], state: State, out: ShellAnalysis): E
 /** Which argument positions a program writes to. */
 function classifyWrites(program: string, argv: string[]): (index: number) => boolean {
   if (WRITERS.has(program)) {
-    if (program === 'cp' || program === 'install' || program === 'ln' || program === 'rsync') {
+    if (program === 'cp' || program === 'install' || program === 'ln' || program === 'link' || program === 'rsync') {
       // Sources are read, the destination (last operand, or `-t DIR`) written.
       const t = argv.findIndex((a) => a === '-t' || a.startsWith('--target-directory'));
       const last = argv.length - 1;
@@ -336,9 +384,14 @@ function classifyWrites(program: string, argv: string[]): (index: number) => boo
 }
 
 /** A word (from character `offset`) as a path, once per possible cwd. */
-function candidate(word: Expanded, offset: number, access: Access, program: string, state: State, out: ShellAnalysis): void {
+function candidate(word: Expanded, offset: number, access: Access, program: string, state: State, out: ShellAnalysis, anywhere = true): void {
   const pattern = offset ? sliceExpanded(word, offset) : word.pattern;
   if (pattern === '' || pattern === '-') return;
+  if (word.unknownAt?.includes(offset) || (state.cwdUnknown && !pattern.startsWith('/'))) {
+    // Its leading part cannot be known (or the cwd cannot): it may name any file at all.
+    if (anywhere) out.paths.push({ path: '/**', glob: true, access, program });
+    return;
+  }
   const glob = hasGlob(pattern);
   if (pattern.startsWith('/')) {
     out.paths.push({ path: normalize(pattern, glob), glob, access, program });

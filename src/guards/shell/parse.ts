@@ -156,7 +156,8 @@ function readWord(reader: Reader): Word {
     else parts.push({ kind: 'lit', text, quoted });
   };
   if (reader.peek() === '~') {
-    const m = /^~([A-Za-z0-9_.-]*)(?=\/|$|[\s;&|()<>])/.exec(reader.src.slice(reader.pos));
+    // `~user`, and bash's `~+` (the cwd) and `~-` (the previous folder).
+    const m = /^~(\+|-|[A-Za-z0-9_.][A-Za-z0-9_.-]*|)(?=\/|$|[\s;&|()<>])/.exec(reader.src.slice(reader.pos));
     if (m) {
       parts.push({ kind: 'tilde', user: m[1]! });
       reader.pos += m[0].length;
