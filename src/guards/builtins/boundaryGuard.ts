@@ -1,7 +1,9 @@
 import { escapeGlob, globOverlap } from '../glob.js';
 import { globBase } from '../callInfo.js';
 import { contextBrand, reachedArea, siloLayerOn, siloMap, type Area } from '../silo/areas.js';
+import { resolveReal } from '../pathPolicy.js';
 import { RECURSIVE_PROGRAMS, type BuiltinEnv, type GuardCheck } from './types.js';
+import { escapingLinks, sweepingTouches } from './worktreeLinks.js';
 
 /**
  * Boundary guard (silo layer 3): the paths a file tool names, and every word
@@ -26,6 +28,17 @@ export function boundaryGuard(env: BuiltinEnv): GuardCheck {
       if (area) {
         const silo = map.silos.includes(area.brand) ? `brand "${area.brand}" is siloed` : `brand "${brand}" is siloed`;
         return `${touch.glob ? 'the pattern ' : ''}${touch.path}${touch.by !== call.name ? ` (${touch.by})` : ''} reaches ${area.lexical}, which belongs to brand "${area.brand}": ${silo}, and its wall is not crossed`;
+      }
+    }
+    // A glob or recursive read in the worktree follows the symlinks already there.
+    const root = resolveReal(context.root, context.cwd);
+    const sweeping = sweepingTouches(info, root);
+    if (sweeping.length) {
+      for (const { link, real } of escapingLinks(info, root)) {
+        const area = reachedArea(forbidden, real, true);
+        if (area) {
+          return `${sweeping[0]!.path} (${sweeping[0]!.by}) sweeps the worktree, where the symlink ${link} leads to ${real}, which belongs to brand "${area.brand}": its wall is not crossed (remove the link, or name the files you mean)`;
+        }
       }
     }
     void env;

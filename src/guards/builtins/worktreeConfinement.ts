@@ -6,6 +6,7 @@ import { isInside, resolveReal } from '../pathPolicy.js';
 import { realPath } from '../realPath.js';
 import type { CommandUse } from '../shell/analyze.js';
 import type { BuiltinEnv, GuardCheck } from './types.js';
+import { escapingLinks, sweepingTouches } from './worktreeLinks.js';
 
 const DEVICES = new Set(['/dev/null', '/dev/stdout', '/dev/stderr', '/dev/tty', '/dev/zero', '/dev/random', '/dev/urandom']);
 
@@ -31,6 +32,12 @@ export function worktreeConfinement(env: BuiltinEnv): GuardCheck {
     for (const command of info.commands) {
       const refused = linkOutside(command, (real) => isInside(real, root!) || writableOutside(real));
       if (refused) return `${refused}, outside the worktree ${root}; a link out of the worktree is a door around every path check, so links may only point inside it`;
+    }
+    // A glob or recursive write in the worktree goes through the symlinks already there.
+    const sweepingWrite = sweepingTouches(info, root).find((t) => t.access === 'write');
+    if (sweepingWrite) {
+      const out = escapingLinks(info, root).find((l) => !writableOutside(l.real));
+      if (out) return `this command writes ${sweepingWrite.path} (${sweepingWrite.by}) across the worktree, where the symlink ${out.link} leads to ${out.real}, outside the worktree ${root}; name the files you mean, or remove the link`;
     }
     for (const touch of info.touches) {
       if (info.kind === 'bash' && touch.access !== 'write') continue;
