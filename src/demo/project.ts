@@ -21,6 +21,13 @@ export interface DemoRepoTemplate {
 const STRAY_PRINT = ['console', 'log'].join('\\\\.');
 
 /** A tiny real linter: trailing whitespace, tabs, and stray debug prints in src/. */
+/** The README section every demo repo has: how to run its checks. */
+export const CHECKS_SECTION = String.raw`## Checks
+
+    npm test        # node --test
+    npm run lint    # node scripts/lint.mjs
+`;
+
 export const LINT_SCRIPT = `// Lints the project with no dependencies: trailing whitespace, tabs, stray debug prints in src/.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';

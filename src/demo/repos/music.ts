@@ -1,10 +1,4 @@
-import { scaffold, type DemoRepoTemplate } from '../project.js';
-
-const CHECKS_SECTION = String.raw`## Checks
-
-    npm test        # node --test
-    npm run lint    # node scripts/lint.mjs
-`;
+import { CHECKS_SECTION, scaffold, type DemoRepoTemplate } from '../project.js';
 
 // Assembled so this repository's own source never contains the debug call itself.
 const STRAY_PRINT_LINE = `  ${['console', 'log'].join('.')}('sorted releases', sorted.length);\n`;

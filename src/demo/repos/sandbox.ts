@@ -1,10 +1,4 @@
-import { scaffold, type DemoRepoTemplate } from '../project.js';
-
-const CHECKS_SECTION = String.raw`## Checks
-
-    npm test        # node --test
-    npm run lint    # node scripts/lint.mjs
-`;
+import { CHECKS_SECTION, scaffold, type DemoRepoTemplate } from '../project.js';
 
 /** Sandbox's content engine: passes its checks; its README's lesson list is out of date (a script ticket fixes it). */
 export const sandboxContent: DemoRepoTemplate = {

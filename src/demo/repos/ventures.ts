@@ -1,10 +1,4 @@
-import { scaffold, type DemoRepoTemplate } from '../project.js';
-
-const CHECKS_SECTION = String.raw`## Checks
-
-    npm test        # node --test
-    npm run lint    # node scripts/lint.mjs
-`;
+import { CHECKS_SECTION, scaffold, type DemoRepoTemplate } from '../project.js';
 
 /** VioletStudios' production tools: checks pass; the README lacks a usage section (a script ticket adds it). */
 export const violetTools: DemoRepoTemplate = {
