@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ToolContext } from '../src/agents/toolChain.js';
 import { readTool } from '../src/agents/tools/files.js';
-import { bashArgv, OUTPUT_CAP, setBashArgvWrapper, spawnBash } from '../src/agents/tools/spawnBash.js';
+import { bashArgv, OUTPUT_CAP, spawnBash } from '../src/agents/tools/spawnBash.js';
 import { loadRegistryFile } from '../src/registry/load.js';
 import { writeRegistry } from '../src/workspace/init.js';
 import { workspacePaths } from '../src/workspace/paths.js';
@@ -15,15 +15,12 @@ let context: ToolContext;
 beforeAll(() => {
   const home = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'master-tools-')));
   const paths = workspacePaths(home);
-  writeRegistry(paths, { brands: [{ id: 'acme', name: 'Acme', repos: [{ id: 'web', path: 'repos/web' }] }] });
+  // No OS sandbox (the operator's setting): the command's own process group is all that stops what it started.
+  writeRegistry(paths, { brands: [{ id: 'acme', name: 'Acme', repos: [{ id: 'web', path: 'repos/web' }] }], sandbox: 'off' });
   root = path.join(home, 'worktree');
   mkdirSync(root, { recursive: true });
   context = { paths, registry: loadRegistryFile(paths.registry), root, cwd: root, brand: 'acme', repo: 'web', agent: 'executor', sessionId: 'test' };
-  // No OS sandbox: the command's own process group is all that stops what it started.
-  setBashArgvWrapper(null);
 });
-
-afterAll(() => setBashArgvWrapper(null));
 
 /** Whether a process still runs (a killed one waiting to be reaped by init counts as gone). */
 function alive(pid: number): boolean {

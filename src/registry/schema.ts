@@ -65,6 +65,22 @@ const ContractOverride = z.strictObject({
 
 const ContractName = z.enum(CONTRACT_NAMES);
 
+// A folder the sandbox setting names: absolute or under the operator's home, never the whole disk or home.
+const SandboxPath = z.string().check(
+  z.refine(
+    (p) => (p.startsWith('/') || p.startsWith('~/')) && !/^(\/+|~\/+)$/.test(p),
+    'an absolute path or one starting with "~/" (not "/" or "~" itself), e.g. "~/.npm"',
+  ),
+);
+// "off" only as the plain string, so `registry.sandbox !== 'off'` means on everywhere (see src/sandbox/setting.ts).
+const Sandbox = z.union([
+  z.enum(['on', 'off']),
+  z.strictObject({
+    writable: z._default(z.array(SandboxPath), []),
+    hidden: z._default(z.array(SandboxPath), []),
+  }),
+]);
+
 function validTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -114,6 +130,7 @@ export const RegistrySchema = z
       {},
     ),
     archive: z.prefault(z.strictObject({ afterDays: z._default(Count(0), 30) }), {}),
+    sandbox: z._default(Sandbox, 'on'),
   })
   .check(
     z.superRefine((registry, ctx) => {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { gitIdentityEnv } from '../../git/identity.js';
+import { sandboxLaunch, type Launch } from '../../sandbox/index.js';
 import type { ToolContext } from '../toolChain.js';
 
 /** The combined output a command may return to the model, in characters (head and tail kept). */
@@ -17,19 +18,20 @@ export interface BashOutcome {
   durationMs: number;
 }
 
-/** Rewrites the argv of a Bash command before it is spawned (the guards wrap it in an OS sandbox). */
-export type BashArgvWrapper = (argv: string[], context: ToolContext) => string[];
-let argvWrapper: BashArgvWrapper | null = null;
-
-/** Installs the one wrapper every Bash command and script-ticket command goes through (null removes it). */
-export function setBashArgvWrapper(wrapper: BashArgvWrapper | null): void {
-  argvWrapper = wrapper;
+/**
+ * How a command runs: `bash -c COMMAND` inside the OS sandbox built for this
+ * caller (src/sandbox), unconfined only when the operator set `"sandbox":
+ * "off"`, and not at all where the sandbox cannot run. Every agent Bash
+ * call, script-ticket command and gate check comes through here.
+ */
+export function bashLaunch(context: ToolContext, command: string): Launch {
+  return sandboxLaunch(context, ['bash', '-c', command]);
 }
 
-/** The argv a command runs as: `bash -c COMMAND`, after the installed wrapper. */
+/** The argv a command runs as (empty when it may not run: see `bashLaunch`). */
 export function bashArgv(context: ToolContext, command: string): string[] {
-  const argv = ['bash', '-c', command];
-  return argvWrapper ? argvWrapper(argv, context) : argv;
+  const launch = bashLaunch(context, command);
+  return launch.ok ? [launch.file, ...launch.args] : [];
 }
 
 /** The environment of agent commands: the operator's, minus model credentials, committing as the registry's author. */
@@ -100,15 +102,19 @@ const PIPE_GRACE_MS = 2000;
 
 export function spawnBash(context: ToolContext, command: string, timeoutMs: number): Promise<BashOutcome> {
   const started = Date.now();
-  const [file, ...args] = bashArgv(context, command);
+  const launch = bashLaunch(context, command);
+  if (!launch.ok) {
+    return Promise.resolve({ exitCode: null, signal: null, output: `not run: ${launch.reason}`, timedOut: false, killed: false, durationMs: 0 });
+  }
+  const { file, args } = launch;
   return new Promise((resolve) => {
     const output = new CappedOutput(OUTPUT_CAP);
     let timedOut = false;
     let killed = false;
     let settled = false;
-    const child = spawn(file!, args, {
+    const child = spawn(file, args, {
       cwd: context.cwd,
-      env: bashEnv(context),
+      env: { ...bashEnv(context), ...launch.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
