@@ -5,6 +5,7 @@ import type { Ticket } from '../state/types.js';
 import { byPriority } from '../tickets/index.js';
 import type { Workspace } from '../workspace/open.js';
 import { installGuards } from '../guards/install.js';
+import { sandboxReadiness } from '../sandbox/index.js';
 import { toolChainFor } from './confinement.js';
 import { resolveContracts } from './contracts.js';
 import { runTicket, type ExecutorDeps, type TicketRunOutcome } from './executor.js';
@@ -37,12 +38,16 @@ export interface DispatchReport {
   unblocked: string[];
   /** Why agent tickets were left `ready`, said once. */
   waiting: string | null;
+  /** Said when the operator turned the OS sandbox off: commands ran unconfined. */
+  sandboxOff: string | null;
   /** The most runs at once, in total and per brand. */
   maxRunning: { total: number; byBrand: Record<string, number> };
   durationMs: number;
 }
 
 const AGENT_KINDS = new Set(['agent', 'housekeeping']);
+/** Tickets that start processes: without an OS sandbox (and the operator's "off") none of them runs. */
+const COMMAND_KINDS = new Set(['agent', 'housekeeping', 'script']);
 
 /**
  * Drains the ready queue: recovers runs whose owner died, then runs ready
@@ -66,7 +71,12 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
   let waiting: string | null = null;
   let model: ModelEndpoint | null = options.model ?? null;
   let ownModel = false;
-  if (options.model === undefined && readyNow().some((t) => AGENT_KINDS.has(t.kind))) {
+  // No sandbox, no agents: where the OS sandbox cannot run, command tickets stay ready (unless the operator said "off").
+  const sandbox = sandboxReadiness(ws.registry);
+  const commandsAllowed = sandbox.ok;
+  if (!sandbox.ok) waiting = sandbox.reason;
+  else if (!sandbox.sandboxed) bus.publish({ type: 'dispatch.sandbox', summary: sandbox.label });
+  if (commandsAllowed && options.model === undefined && readyNow().some((t) => AGENT_KINDS.has(t.kind))) {
     const availability = modelAvailability(ws.registry, options.env ?? process.env);
     if (availability.ok) {
       try {
@@ -101,7 +111,11 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
   let agentsAllowed = model !== null;
 
   const dispatchable = (ticket: Ticket) =>
-    ticket.state === 'ready' && !claimed.has(ticket.id) && lanes.has(ticket.brand) && (ticket.kind === 'script' || agentsAllowed);
+    ticket.state === 'ready' &&
+    !claimed.has(ticket.id) &&
+    lanes.has(ticket.brand) &&
+    (!COMMAND_KINDS.has(ticket.kind) || commandsAllowed) &&
+    (ticket.kind === 'script' || agentsAllowed);
 
   // A ticket moved by someone else while it runs (cancel, block, requeue by the operator) stops its run.
   const stoppers = new Map<string, AbortController>();
@@ -120,7 +134,7 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
     waiting = reason;
     bus.publish({ type: 'dispatch.waiting', reason });
   };
-  if (waiting && readyNow().some((t) => AGENT_KINDS.has(t.kind))) bus.publish({ type: 'dispatch.waiting', reason: waiting });
+  if (waiting && readyNow().some((t) => (commandsAllowed ? AGENT_KINDS : COMMAND_KINDS).has(t.kind))) bus.publish({ type: 'dispatch.waiting', reason: waiting });
 
   const job = (brand: string) => async () => {
     queued.set(brand, (queued.get(brand) ?? 0) - 1);
@@ -177,13 +191,14 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
   }
   // Worktrees of tickets cancelled during this dispatch go now, not a session later.
   swept.push(...(await sweepWorktrees(ws)));
-  const leftAgents = readyNow().filter((t) => AGENT_KINDS.has(t.kind)).length;
+  const leftAgents = readyNow().filter((t) => (commandsAllowed ? AGENT_KINDS : COMMAND_KINDS).has(t.kind)).length;
   return {
     runs,
     recovered,
     swept,
     unblocked,
     waiting: leftAgents > 0 ? waiting : null,
+    sandboxOff: sandbox.ok && !sandbox.sandboxed ? sandbox.label : null,
     maxRunning,
     durationMs: Date.now() - started,
   };
@@ -205,5 +220,6 @@ export function summarizeDispatch(report: DispatchReport): string {
   }
   if (report.recovered.length) parts.push(`recovered ${report.recovered.length} from a crash`);
   if (report.waiting) parts.push(`agent tickets wait: ${report.waiting}`);
+  if (report.sandboxOff) parts.push(report.sandboxOff);
   return parts.join('; ');
 }

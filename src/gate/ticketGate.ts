@@ -17,6 +17,7 @@ import type { CheckEvidence, GateEvidence, Ticket } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';
 import { checkPassed, configuredChecks, runCheck } from './checks.js';
 import { modelAvailability } from '../agents/availability.js';
+import { sandboxReadiness } from '../sandbox/index.js';
 import { gateWorktreePath } from './paths.js';
 import type { DoctorGrade, GateOptions, GateOutcome, GateStepName, GateStepStatus, VerifierVerdict } from './types.js';
 
@@ -107,6 +108,11 @@ type Done = { result: GateOutcome['result']; reason: string; mainSha?: string };
 async function holdReason(ctx: RepoQueueContext, ticket: Ticket): Promise<string | null> {
   const dirty = await dirtyMainCheckouts(ctx);
   if (dirty) return dirty;
+  // The checks run the ticket's code: without the OS sandbox (and no operator "off") they wait rather than run or fail.
+  if (configuredChecks(ctx.repo).length > 0) {
+    const sandbox = sandboxReadiness(ctx.ws.registry);
+    if (!sandbox.ok) return `${ticket.id} waits in review: its checks cannot run (${sandbox.reason})`;
+  }
   if (ctx.repo.gate.verifier === 'agent') {
     const model = modelAvailability(ctx.ws.registry);
     if (!model.ok) {

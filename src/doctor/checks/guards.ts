@@ -1,6 +1,7 @@
 import { BUILTIN_GUARDS } from '../../guards/hookFile.js';
 import { builtinStatus, inspectHooks } from '../../guards/loadHooks.js';
 import { siloLayers } from '../../guards/silo/layers.js';
+import { sandboxOff, SANDBOX_OFF_NOTE, sandboxStatus } from '../../sandbox/index.js';
 import { notChecked, pass, type CheckGroup, type CheckResult } from '../types.js';
 
 const LAYER_NAMES = { denyRules: 'deny rules', advisory: 'advisory rules text', boundaryGuard: 'boundary-guard hook', runtimeCheck: 'runtime check' } as const;
@@ -45,6 +46,7 @@ export const guardChecks: CheckGroup = (ctx) => {
         },
   );
 
+  results.push(osSandboxCheck(ctx.registry ?? undefined));
   if (!ctx.registry) {
     results.push(notChecked('silos.layers', 'every silo brand has its four layers', ctx.registryError));
     results.push(notChecked('silos.sandbox', 'an OS sandbox guards silo Bash commands', ctx.registryError));
@@ -88,3 +90,31 @@ export const guardChecks: CheckGroup = (ctx) => {
   );
   return results;
 };
+
+/**
+ * The primary wall: every agent, script and check command runs in the OS
+ * sandbox. Where it cannot run the doctor fails (agents wait anyway); the
+ * operator's `"sandbox": "off"` is a warning every report repeats.
+ */
+function osSandboxCheck(registry: Parameters<typeof sandboxOff>[0] | undefined): CheckResult {
+  const title = 'an OS sandbox walls every agent, script and check command';
+  const status = sandboxStatus();
+  if (registry && sandboxOff(registry)) {
+    return { id: 'sandbox.os', title, status: 'warn', message: SANDBOX_OFF_NOTE, fix: 'remove "sandbox": "off" from registry.json once bubblewrap works here' };
+  }
+  if (status.available) return pass('sandbox.os', title, `${status.via} works here`);
+  return {
+    id: 'sandbox.os',
+    title,
+    status: 'fail',
+    message: `${status.reason}; agent, script and check commands wait`,
+    fix: 'install bubblewrap (`apt-get install bubblewrap`) and allow unprivileged user namespaces, or accept the risk with "sandbox": "off" in registry.json',
+    problems: [
+      {
+        key: 'doctor:sandbox.os',
+        title: 'No OS sandbox: agents wait',
+        body: `${status.reason}. Without the OS sandbox agent, script and check commands do not run. Install bubblewrap and allow unprivileged user namespaces, or set "sandbox": "off" in registry.json to run them unconfined at your own risk.`,
+      },
+    ],
+  };
+}

@@ -1,3 +1,4 @@
+import { SANDBOX_OFF_NOTE, sandboxOff } from '../../sandbox/setting.js';
 import { addUsage, zeroUsage, type Ticket, type Usage } from '../../state/types.js';
 import { calendarDay } from '../clock.js';
 import type { Phase, PhaseContext } from '../phase.js';
@@ -13,6 +14,8 @@ export interface SessionReport {
   /** Ticket ids that failed or were rejected in this session (what `--strict` looks at). */
   problems: string[];
   doctor?: { grade: string; passed: number; total: number; warnings?: string[] };
+  /** Present while the operator has the OS sandbox off: every report says so. */
+  sandbox?: string;
 }
 
 /** Extra lines a later part of the system adds to the report (the doctor's grade). */
@@ -39,6 +42,7 @@ export function buildReport(context: PhaseContext): SessionReport {
     waiting: { questions: waiting.questions.length, approvals: waiting.approvals.length },
     costToday,
     problems: [...(moved.failed ?? []), ...(moved.rejected ?? [])],
+    ...(sandboxOff(context.ws.registry) ? { sandbox: SANDBOX_OFF_NOTE } : {}),
   };
 }
 
@@ -46,6 +50,7 @@ function summarize(report: SessionReport): string {
   const moved = Object.entries(report.moved).map(([s, ids]) => `${ids.length} ${s}`);
   const waiting = report.waiting.questions + report.waiting.approvals;
   return [
+    ...(report.sandbox ? [`WARNING: ${report.sandbox}`] : []),
     moved.length ? `this session: ${moved.join(', ')}` : 'no ticket moved this session',
     `waiting for you: ${waiting}`,
     `cost today: $${report.costToday.costUsd.toFixed(2)}`,
