@@ -71,6 +71,7 @@ const ALL_CHECKS = [
   'locks.alive',
   'hooks.parse',
   'guards.builtin',
+  'sandbox.os',
   'silos.layers',
   'silos.sandbox',
   'agents.contracts',
@@ -80,22 +81,22 @@ const ALL_CHECKS = [
 ];
 
 describe('master doctor', () => {
-  it('passes every one of its 20 named checks in a healthy workspace: A 20/20, exit 0, and --json has the documented shape', async () => {
+  it('passes every one of its 21 named checks in a healthy workspace: A 21/21, exit 0, and --json has the documented shape', async () => {
     const gw = await healthy();
     ticketInReview(gw, { 'src/mul.js': 'export const mul = (a, b) => a * b;\n' });
     const report = await doctor(gw.home);
     expect(report.checks.map((c) => c.id)).toEqual(ALL_CHECKS);
     expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
-    expect(report).toMatchObject({ grade: 'A', passed: 20, total: 20, filed: [] });
+    expect(report).toMatchObject({ grade: 'A', passed: 21, total: 21, filed: [] });
     for (const check of report.checks) expect(check).toEqual({ id: expect.any(String), title: expect.any(String), status: 'pass', message: expect.any(String), fix: '' });
 
     const human = master(['doctor'], { env: { MASTER_HOME: gw.home } });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^doctor: A 20\/20/);
+    expect(human.stdout).toMatch(/^doctor: A 21\/21/);
     const json = master(['doctor', '--json'], { env: { MASTER_HOME: gw.home } });
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout) as { grade: string; passed: number; total: number; checks: Array<Record<string, unknown>> };
-    expect(parsed).toMatchObject({ grade: 'A', passed: 20, total: 20 });
+    expect(parsed).toMatchObject({ grade: 'A', passed: 21, total: 21 });
     expect(Object.keys(parsed.checks[0]!).sort()).toEqual(['fix', 'id', 'message', 'status', 'title']);
   });
 
@@ -104,7 +105,7 @@ describe('master doctor', () => {
     rmSync(path.join(gw.home, 'hooks', 'pre-merge-gate.json'));
     const failing = master(['doctor', '--json'], { env: { MASTER_HOME: gw.home } });
     expect(failing.code).toBe(1);
-    expect(JSON.parse(failing.stdout)).toMatchObject({ grade: 'B', passed: 19, total: 20 });
+    expect(JSON.parse(failing.stdout)).toMatchObject({ grade: 'B', passed: 20, total: 21 });
 
     const warned = await healthy({ models: { provider: 'anthropic' } });
     const report = await doctor(warned.home, { env: { PATH: process.env.PATH } });
@@ -112,12 +113,13 @@ describe('master doctor', () => {
     expect(report.grade).toBe('A');
     const human = master(['doctor'], { env: { MASTER_HOME: warned.home } });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^doctor: A 20\/20 \(1 warning\)/);
+    expect(human.stdout).toMatch(/^doctor: A 21\/21 \(1 warning\)/);
     expect(human.stdout).toMatch(/! model.configured/);
   });
 
   // Each check: one way to break it, the status it must then report, and what its message must say.
-  const cases: Array<{ id: string; expect: 'fail' | 'warn'; message: RegExp; breakIt: (gw: GateWorkspace) => void | DoctorOptions }> = [
+  // `grade`: where breaking it breaks another check too (no bwrap also fails sandbox.os).
+  const cases: Array<{ id: string; expect: 'fail' | 'warn'; message: RegExp; grade?: string; breakIt: (gw: GateWorkspace) => void | DoctorOptions }> = [
     { id: 'registry.valid', expect: 'fail', message: /not valid JSON/, breakIt: (gw) => writeFileSync(path.join(gw.home, 'registry.json'), '{ "brands": [') },
     {
       id: 'checks.configured',
@@ -182,17 +184,17 @@ describe('master doctor', () => {
       id: 'silos.sandbox',
       expect: 'warn',
       message: /vault: layer 4.*unsandboxed/,
+      grade: 'B',
       breakIt: (gw) => {
         addSilo(gw);
-        const bin = fakeBin('bwrap', 'echo "bwrap: no permission" >&2; exit 1');
-        const original = process.env.PATH;
-        process.env.PATH = `${bin}${path.delimiter}${original}`;
-        resetSandboxProbe();
-        restore.push(() => {
-          process.env.PATH = original;
-          resetSandboxProbe();
-        });
+        brokenBwrap();
       },
+    },
+    {
+      id: 'sandbox.os',
+      expect: 'fail',
+      message: /bubblewrap \(bwrap\) does not work here \(bwrap: no permission\).*commands wait/,
+      breakIt: () => brokenBwrap(),
     },
     {
       id: 'agents.contracts',
@@ -205,6 +207,17 @@ describe('master doctor', () => {
     { id: 'node.version', expect: 'warn', message: /node 18\.0\.0 is too old/, breakIt: () => ({ machine: { nodeVersion: '18.0.0' } }) },
   ];
   const restore: Array<() => void> = [];
+
+  function brokenBwrap(): void {
+    const bin = fakeBin('bwrap', 'echo "bwrap: no permission" >&2; exit 1');
+    const original = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${original}`;
+    resetSandboxProbe();
+    restore.push(() => {
+      process.env.PATH = original;
+      resetSandboxProbe();
+    });
+  }
 
   function addSilo(gw: GateWorkspace): void {
     makeRepo(path.join(gw.home, 'repos/vault-app'), GOOD_REPO);
@@ -227,7 +240,8 @@ describe('master doctor', () => {
         expect(check.status).toBe(testCase.expect);
         expect(check.message).toMatch(testCase.message);
         expect(check.fix).not.toBe('');
-        if (testCase.expect === 'fail') expect(report.grade).not.toBe('A');
+        if (testCase.grade) expect(report.grade).toBe(testCase.grade);
+        else if (testCase.expect === 'fail') expect(report.grade).not.toBe('A');
         else expect(report.grade).toBe('A');
       } finally {
         for (const undo of restore.splice(0)) undo();

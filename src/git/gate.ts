@@ -1,9 +1,11 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { gitIdentityArgs, gitIdentityEnv, type GitAuthor } from './identity.js';
 import type { GitRepo } from './repo.js';
+import { gitTargetFor, runGit, type GitOutcome } from './safe.js';
+
+export type { GitOutcome } from './safe.js';
 
 /**
  * The git operations of the merge gate: a candidate built in its own
@@ -12,28 +14,16 @@ import type { GitRepo } from './repo.js';
  * the gate needs exit codes and stderr, and an identity in the environment.
  */
 
-export interface GitOutcome {
-  code: number;
-  stdout: string;
-  stderr: string;
+/**
+ * Runs git in `cwd` (a repo or worktree master knows) and resolves with its
+ * exit code and output; never rejects on a non-zero exit. Goes through
+ * `runGit`: the git folder from master's records, no program-running settings.
+ */
+export function gitOutcome(cwd: string, args: string[], env: Record<string, string> = {}): Promise<GitOutcome> {
+  return runGit(cwd, args, env);
 }
 
-/** Runs git in `cwd` and resolves with its exit code and output; never rejects on a non-zero exit. */
-export function gitOutcome(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<GitOutcome> {
-  return new Promise((resolve) => {
-    execFile(
-      'git',
-      args,
-      { cwd, env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0' }, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 128) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
-}
-
-async function gitOk(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+async function gitOk(cwd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   const outcome = await gitOutcome(cwd, args, env);
   if (outcome.code !== 0) throw new Error(`\`git ${args.join(' ')}\` failed: ${(outcome.stderr || outcome.stdout).trim()}`);
   return outcome.stdout;
@@ -73,14 +63,10 @@ export async function removeGateWorktree(repo: GitRepo, worktree: string): Promi
   await gitOutcome(repo.path, ['worktree', 'prune']);
 }
 
-/** The git dir of a linked worktree, from its `.git` file (null when it is not one). */
+/** The git dir of a linked worktree, from git's record of it in the repo (null when it is not one). */
 function linkedGitDir(worktree: string): string | null {
-  try {
-    const match = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(path.join(worktree, '.git'), 'utf8'));
-    return match ? path.resolve(worktree, match[1]!) : null;
-  } catch {
-    return null;
-  }
+  const target = gitTargetFor(worktree);
+  return target && target.workTree ? target.gitDir : null;
 }
 
 /**
@@ -130,7 +116,7 @@ export async function buildCandidate(repo: GitRepo, options: CandidateOptions): 
     const stopped = (await gitOutcome(worktree, ['rev-parse', '--verify', '--quiet', 'REBASE_HEAD'])).stdout.trim();
     const conflicts: ConflictFile[] = [];
     for (const file of unmerged.slice(0, MAX_CONFLICT_FILES)) {
-      const diff = (await gitOutcome(worktree, ['diff', '--', file])).stdout;
+      const diff = (await gitOutcome(worktree, ['diff', '--no-ext-diff', '--no-textconv', '--', file])).stdout;
       conflicts.push({ file, hunks: cap(diff, HUNKS_PER_FILE) });
     }
     await gitOutcome(worktree, ['rebase', '--abort']);
@@ -153,8 +139,8 @@ function cap(text: string, max: number): string {
 /** The diff of a candidate against its base: the stat, then the patch (capped) — what the verifier reads. */
 export async function candidateDiff(repo: GitRepo, baseSha: string, candidateSha: string, max = 60_000): Promise<string> {
   const [stat, patch] = await Promise.all([
-    gitOk(repo.path, ['diff', '--stat', baseSha, candidateSha]),
-    gitOk(repo.path, ['diff', baseSha, candidateSha]),
+    gitOk(repo.path, ['diff', '--no-ext-diff', '--no-textconv', '--stat', baseSha, candidateSha]),
+    gitOk(repo.path, ['diff', '--no-ext-diff', '--no-textconv', baseSha, candidateSha]),
   ]);
   return `${stat.trimEnd()}\n\n${cap(patch, max)}`;
 }

@@ -1,4 +1,4 @@
-/** The git layer of the loop: real git through simple-git, plus ref reads that spawn nothing. */
+/** The git layer of the loop: real git with master's own safe settings (safe.ts), plus ref reads that spawn nothing. */
 export { RepoError, type RepoErrorKind } from './errors.js';
 export { gitIdentityArgs, gitIdentityConfig, gitIdentityEnv, type GitAuthor } from './identity.js';
 export { gitDirs, headsCheap, type GitDirs } from './refs.js';
@@ -12,3 +12,4 @@ export {
   type OpenOptions,
   type Worktree,
 } from './repo.js';
+export { gitTargetFor, runGit, safeGitArgs, safeGitEnv, trustRepo, SAFE_GIT_CONFIG, type GitTarget } from './safe.js';

@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { missingRepo, noMainBranch, notARepo } from './errors.js';
+import { runGit, trustRepo } from './safe.js';
 
-const execFileAsync = promisify(execFile);
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /** Where a checkout keeps its git data: its own dir, and the dir shared by all its worktrees. */
@@ -88,12 +86,10 @@ export async function headsCheap(repoPath: string, branch: string, repoId = repo
   const { commonDir } = await gitDirs(repoPath, repoId);
   const ref = `refs/heads/${branch}`;
   if ((await kindOf(path.join(commonDir, 'reftable'))) === 'dir') {
-    try {
-      const { stdout } = await execFileAsync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: repoPath });
-      return stdout.trim();
-    } catch {
-      throw noMainBranch(repoId, repoPath, branch);
-    }
+    trustRepo(repoPath);
+    const outcome = await runGit(repoPath, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    if (outcome.code !== 0) throw noMainBranch(repoId, repoPath, branch);
+    return outcome.stdout.trim();
   }
   const sha = await readRef(commonDir, ref);
   if (!sha) throw noMainBranch(repoId, repoPath, branch);

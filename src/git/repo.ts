@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { simpleGit, type SimpleGit } from 'simple-git';
-import { errorMessage } from '../errors.js';
-import { RepoError, noMainBranch } from './errors.js';
+import { RepoError, noMainBranch, notARepo } from './errors.js';
 import { gitIdentityArgs, gitIdentityEnv, type GitAuthor } from './identity.js';
 import { gitDirs, headsCheap } from './refs.js';
+import { runGit, trustRepo } from './safe.js';
 
 /** One commit as the loop reports it. */
 export interface CommitInfo {
@@ -55,27 +52,37 @@ export interface OpenOptions {
   mainBranch?: string;
 }
 
-const execFileAsync = promisify(execFile);
 const FIELD = '\x1f';
 const RECORD = '\x1e';
 const DEFAULT_MAIN = 'main';
 
-/** A checked-out repository of the registry: the git operations the loop needs, on simple-git. */
+/**
+ * A checked-out repository of the registry (or a linked worktree of one):
+ * the git operations the loop needs. Every command goes through `runGit`
+ * (src/git/safe.ts): the git folder from master's records, no program-running settings.
+ */
 export class GitRepo {
   private constructor(
     readonly id: string,
     readonly path: string,
     readonly mainBranch: string,
-    private readonly git: SimpleGit,
   ) {}
 
-  /** Opens a repo after checking, from files alone, that it exists, is a repo and has its main branch. */
+  /**
+   * Opens a repo after checking, from files alone, that it exists, is a repo
+   * and has its main branch. A registry checkout becomes trusted; a linked
+   * worktree is found by git's record of it in its (trusted) repo, whatever
+   * its `.git` file says now.
+   */
   static async open(repoPath: string, options: OpenOptions = {}): Promise<GitRepo> {
     const root = path.resolve(repoPath);
     const id = options.id ?? root;
     const mainBranch = options.mainBranch ?? DEFAULT_MAIN;
+    const target = trustRepo(root);
+    if (target && target.workTree && path.basename(path.dirname(target.gitDir)) === 'worktrees') return new GitRepo(id, root, mainBranch);
     await headsCheap(root, mainBranch, id);
-    return new GitRepo(id, root, mainBranch, simpleGit({ baseDir: root }));
+    if (!target) throw notARepo(id, root);
+    return new GitRepo(id, root, mainBranch);
   }
 
   /** Creates an empty repository whose first branch is `mainBranch` (nothing committed yet). */
@@ -83,27 +90,27 @@ export class GitRepo {
     const root = path.resolve(repoPath);
     const mainBranch = options.mainBranch ?? DEFAULT_MAIN;
     await mkdir(root, { recursive: true });
-    const git = simpleGit({ baseDir: root });
+    const repo = new GitRepo(options.id ?? root, root, mainBranch);
+    await repo.run(['init', '--quiet']);
+    trustRepo(root);
     // `symbolic-ref` rather than `init -b`: works on every git and whatever init.defaultBranch says.
-    await git.raw(['init', '--quiet']);
-    await git.raw(['symbolic-ref', 'HEAD', `refs/heads/${mainBranch}`]);
-    return new GitRepo(options.id ?? root, root, mainBranch, git);
+    await repo.run(['symbolic-ref', 'HEAD', `refs/heads/${mainBranch}`]);
+    return repo;
   }
 
   /** Runs a git command in the repo; a failure becomes a RepoError naming the repo and the command. */
-  async run(args: string[]): Promise<string> {
-    try {
-      return await this.git.raw(args);
-    } catch (error) {
-      throw new RepoError(this.id, this.path, 'git', `\`git ${args.join(' ')}\` failed: ${errorMessage(error).trim()}`);
+  async run(args: string[], env: Record<string, string> = {}): Promise<string> {
+    const outcome = await runGit(this.path, args, env);
+    if (outcome.code !== 0) {
+      throw new RepoError(this.id, this.path, 'git', `\`git ${args.join(' ')}\` failed: ${(outcome.stderr || outcome.stdout || `exit ${outcome.code}`).trim()}`);
     }
+    return outcome.stdout;
   }
 
   /** The sha a branch points at (default: the main branch). */
   async head(branch = this.mainBranch): Promise<string> {
     try {
-      // Without --quiet: a missing ref must write to stderr, since simple-git resolves a silent non-zero exit.
-      const sha = (await this.git.raw(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`])).trim();
+      const sha = (await this.run(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`])).trim();
       if (!sha) throw new Error('no sha');
       return sha;
     } catch {
@@ -115,7 +122,7 @@ export class GitRepo {
   /** Whether `sha` names a commit this repo has. */
   async hasCommit(sha: string): Promise<boolean> {
     try {
-      await this.git.raw(['cat-file', '-e', `${sha}^{commit}`]);
+      await this.run(['cat-file', '-e', `${sha}^{commit}`]);
       return true;
     } catch {
       return false;
@@ -124,13 +131,7 @@ export class GitRepo {
 
   /** Whether `ancestor` is reachable from `descendant`. */
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
-    // Exit code only (simple-git resolves a silent non-zero exit), so plain execFile.
-    try {
-      await execFileAsync('git', ['merge-base', '--is-ancestor', ancestor, descendant], { cwd: this.path });
-      return true;
-    } catch {
-      return false;
-    }
+    return (await runGit(this.path, ['merge-base', '--is-ancestor', ancestor, descendant])).code === 0;
   }
 
   /**
@@ -147,6 +148,8 @@ export class GitRepo {
       `--format=${RECORD}%H${FIELD}%an${FIELD}%ae${FIELD}%aI${FIELD}%s`,
       '--numstat',
       '--no-renames',
+      '--no-ext-diff',
+      '--no-textconv',
       range,
       '--',
     ]);
@@ -230,23 +233,18 @@ export class GitRepo {
    * identity); `date` backdates author and committer time. Returns the new sha.
    */
   async commitAll(message: string, author: GitAuthor, options: { date?: Date; cwd?: string } = {}): Promise<string> {
-    const dates = options.date
+    const dates: Record<string, string> = options.date
       ? { GIT_AUTHOR_DATE: options.date.toISOString(), GIT_COMMITTER_DATE: options.date.toISOString() }
       : {};
-    // Plain execFile: simple-git refuses an env that carries the caller's EDITOR and friends.
-    const run = (args: string[]) =>
-      execFileAsync('git', [...gitIdentityArgs(author), ...args], {
-        cwd: options.cwd ?? this.path,
-        env: { ...process.env, ...gitIdentityEnv(author), ...dates },
-      });
-    try {
-      await run(['add', '--all']);
-      await run(['commit', '--quiet', '--no-verify', '-m', message]);
-      return (await run(['rev-parse', 'HEAD'])).stdout.trim();
-    } catch (error) {
-      const stderr = (error as { stderr?: string }).stderr;
-      throw new RepoError(this.id, this.path, 'git', `commit "${message}" failed: ${(stderr || errorMessage(error)).trim()}`);
-    }
+    const where = options.cwd ?? this.path;
+    const run = async (args: string[]) => {
+      const outcome = await runGit(where, [...gitIdentityArgs(author), ...args], { ...gitIdentityEnv(author), ...dates });
+      if (outcome.code !== 0) throw new RepoError(this.id, this.path, 'git', `commit "${message}" failed: ${(outcome.stderr || outcome.stdout).trim()}`);
+      return outcome.stdout;
+    };
+    await run(['add', '--all']);
+    await run(['commit', '--quiet', '--no-verify', '-m', message]);
+    return (await run(['rev-parse', 'HEAD'])).trim();
   }
 
   /** The git dirs of this checkout (no git process). */

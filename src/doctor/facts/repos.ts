@@ -4,6 +4,7 @@ import path from 'node:path';
 import { RepoError } from '../../git/errors.js';
 import { gitOutcome } from '../../git/gate.js';
 import { gitDirs, headsCheap } from '../../git/refs.js';
+import { trustRepo } from '../../git/safe.js';
 import { parseWorktreeList, type BranchRef, type Worktree } from '../../git/repo.js';
 import { allRepos, repoPath } from '../../registry/load.js';
 import type { Registry, Repo } from '../../registry/schema.js';
@@ -113,6 +114,8 @@ async function repoFacts(home: string, brand: string, repo: Repo): Promise<RepoF
     facts.problem = error instanceof RepoError ? { kind: error.kind, message: error.message } : { kind: 'git', message: String(error) };
     return facts;
   }
+  // A registry repo: master's own git may work in it (src/git/safe.ts).
+  trustRepo(where);
   // Worktrees and ticket branches come from files; a reftable repo (no ref files) asks git.
   const reftable = existsSync(path.join(commonDir, 'reftable'));
   const [main, worktrees, branches, status] = await Promise.all([
