@@ -18,6 +18,7 @@ import type { Workspace } from '../workspace/open.js';
 import { checkPassed, configuredChecks, runCheck } from './checks.js';
 import { modelAvailability } from '../agents/availability.js';
 import { sandboxReadiness } from '../sandbox/index.js';
+import { inspectCandidate } from '../git/inspect.js';
 import { gateWorktreePath } from './paths.js';
 import type { DoctorGrade, GateOptions, GateOutcome, GateStepName, GateStepStatus, VerifierVerdict } from './types.js';
 
@@ -143,10 +144,16 @@ async function attemptOnce(
 ): Promise<Done | Moved> {
   const { ws, repo, git } = ctx;
   const startedAt = ws.store.now();
-  const { branch } = ticketWork(ws, repo, ticket);
+  const { branch, worktree: ticketWorktree } = ticketWork(ws, repo, ticket);
   const mainSha = await git.head();
   const tip = await branchSha(git, branch);
   if (!tip) return reject(ctx, ticket, `its branch ${branch} does not exist in ${git.path}`, `Merge gate: the branch ${branch} is gone; the next attempt starts from main.`);
+  // Before anything is checked out or run: nothing in the branch or its worktree may make git run a program.
+  const unsafe = await inspectCandidate(git, mainSha, tip, ticketWorktree);
+  if (unsafe.length > 0) {
+    step('candidate', 'fail', { attempt, baseSha: mainSha, branchSha: tip, reason: unsafe.join('; ') });
+    return reject(ctx, ticket, `unsafe candidate: ${unsafe[0]}`, `Merge gate: the candidate was refused before anything ran:\n${unsafe.map((r) => `- ${r}`).join('\n')}`);
+  }
 
   step('candidate', 'start', { attempt, baseSha: mainSha, branch, branchSha: tip });
   const build = await buildCandidate(git, { worktree, branchSha: tip, mainSha, author: ws.registry.git.author });
