@@ -8,6 +8,7 @@ import { machine, type Section } from './lib.js';
 import { agentTurnBench, dispatchBench } from './agents.js';
 import { guardsBench } from './guards.js';
 import { scoutBench } from './scout.js';
+import { sandboxBench } from './sandbox.js';
 import { sessionBench } from './session.js';
 import { startupBench } from './startup.js';
 import { storeBench } from './store.js';
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<Section>> = {
   guards: guardsBench,
   gate: gateBench,
   doctor: doctorBench,
+  sandbox: sandboxBench,
 };
 
 const DIR = import.meta.dirname;
