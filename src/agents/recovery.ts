@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { removePrivateTemp } from '../sandbox/index.js';
 import { errorMessage } from '../errors.js';
 import { GitRepo } from '../git/repo.js';
 import { removeTicketWorktree } from '../git/ticketWorktree.js';
@@ -102,6 +103,7 @@ export async function sweepWorktrees(ws: Workspace): Promise<string[]> {
           await repo.worktreePrune();
         } else {
           await removeTicketWorktree(repo, folder, ticketBranch(name), { deleteBranch: ticket?.state === 'cancelled' });
+          removePrivateTemp(ws.paths, name);
         }
         removed.push(`${repoConfig.id}/${name}`);
       } catch (error) {

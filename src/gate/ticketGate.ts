@@ -17,7 +17,7 @@ import type { CheckEvidence, GateEvidence, Ticket } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';
 import { checkPassed, configuredChecks, runCheck } from './checks.js';
 import { modelAvailability } from '../agents/availability.js';
-import { sandboxReadiness } from '../sandbox/index.js';
+import { removePrivateTemp, sandboxReadiness } from '../sandbox/index.js';
 import { inspectCandidate } from '../git/inspect.js';
 import { gateWorktreePath } from './paths.js';
 import type { DoctorGrade, GateOptions, GateOutcome, GateStepName, GateStepStatus, VerifierVerdict } from './types.js';
@@ -307,6 +307,7 @@ async function finishMerge(ctx: RepoQueueContext, ticket: Ticket, evidence: Gate
   ws.store.record({ type: 'merge.done', ticket: ticket.id, brand: ticket.brand, repo: repo.id, mainSha: evidence.candidateSha, baseSha: evidence.baseSha });
   const work = ticketWork(ws, repo, ticket);
   const problems = await removeTicketWork(git, work.worktree, work.branch);
+  removePrivateTemp(ws.paths, ticket.id);
   step('cleanup', problems.length ? 'fail' : 'done', { branch: work.branch, worktree: work.worktree, ...(problems.length ? { problems } : {}) });
   return { result: 'merged', reason: `merged: main is now ${short(evidence.candidateSha)}`, mainSha: evidence.candidateSha };
 }

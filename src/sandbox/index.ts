@@ -4,7 +4,7 @@ import { buildPolicy, type PolicyExtras } from './policy.js';
 import { seatbeltArgs } from './seatbelt.js';
 import { sandboxReadiness } from './status.js';
 
-export { buildPolicy, privateTempDir, worktreeAdminDir, type PolicyExtras, type SandboxPolicy } from './policy.js';
+export { buildPolicy, privateTempDir, removePrivateTemp, worktreeAdminDir, type PolicyExtras, type SandboxPolicy } from './policy.js';
 export { bwrapArgs } from './bwrap.js';
 export { seatbeltProfile, seatbeltArgs } from './seatbelt.js';
 export { orderedMounts, type Mount } from './mounts.js';

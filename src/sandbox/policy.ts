@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ToolContext } from '../agents/toolChain.js';
@@ -56,6 +56,11 @@ function inside(child: string, parent: string): boolean {
 export function privateTempDir(context: Pick<ToolContext, 'paths' | 'ticket' | 'agent' | 'sessionId'>): string {
   const key = context.ticket ? (context.agent === 'gate' ? `gate-${context.ticket.id}` : context.ticket.id) : `${context.agent}-${context.sessionId}`;
   return path.join(context.paths.data, 'tmp', key.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
+/** Removes a ticket's private temp folders (its runs' and its gate checks'), once its worktree goes. */
+export function removePrivateTemp(paths: ToolContext['paths'], ticketId: string): void {
+  for (const key of [ticketId, `gate-${ticketId}`]) rmSync(path.join(paths.data, 'tmp', key), { recursive: true, force: true });
 }
 
 /**
