@@ -114,6 +114,8 @@ export const RegistrySchema = z
       {},
     ),
     archive: z.prefault(z.strictObject({ afterDays: z._default(Count(0), 30) }), {}),
+    /** "off": the operator runs agents without the OS sandbox and accepts the risk. */
+    sandbox: z.optional(z.enum(['on', 'off'])),
   })
   .check(
     z.superRefine((registry, ctx) => {

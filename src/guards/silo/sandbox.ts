@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ToolContext } from '../../agents/toolChain.js';
+import type { Registry } from '../../registry/schema.js';
 import { allRepos, repoPath } from '../../registry/load.js';
 import { isInside } from '../pathPolicy.js';
 import { contextBrand, siloLayerOn, siloMap } from './areas.js';
@@ -34,6 +35,24 @@ export function sandboxStatus(): SandboxStatus {
     return (probed = { available: false, reason: `bwrap does not work here (${stderr || `exit ${result.status}`}); user namespaces may be restricted` });
   }
   return (probed = { available: true });
+}
+
+/**
+ * Whether the OS sandbox runs the agents' commands: it works here and the
+ * registry does not switch it off. The one place that decides it (the guards'
+ * static reading relaxes to a pre-filter only when this holds).
+ */
+export function sandboxEnforced(registry: Registry): boolean {
+  return registry.sandbox !== 'off' && sandboxStatus().available;
+}
+
+/**
+ * Whether this caller's Bash commands run inside master's OS sandbox: the
+ * runtime wraps them (see `installGuards`), Claude Code runs its own, so a
+ * `master guard` call never counts as sandboxed.
+ */
+export function bashSandboxed(context: ToolContext): boolean {
+  return context.agent !== 'claude-code' && sandboxEnforced(context.registry);
 }
 
 /** Forgets the probe (tests that change PATH). */
