@@ -51,6 +51,8 @@ export interface ShellAnalysis {
    * analysis is incomplete, and the reason says which limit was reached.
    */
   overBudget?: string;
+  /** Steps the reading took (see AnalysisBudget.maxSteps): what bounds its time. */
+  steps: number;
 }
 
 /** Limits that keep the reading well inside a hook's timeout, whatever the input. */
@@ -126,7 +128,7 @@ const INPLACE = new Map<string, RegExp>([
 
 /** Reads a command line; never throws. */
 export function analyzeShell(command: string, options: AnalyzeOptions): ShellAnalysis {
-  const out: ShellAnalysis = { commands: [], paths: [], assigned: [] };
+  const out: ShellAnalysis = { commands: [], paths: [], assigned: [], steps: 0 };
   const budget = { ...DEFAULT_BUDGET, ...options.budget };
   if (command.length > budget.maxChars) {
     out.overBudget = `the command is ${command.length} characters long, more than the ${budget.maxChars} the guard reads; write a long script to a file and run the file`;
@@ -145,6 +147,7 @@ export function analyzeShell(command: string, options: AnalyzeOptions): ShellAna
   };
   walk(parseShell(command), state, out);
   if (meter.over) out.overBudget = meter.over;
+  out.steps = Math.min(meter.steps, meter.maxSteps);
   return out;
 }
 

@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
+import type { HookSpec } from '../hookFile.js';
+import { loadHooks } from '../loadHooks.js';
 import type { ToolContext } from '../../agents/toolChain.js';
 import type { Registry } from '../../registry/schema.js';
 import { allRepos, repoPath } from '../../registry/load.js';
@@ -105,8 +108,31 @@ export function sandboxBashArgv(context: ToolContext, command: string, shell = '
       else args.push('--ro-bind', '/dev/null', folder);
     }
   }
+  // What the deny rules forbid reading by a fixed path (`Read(~/.ssh/**)`, `Read(//etc/shadow)`) is absent too:
+  // the guards leave a path they cannot pin down (`cat "$1"`) to the sandbox.
+  for (const denied of deniedReadPaths(context)) {
+    if (hidden.has(denied) || !existsSync(denied) || isInside(context.cwd, denied)) continue;
+    hidden.add(denied);
+    args.push(...(statSync(denied).isDirectory() ? ['--tmpfs', denied] : ['--ro-bind', '/dev/null', denied]));
+  }
   args.push('--chdir', context.cwd, shell, '-c', command);
   return { file: 'bwrap', args };
+}
+
+/** The fixed paths the enabled deny-rules hooks forbid reading (`~/x`, `//abs`; patterns with wildcards inside are skipped). */
+export function deniedReadPaths(context: Pick<ToolContext, 'paths'>): string[] {
+  let hooks: HookSpec[];
+  try {
+    hooks = loadHooks(context.paths.hooks);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const rule of hooks.filter((h) => h.enabled && h.guard === 'deny-rules').flatMap((h) => h.rules ?? [])) {
+    const m = /^Read\((~\/|\/\/)([^*?[{]+?)(\/\*\*)?\)$/.exec(rule);
+    if (m) out.push(path.resolve(m[1] === '~/' ? homedir() : '/', m[2]!));
+  }
+  return out;
 }
 
 function realFolder(folder: string): string | null {
