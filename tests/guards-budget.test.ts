@@ -3,6 +3,7 @@ import type { ToolContext } from '../src/agents/toolChain.js';
 import { buildGuardChain, type GuardChain } from '../src/guards/index.js';
 import { analyzeShell, DEFAULT_BUDGET, MAX_CWDS } from '../src/guards/shell/analyze.js';
 import { makeGuardFixture, type GuardFixture } from './guards-fixture.js';
+import { PATHOLOGICAL } from './helpers/guardInputs.js';
 
 /**
  * The guard decides in bounded time: inputs that made the shell reading grow
@@ -16,16 +17,6 @@ let chain: GuardChain;
 let strict: ToolContext;
 let n = 0;
 const bash = (command: string, context = strict) => chain.evaluate({ id: `b${++n}`, name: 'Bash', input: { command } }, context);
-
-/** The pathological inputs: chains of `cd` whose outcomes multiply. */
-export const PATHOLOGICAL = {
-  cdChain: Array.from({ length: 40 }, (_, i) => `cd d${i} 2>/dev/null;`).join(' ') + ' cat f',
-  cdUpDown: Array.from({ length: 40 }, (_, i) => `cd .. 2>/dev/null; cd x${i} 2>/dev/null;`).join(' ') + ' ls',
-  cdSubshells: Array.from({ length: 40 }, (_, i) => `(cd s${i} 2>/dev/null); cd t${i} || true;`).join(' ') + ' cat f',
-  manyPaths: `cat ${'a '.repeat(DEFAULT_BUDGET.maxSteps + 1_000)}`,
-  deep: `echo ${'$('.repeat(12)}rm -rf ~${')'.repeat(12)}`,
-  huge: `echo ${'x'.repeat(DEFAULT_BUDGET.maxChars)}`,
-};
 
 beforeAll(() => {
   fx = makeGuardFixture();
