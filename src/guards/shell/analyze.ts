@@ -63,7 +63,7 @@ export interface AnalysisBudget {
   maxSteps: number;
 }
 
-export const DEFAULT_BUDGET: AnalysisBudget = { maxChars: 128 * 1024, maxSteps: 20_000 };
+export const DEFAULT_BUDGET: AnalysisBudget = { maxChars: 64 * 1024, maxSteps: 10_000 };
 /**
  * Folders a `cd` chain is followed into at most. Every `cd` may fail, so n of
  * them give up to 2^n folders; past this many, the cwd is treated as unknown
@@ -350,10 +350,14 @@ function nested(script: Script, state: State, out: ShellAnalysis): void {
   if (inner.cwdUnknown) state.cwdUnknown = true;
 }
 
+/** Paths already produced from a set of possible folders (forgotten when the set grows). */
+const SEEN = new WeakMap<Set<string>, Set<string>>();
+
 /** Adds possible folders; past MAX_CWDS the cwd is unknown instead (see MAX_CWDS). */
 function addCwds(state: State, cwds: Iterable<string>): void {
   for (const cwd of cwds) {
     if (state.cwds.has(cwd)) continue;
+    SEEN.delete(state.cwds);
     if (state.cwds.size >= MAX_CWDS) {
       state.cwdUnknown = true;
       return;
@@ -464,6 +468,12 @@ function classifyWrites(program: string, argv: string[]): (index: number) => boo
 function candidate(word: Expanded, offset: number, access: Access, program: string, state: State, out: ShellAnalysis, anywhere = true): void {
   const pattern = offset ? sliceExpanded(word, offset) : word.pattern;
   if (pattern === '' || pattern === '-') return;
+  // The same word from the same folders gives the same paths: a script that names a path a thousand times costs one.
+  const key = `${access}\0${program}\0${anywhere}\0${state.cwdUnknown}\0${word.unknownAt?.includes(offset) ?? false}\0${pattern}`;
+  let seen = SEEN.get(state.cwds);
+  if (!seen) SEEN.set(state.cwds, (seen = new Set()));
+  if (seen.has(key)) return void step(state);
+  seen.add(key);
   if (word.unknownAt?.includes(offset) || (state.cwdUnknown && !pattern.startsWith('/'))) {
     // Its leading part cannot be known (or the cwd cannot): it may name any file at all.
     const shown = sliceText(word, offset);
