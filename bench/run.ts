@@ -7,6 +7,7 @@ import { gateBench } from './gate.js';
 import { machine, type Section } from './lib.js';
 import { agentTurnBench, dispatchBench } from './agents.js';
 import { guardsBench } from './guards.js';
+import { guardsWorstBench } from './guardsWorst.js';
 import { scoutBench } from './scout.js';
 import { sandboxBench } from './sandbox.js';
 import { sessionBench } from './session.js';
@@ -21,6 +22,7 @@ const BENCHES: Record<string, () => Promise<Section>> = {
   dispatch: dispatchBench,
   'agent-turn': agentTurnBench,
   guards: guardsBench,
+  'guards-worst': guardsWorstBench,
   gate: gateBench,
   doctor: doctorBench,
   sandbox: sandboxBench,

@@ -140,8 +140,11 @@ describe('deny rules', () => {
 });
 
 describe('unknown tools and matchers', () => {
-  it('lets tools the built-ins do not know pass the built-ins', async () => {
-    expect((await verdict('mcp__tickets__list', { path: '/etc/shadow' })).verdict).toBe('allow');
+  // Changed deliberately (issue 9): unknown tools used to pass; now only known tools pass by default.
+  it('lets known tools the path guards do not read pass, and refuses unknown ones with how to allow them', async () => {
+    const refused = await verdict('mcp__tickets__list', { path: '/etc/shadow' });
+    expect(refused).toMatchObject({ verdict: 'deny', guard: 'tool-policy' });
+    expect(refused.reason).toMatch(/"mcp__tickets".*"allow" in hooks\/deny-rules\.json/);
     expect((await verdict('WebSearch', { query: 'x' })).verdict).toBe('allow');
   });
 });
@@ -162,7 +165,8 @@ describe('hook files', () => {
   });
   it('loads the shipped hooks in chain order, confinement first', () => {
     expect(loadHooks(fx.paths.hooks).map((h) => h.guard)).toEqual(['worktree-confinement', 'ticket-state-guard', 'pre-merge-gate', 'boundary-guard', 'deny-rules']);
-    expect(chain.before[0]!.name).toBe('worktree-confinement');
+    // The tool policy (unknown tools, .claude/ settings, analysis budget) is always first, then confinement.
+    expect(chain.before.slice(0, 2).map((h) => h.name)).toEqual(['tool-policy', 'worktree-confinement']);
   });
 });
 

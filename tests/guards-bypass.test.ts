@@ -31,7 +31,10 @@ let up: string;
 /** `L` -> `../../..`: `L/..` is the workspace. */
 let L: string;
 
-const verdict = (name: string, input: Record<string, unknown>, context: ToolContext = ctx) => chain.evaluate({ id: `c${++n}`, name, input }, context);
+// The guard chain's verdicts are those of the strict reading (no OS sandbox behind it: registry "sandbox": "off");
+// with the sandbox, paths the reading cannot pin down are left to it (guards-everyday.test.ts).
+const strict = () => ({ ...ctx, registry: { ...ctx.registry, sandbox: 'off' as const } });
+const verdict = (name: string, input: Record<string, unknown>, context: ToolContext = strict()) => chain.evaluate({ id: `c${++n}`, name, input }, context);
 const bash = (command: string, context?: ToolContext) => verdict('Bash', { command }, context);
 
 function hookJson(tool: string, input: Record<string, unknown>, cwd = fx.webWorktree): string {

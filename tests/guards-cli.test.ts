@@ -93,7 +93,9 @@ describe('master guard (Claude Code hook protocol)', () => {
     const settings = JSON.parse(result.stdout);
     const command: string = settings.hooks.PreToolUse[0].hooks[0].command;
     expect(settings.hooks.PreToolUse[0]).toMatchObject({ matcher: '*', hooks: [{ type: 'command' }] });
-    expect(command).toContain(`--home ${fx.home} guard`);
+    // Changed deliberately (issue 9): the command is a fail-closed wrapper that names node, the build and the workspace.
+    expect(command).toMatch(/^sh -c .* master-guard /);
+    expect(command).toContain(fx.home);
     expect(settings.permissions.deny).toEqual(expect.arrayContaining(['Bash(git push:*)', `Read(/${fx.ledger}/**)`]));
     // The exported command really works as Claude Code would run it.
     const run = spawnSync('sh', ['-c', command], { input: hookJson('Bash', { command: 'git merge master/T-1' }), encoding: 'utf8' });

@@ -21,10 +21,12 @@ function script(name: string, body: string): string {
   return file;
 }
 
-function chainWith(hook: Record<string, unknown>) {
+function chainWith(hook: Record<string, unknown>, extra?: Record<string, unknown>) {
   const dir = path.join(fx.home, `hooks-${++n}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'zz-custom.json'), JSON.stringify(hook));
+  // Unknown tools (MCP ones) pass only when a hook file allows them.
+  if (extra) writeFileSync(path.join(dir, 'deny-rules.json'), JSON.stringify(extra));
   return buildGuardChain({ paths: fx.paths, registry: fx.registry, hooks: loadHooks(dir), audit: false });
 }
 
@@ -112,7 +114,7 @@ describe('external hook commands', () => {
 
   it('meets tools the built-ins do not know when its matcher fits, and not otherwise', async () => {
     const file = script('mcp.sh', '#!/usr/bin/env bash\ncat >/dev/null\necho "no refunds" >&2\nexit 2\n');
-    const chain = chainWith({ event: 'PreToolUse', matcher: 'mcp__payments__.*', command: file });
+    const chain = chainWith({ event: 'PreToolUse', matcher: 'mcp__payments__.*', command: file }, { event: 'PreToolUse', guard: 'deny-rules', rules: [], allow: ['mcp__payments', 'mcp__wiki__search'] });
     expect(await chain.evaluate(call('mcp__payments__refund', { amount: 10 }), ctx)).toMatchObject({ verdict: 'deny', reason: 'no refunds' });
     expect((await chain.evaluate(call('mcp__wiki__search', { q: 'x' }), ctx)).verdict).toBe('allow');
     expect((await chain.evaluate(call('Bash', { command: 'ls' }), ctx)).verdict).toBe('allow');

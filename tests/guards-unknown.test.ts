@@ -24,7 +24,8 @@ beforeAll(() => {
   // The fixture's symlink into the silo is another suite's subject.
   rmSync(path.join(fx.webWorktree, 'link'));
   chain = buildGuardChain({ paths: fx.paths, registry: fx.registry, audit: false });
-  ctx = fx.context();
+  // The strict reading (no OS sandbox behind it); with the sandbox these are left to it (guards-everyday.test.ts).
+  ctx = { ...fx.context(), registry: { ...fx.registry, sandbox: 'off' } };
 });
 
 describe('paths that cannot be known can be anywhere', () => {

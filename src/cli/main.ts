@@ -126,6 +126,7 @@ export function buildProgram(version: string): Command {
   program
     .command('guard')
     .description('a Claude Code hook command: reads the hook JSON on stdin, runs the guard chain; exit 2 blocks')
+    .option('--within <seconds>', 'answer deny by itself after this many seconds (below the hook timeout)')
     .action(lazy(async () => (await import('./commands/guard.js')).guardCommand(home)));
   program
     .command('hooks')

@@ -20,6 +20,8 @@ export interface PathTouch {
   scope: boolean;
   /** The program (Bash) or tool that touches it. */
   by: string;
+  /** Why a static reading cannot tell which file it is (a `/**` touch of Bash): the real reason a refusal gives. */
+  unknown?: string;
 }
 
 export interface CallInfo {
@@ -30,6 +32,8 @@ export interface CallInfo {
   assigned: string[];
   /** The Bash command as given. */
   command: string;
+  /** Set when the Bash analysis stopped at its budget: the touches are incomplete, and the call is refused. */
+  overBudget?: string;
   /** Real path (symlinks followed) of a literal path, memoized. */
   real(p: string): string;
 }
@@ -82,7 +86,15 @@ function compute(call: ToolCall, context: ToolContext): CallInfo {
     const analysis = analyzeShell(info.command, { cwd: context.cwd });
     info.commands = analysis.commands;
     info.assigned = analysis.assigned;
-    info.touches = analysis.paths.map((p) => ({ path: p.path, glob: p.glob, access: p.access, scope: false, by: p.program }));
+    if (analysis.overBudget) info.overBudget = analysis.overBudget;
+    // The same path can come out of many words and folders: each is checked once.
+    const seen = new Set<string>();
+    for (const p of analysis.paths) {
+      const key = `${p.access}\0${p.program}\0${p.glob}\0${p.path}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      info.touches.push({ path: p.path, glob: p.glob, access: p.access, scope: false, by: p.program, ...(p.unknown ? { unknown: p.unknown } : {}) });
+    }
     return info;
   }
   if (READ_TOOLS[call.name] || WRITE_TOOLS[call.name] || SCOPE_TOOLS[call.name]) info.kind = 'file';
@@ -117,4 +129,9 @@ export function globBase(pattern: string): string {
     literal.push(segment);
   }
   return unescapeGlob(literal.join('/')) || '/';
+}
+
+/** How a refusal names a touch: its path, or, for a path the reading could not know, why it could be anything. */
+export function describeTouch(touch: PathTouch): string {
+  return touch.unknown ?? `${touch.glob ? 'the pattern ' : ''}${touch.path} (${touch.by})`;
 }

@@ -8,6 +8,7 @@ import { boundaryGuard } from './builtins/boundaryGuard.js';
 import { denyRules } from './builtins/denyRules.js';
 import { preMergeGate } from './builtins/preMergeGate.js';
 import { ticketStateGuard } from './builtins/ticketStateGuard.js';
+import { toolPolicy } from './builtins/toolPolicy.js';
 import type { BuiltinEnv, GuardCheck } from './builtins/types.js';
 import { worktreeConfinement } from './builtins/worktreeConfinement.js';
 import { callInfo } from './callInfo.js';
@@ -88,6 +89,19 @@ export function buildGuardChain(options: GuardChainOptions): GuardChain {
     reason: `the guard failed (${error instanceof Error ? error.message : String(error)}); a guard that fails blocks`,
   });
 
+  // Always first, whatever the hook files say: unknown tools, `.claude/` settings, analysis past its budget.
+  const policy = toolPolicy(hooks);
+  before.push({
+    name: 'tool-policy',
+    before(call, context) {
+      try {
+        const reason = policy(call, context, callInfo(call, context));
+        return reason === null ? null : record(call, context, { verdict: 'deny', guard: 'tool-policy', reason });
+      } catch (error) {
+        return record(call, context, failClosed('tool-policy', error));
+      }
+    },
+  });
   const confinementSpec = hooks.find((h) => h.guard === 'worktree-confinement' && h.enabled) ?? { ...DEFAULT_CONFINEMENT, file: 'worktree-confinement.json' };
   const specs = [confinementSpec, ...hooks.filter((h) => h.enabled && h.guard !== 'worktree-confinement')];
   for (const spec of specs) {

@@ -33,6 +33,8 @@ export const HookFileSchema = z
     enabled: z.boolean().default(true),
     /** deny-rules: Claude Code permission rules (`Read(./secrets/**)`, `Bash(git push:*)`). */
     rules: z.array(z.string().min(1)).optional(),
+    /** Tools allowed beyond the ones master knows (unknown tools are refused): `mcp__server`, `mcp__server__tool`, `Name`. */
+    allow: z.array(z.string().regex(/^[A-Za-z0-9_.-]+\*?$/, 'a tool name: mcp__server, mcp__server__tool, a tool name, or a prefix ending in *')).optional(),
     /** pre-merge-gate: branch names protected besides every repo's main branch. */
     branches: z.array(z.string().min(1)).optional(),
     /** worktree-confinement: folders Bash may also write to (default: the system temp folder). */

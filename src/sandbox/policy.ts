@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync,
 import os from 'node:os';
 import path from 'node:path';
 import type { ToolContext } from '../agents/toolChain.js';
+import { deniedReadPaths } from '../guards/deniedPaths.js';
 import { contextBrand, siloLayerOn, siloMap } from '../guards/silo/areas.js';
 import { allRepos, repoPath } from '../registry/load.js';
 import { settingHidden, settingWritable } from './setting.js';
@@ -121,7 +122,8 @@ export function buildPolicy(context: ToolContext, extras: PolicyExtras = {}): Sa
       }
     }
   }
-  for (const extra of settingHidden(registry, operatorHome)) {
+  // What the deny rules forbid reading by a fixed path (`Read(~/.ssh/**)`) is absent too.
+  for (const extra of [...settingHidden(registry, operatorHome), ...deniedReadPaths(context)]) {
     if (existsSync(extra) && !inside(context.cwd, extra) && !hidden.includes(extra)) hidden.push(extra);
   }
 

@@ -8,7 +8,7 @@ import { Store } from '../../state/store.js';
 import { workspacePaths, type WorkspacePaths } from '../../workspace/paths.js';
 import { buildGuardChain } from '../../guards/chain.js';
 import { loadHooks } from '../../guards/loadHooks.js';
-import { siloDenyRules } from '../../guards/silo/rules.js';
+import { claudeSettings, GUARD_MARGIN_SECONDS } from '../../guards/claudeSettings.js';
 import { isInside, resolveReal } from '../../guards/pathPolicy.js';
 import { err, out } from '../output.js';
 
@@ -34,24 +34,41 @@ interface HookInput {
  * other exit code: a guard that cannot decide blocks.
  */
 export function guardCommand(home: () => string | undefined) {
-  return async (): Promise<number> => {
+  return async (options: { within?: string } = {}): Promise<number> => {
     const failClosed = (message: string) => {
       err(`master guard: ${message} (blocked: a guard that cannot decide blocks)`);
       process.exitCode = BLOCK;
     };
+    // The self-deadline: answer deny before Claude Code's timeout, which would let the call through.
+    const within = options.within === undefined ? DEFAULT_WITHIN_SECONDS : Number(options.within);
+    if (!Number.isFinite(within) || within <= 0) {
+      failClosed(`--within must be a number of seconds greater than 0, not ${JSON.stringify(options.within)}`);
+      return BLOCK;
+    }
+    const abort = new AbortController();
+    const deadline = setTimeout(() => {
+      abort.abort();
+      failClosed(`stopped at its deadline of ${within} s before the hook's timeout (a hook command took too long); if hooks were added since \`master hooks export\`, export again`);
+      process.exit(BLOCK);
+    }, within * 1000);
     // Errors thrown later on the event loop must still exit 2.
     process.on('uncaughtException', (error) => {
       failClosed(`internal error: ${error.message}`);
       process.exit(BLOCK);
     });
     try {
-      return await runGuard(home());
+      return await runGuard(home(), abort.signal);
     } catch (error) {
       failClosed(error instanceof Error ? error.message : String(error));
       return BLOCK;
+    } finally {
+      clearTimeout(deadline);
     }
   };
 }
+
+/** Without `--within` (a hook written before it existed): below Claude Code's default timeout of 60 s. */
+const DEFAULT_WITHIN_SECONDS = 60 - GUARD_MARGIN_SECONDS;
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UserError('expects the Claude Code hook JSON on stdin (it is run by Claude Code, see `master hooks export`)');
@@ -119,7 +136,7 @@ function locate(paths: WorkspacePaths, registry: Registry, cwd: string): { brand
   return best ? { brand: best.brand, repo: best.repo } : {};
 }
 
-async function runGuard(homeOption: string | undefined): Promise<number> {
+async function runGuard(homeOption: string | undefined, signal: AbortSignal): Promise<number> {
   const input = parseInput(await readStdin());
   const cwd = input.cwd && path.isAbsolute(input.cwd) ? input.cwd : process.cwd();
   if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`the hook's cwd ${cwd} is not a folder`);
@@ -135,6 +152,7 @@ async function runGuard(homeOption: string | undefined): Promise<number> {
       cwd,
       agent: 'claude-code',
       sessionId: input.session_id ?? 'claude-code',
+      signal,
       ...(input.transcript_path ? { transcriptPath: input.transcript_path } : {}),
       ...(where.brand ? { brand: where.brand } : {}),
       ...(where.repo ? { repo: where.repo } : {}),
@@ -171,32 +189,15 @@ function answer(decision: GuardDecision): number {
   return ALLOW;
 }
 
-function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-/** `master hooks export`: the `.claude/settings.json` block that makes Claude Code run `master guard`. */
+/** `master hooks export`: the `.claude/settings.json` content that makes Claude Code run `master guard` (see claudeSettings). */
 export function hooksExportCommand(home: () => string | undefined) {
   return async (options: { brand?: string }): Promise<void> => {
     const paths = workspacePaths(findWorkspaceHome(home(), process.cwd()));
     const registry = loadRegistryFile(paths.registry);
     if (options.brand) findBrand(registry, options.brand);
-    const hooks = loadHooks(paths.hooks);
-    // Absolute node and script: a hook command that is not found exits 127, which Claude Code lets through.
+    // Absolute node and script; the wrapper turns a missing one (127) or a moved build (1) into a block.
     const script = process.argv[1] ? realpathSync(process.argv[1]) : 'master';
-    const base = `${shellQuote(process.execPath)} ${shellQuote(script)} --home ${shellQuote(paths.home)} guard`;
-    const external = hooks.filter((h) => h.enabled && h.command && h.event === 'PreToolUse').reduce((sum, h) => sum + h.timeout, 0);
-    const settings: Record<string, unknown> = {
-      hooks: {
-        PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: base, timeout: Math.max(60, external + 30) }] }],
-        ...(hooks.some((h) => h.enabled && h.event === 'PostToolUse')
-          ? { PostToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: base, timeout: 120 }] }] }
-          : {}),
-      },
-      permissions: {
-        deny: [...hooks.filter((h) => h.enabled && h.guard === 'deny-rules').flatMap((h) => h.rules ?? []), ...siloDenyRules(registry, paths, options.brand)],
-      },
-    };
+    const settings = claudeSettings({ paths, registry, hooks: loadHooks(paths.hooks), node: process.execPath, script, ...(options.brand ? { brand: options.brand } : {}) });
     out(JSON.stringify(settings, null, 2));
   };
 }

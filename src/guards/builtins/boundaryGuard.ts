@@ -2,6 +2,7 @@ import { escapeGlob, globOverlap } from '../glob.js';
 import { globBase } from '../callInfo.js';
 import { contextBrand, reachedArea, siloLayerOn, siloMap, type Area } from '../silo/areas.js';
 import { resolveReal } from '../pathPolicy.js';
+import { bashSandboxed } from '../silo/sandbox.js';
 import { RECURSIVE_PROGRAMS, type BuiltinEnv, type GuardCheck } from './types.js';
 import { escapingLinks, sweepingTouches } from './worktreeLinks.js';
 
@@ -22,17 +23,21 @@ export function boundaryGuard(env: BuiltinEnv): GuardCheck {
     const brand = contextBrand(context);
     const forbidden = map.forbidden(brand);
     if (forbidden.length === 0) return null;
+    // The sandbox hides the silo's folders: a path that could be anything, or a glob through a link, finds nothing there.
+    const sandboxed = info.kind === 'bash' && bashSandboxed(context);
     for (const touch of info.touches) {
+      if (sandboxed && touch.unknown) continue;
       const whole = touch.scope || RECURSIVE_PROGRAMS.has(touch.by);
       const area = touch.glob ? globReaches(forbidden, touch.path, info.real(globBase(touch.path)), whole) : reaches(forbidden, touch.path, info.real(touch.path), whole);
       if (area) {
         const silo = map.silos.includes(area.brand) ? `brand "${area.brand}" is siloed` : `brand "${brand}" is siloed`;
+        if (touch.unknown) return `${touch.unknown}, so it may reach ${area.lexical}, which belongs to brand "${area.brand}": ${silo}, and its wall is not crossed; name the files you mean`;
         return `${touch.glob ? 'the pattern ' : ''}${touch.path}${touch.by !== call.name ? ` (${touch.by})` : ''} reaches ${area.lexical}, which belongs to brand "${area.brand}": ${silo}, and its wall is not crossed`;
       }
     }
     // A glob or recursive read in the worktree follows the symlinks already there.
     const root = resolveReal(context.root, context.cwd);
-    const sweeping = sweepingTouches(info, root);
+    const sweeping = sandboxed ? [] : sweepingTouches(info, root);
     if (sweeping.length) {
       for (const { link, real } of escapingLinks(info, root)) {
         const area = reachedArea(forbidden, real, true);

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { globBase } from '../callInfo.js';
+import { bashSandboxed } from '../silo/sandbox.js';
 import { isInside, resolveReal } from '../pathPolicy.js';
 import { realPath } from '../realPath.js';
 import type { CommandUse } from '../shell/analyze.js';
@@ -33,20 +34,25 @@ export function worktreeConfinement(env: BuiltinEnv): GuardCheck {
       const refused = linkOutside(command, (real) => isInside(real, root!) || writableOutside(real));
       if (refused) return `${refused}, outside the worktree ${root}; a link out of the worktree is a door around every path check, so links may only point inside it`;
     }
+    // With the OS sandbox running the command, what a static reading cannot pin down (a path that could be
+    // anything, a glob through a link) is harmless there: the sandbox confines writes. Only what is known is judged.
+    const sandboxed = info.kind === 'bash' && bashSandboxed(context);
     // A glob or recursive write in the worktree goes through the symlinks already there.
-    const sweepingWrite = sweepingTouches(info, root).find((t) => t.access === 'write');
+    const sweepingWrite = sandboxed ? undefined : sweepingTouches(info, root).find((t) => t.access === 'write');
     if (sweepingWrite) {
       const out = escapingLinks(info, root).find((l) => !writableOutside(l.real));
       if (out) return `this command writes ${sweepingWrite.path} (${sweepingWrite.by}) across the worktree, where the symlink ${out.link} leads to ${out.real}, outside the worktree ${root}; name the files you mean, or remove the link`;
     }
     for (const touch of info.touches) {
       if (info.kind === 'bash' && touch.access !== 'write') continue;
+      if (sandboxed && touch.unknown) continue;
       if (info.kind === 'bash' && (DEVICES.has(touch.path) || touch.path.startsWith('/dev/fd/') || touch.path.startsWith('/proc/self/fd/'))) continue;
       const real = touch.glob ? info.real(globBase(touch.path)) : info.real(touch.path);
       if (isInside(real, root)) continue;
       // The temp folder is writable, but never the workspace itself (a workspace may live in the temp folder).
       if (info.kind === 'bash' && writableOutside(real)) continue;
       const shown = touch.glob ? touch.path : path.relative(context.cwd, touch.path) || '.';
+      if (touch.unknown) return `${touch.unknown}, so it may write anywhere outside the worktree ${root}; name the files you mean (write only inside the worktree)`;
       return info.kind === 'bash'
         ? `this command writes ${shown} (${touch.by}), which resolves to ${real}, outside the worktree ${root}; write only inside the worktree`
         : `${shown} resolves to ${real}, outside the worktree ${root}; ${call.name} may only touch files inside it`;
@@ -68,6 +74,7 @@ function linkOutside(command: CommandUse, allowed: (real: string) => boolean): s
     // coreutils `link TARGET LINK`: a hard link, no options.
     const operands = argv.slice(1).filter((a) => a !== '--');
     if (operands.length < 2) return null;
+    if (command.cwdUnknown) return `\`${argv.join(' ')}\` creates a hard link in a folder that cannot be known before it runs`;
     for (const cwd of command.cwds) {
       if (operands[0]!.includes('*')) return `\`${argv.join(' ')}\` creates a hard link to a target that cannot be known before it runs`;
       const real = realPath(operands[0]!, cwd);
@@ -113,6 +120,7 @@ function linkOutside(command: CommandUse, allowed: (real: string) => boolean): s
     }
   }
   if (!link || operands.length === 0) return null;
+  if (command.cwdUnknown) return `\`${argv.join(' ')}\` creates a link in a folder that cannot be known before it runs (after a \`cd\` the guard cannot follow)`;
   let targets: string[];
   let destination: string | undefined;
   if (targetDirectory !== undefined) targets = operands;

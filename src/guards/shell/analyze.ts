@@ -24,6 +24,8 @@ export interface PathUse {
   access: Access;
   /** The program whose argument (or redirection) it is. */
   program: string;
+  /** Why the path may be anything (set on `/**` paths the reading could not know): what a refusal quotes. */
+  unknown?: string;
 }
 
 export interface CommandUse {
@@ -44,12 +46,42 @@ export interface ShellAnalysis {
    * `for X in`. Unknown names (`export "$n"=1`) appear as `*`.
    */
   assigned: string[];
+  /**
+   * Set when the reading stopped at its budget (size, steps, nesting): the
+   * analysis is incomplete, and the reason says which limit was reached.
+   */
+  overBudget?: string;
+  /** Steps the reading took (see AnalysisBudget.maxSteps): what bounds its time. */
+  steps: number;
 }
+
+/** Limits that keep the reading well inside a hook's timeout, whatever the input. */
+export interface AnalysisBudget {
+  /** Characters of command text read at most. */
+  maxChars: number;
+  /** Steps (commands visited, folders followed, paths produced) at most. */
+  maxSteps: number;
+}
+
+export const DEFAULT_BUDGET: AnalysisBudget = { maxChars: 64 * 1024, maxSteps: 10_000 };
+/**
+ * Folders a `cd` chain is followed into at most. Every `cd` may fail, so n of
+ * them give up to 2^n folders; past this many, the cwd is treated as unknown
+ * (a relative path may be anywhere), which keeps the reading linear.
+ */
+export const MAX_CWDS = 32;
 
 export interface AnalyzeOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
   home?: string;
+  budget?: Partial<AnalysisBudget>;
+}
+
+interface Meter {
+  steps: number;
+  maxSteps: number;
+  over: string | null;
 }
 
 interface State {
@@ -62,6 +94,8 @@ interface State {
   cwdUnknown: boolean;
   /** `for f in a.js b/*.js`: variables whose values are paths inside the cwd, though not known one by one. */
   local: Set<string>;
+  /** Shared by every nested state: the budget left. */
+  meter: Meter;
 }
 
 /** Expanded word: `pattern` with quoted glob characters escaped; `text` without. */
@@ -94,7 +128,13 @@ const INPLACE = new Map<string, RegExp>([
 
 /** Reads a command line; never throws. */
 export function analyzeShell(command: string, options: AnalyzeOptions): ShellAnalysis {
-  const out: ShellAnalysis = { commands: [], paths: [], assigned: [] };
+  const out: ShellAnalysis = { commands: [], paths: [], assigned: [], steps: 0 };
+  const budget = { ...DEFAULT_BUDGET, ...options.budget };
+  if (command.length > budget.maxChars) {
+    out.overBudget = `the command is ${command.length} characters long, more than the ${budget.maxChars} the guard reads; write a long script to a file and run the file`;
+    return out;
+  }
+  const meter: Meter = { steps: 0, maxSteps: budget.maxSteps, over: null };
   const state: State = {
     cwds: new Set([path.resolve(options.cwd)]),
     vars: new Map(),
@@ -103,13 +143,36 @@ export function analyzeShell(command: string, options: AnalyzeOptions): ShellAna
     depth: 0,
     cwdUnknown: false,
     local: new Set(),
+    meter,
   };
   walk(parseShell(command), state, out);
+  if (meter.over) out.overBudget = meter.over;
+  out.steps = Math.min(meter.steps, meter.maxSteps);
   return out;
 }
 
+/** Counts `n` steps; false once the budget is spent (the reading then stops). */
+function step(state: State, n = 1): boolean {
+  const meter = state.meter;
+  if (meter.over) return false;
+  meter.steps += n;
+  if (meter.steps > meter.maxSteps) {
+    meter.over = `the command needs more than ${meter.maxSteps} steps to check (it names too many paths or folders); split it into smaller commands`;
+    return false;
+  }
+  return true;
+}
+
+function tooDeep(state: State): void {
+  state.meter.over ??= 'the command nests shells or command substitutions deeper than the guard reads; write it as a script file and run the file';
+}
+
 function walk(script: Script, state: State, out: ShellAnalysis): void {
-  for (const command of script.commands) visitCommand(command, state, out);
+  if (script.truncated) tooDeep(state);
+  for (const command of script.commands) {
+    if (!step(state)) return;
+    visitCommand(command, state, out);
+  }
 }
 
 function expand(word: Word, state: State): Expanded {
@@ -202,7 +265,7 @@ function visitCommand(command: SimpleCommand, state: State, out: ShellAnalysis):
       body = word.text;
     }
     if (body !== undefined) {
-      if (SHELLS.has(program) && !argv.includes('-c') && state.depth < 6) nested(parseShell(body, state.depth + 1), state, out);
+      if (SHELLS.has(program) && !argv.includes('-c')) nested(parseShell(body, state.depth + 1), state, out);
       embedded({ pattern: escapeGlob(body), text: `\n${body}`, glob: false, subs: [] }, 'read', program || 'redirect', state, out);
       continue;
     }
@@ -217,13 +280,13 @@ function visitCommand(command: SimpleCommand, state: State, out: ShellAnalysis):
   if (launched.xargs && program && !TEXT_ONLY.has(program)) {
     // `... | xargs cat`: the paths come from the input, which a static reading cannot know.
     const writes = WRITERS.has(program) || (INPLACE.get(program)?.test(argv.slice(1).join(' ')) ?? false);
-    out.paths.push({ path: '/**', glob: true, access: writes ? 'write' : 'read', program });
+    out.paths.push({ path: '/**', glob: true, access: writes ? 'write' : 'read', program, unknown: `the arguments of ${program} come from the input of xargs, which cannot be known before it runs` });
   }
 
   if (SHELLS.has(program) || program === 'eval') {
     const c = argv.indexOf('-c');
     const body = program === 'eval' ? argv.slice(1).join(' ') : c > 0 ? argv[c + 1] : undefined;
-    if (body !== undefined && state.depth < 6) nested(parseShell(body, state.depth + 1), state, out);
+    if (body !== undefined) nested(parseShell(body, state.depth + 1), state, out);
   }
   if (program === 'cd' || program === 'pushd') {
     const target = argvWords.slice(1).find((w) => !w.text.startsWith('-'));
@@ -279,12 +342,28 @@ function visitCommand(command: SimpleCommand, state: State, out: ShellAnalysis):
 }
 
 function nested(script: Script, state: State, out: ShellAnalysis): void {
-  if (state.depth >= 6) return;
+  if (state.depth >= 6) return tooDeep(state);
   // A nested script starts where the outer one is and cannot change it (a subshell).
   const inner: State = { ...state, cwds: new Set(state.cwds), vars: new Map(state.vars), depth: state.depth + 1 };
   walk(script, inner, out);
-  for (const cwd of inner.cwds) state.cwds.add(cwd);
+  addCwds(state, inner.cwds);
   if (inner.cwdUnknown) state.cwdUnknown = true;
+}
+
+/** Paths already produced from a set of possible folders (forgotten when the set grows). */
+const SEEN = new WeakMap<Set<string>, Set<string>>();
+
+/** Adds possible folders; past MAX_CWDS the cwd is unknown instead (see MAX_CWDS). */
+function addCwds(state: State, cwds: Iterable<string>): void {
+  for (const cwd of cwds) {
+    if (state.cwds.has(cwd)) continue;
+    SEEN.delete(state.cwds);
+    if (state.cwds.size >= MAX_CWDS) {
+      state.cwdUnknown = true;
+      return;
+    }
+    state.cwds.add(cwd);
+  }
 }
 
 function changeDirectory(target: Expanded | undefined, state: State): void {
@@ -297,13 +376,15 @@ function changeDirectory(target: Expanded | undefined, state: State): void {
     state.cwdUnknown = true;
     return;
   }
+  if (state.cwdUnknown) return;
   for (const cwd of state.cwds) {
+    if (!step(state)) return;
     // Bash's `cd` is logical (`cd link/..` cancels lexically), `cd -P` physical: both stay possible.
     next.add(path.resolve(cwd, destination));
     next.add(resolveDots(absoluteOf(destination, cwd)));
   }
   // Every folder stays possible: `(cd x)`, `cd x | y`, `cd x || true` may or may not move.
-  for (const cwd of next) state.cwds.add(cwd);
+  addCwds(state, next);
 }
 
 /** Builtins whose operands name variables they set. */
@@ -345,7 +426,7 @@ function unwrapLaunchers(words: Expanded[], state: State, out: ShellAnalysis, la
           // `env -S 'GIT_DIR=x git commit'`: the string is a command line of its own.
           const glued = text.replace(/^(-S|--split-string=?)/, '');
           const body = glued || (/^(-S|--split-string)$/.test(text) ? rest[i + 1]?.text : undefined);
-          if (body !== undefined && state.depth < 6) nested(parseShell(`env ${body}`, state.depth + 1), state, out);
+          if (body !== undefined) nested(parseShell(`env ${body}`, state.depth + 1), state, out);
           if (glued) {
             i++;
             continue;
@@ -387,19 +468,35 @@ function classifyWrites(program: string, argv: string[]): (index: number) => boo
 function candidate(word: Expanded, offset: number, access: Access, program: string, state: State, out: ShellAnalysis, anywhere = true): void {
   const pattern = offset ? sliceExpanded(word, offset) : word.pattern;
   if (pattern === '' || pattern === '-') return;
+  // The same word from the same folders gives the same paths: a script that names a path a thousand times costs one.
+  const key = `${access}\0${program}\0${anywhere}\0${state.cwdUnknown}\0${word.unknownAt?.includes(offset) ?? false}\0${pattern}`;
+  let seen = SEEN.get(state.cwds);
+  if (!seen) SEEN.set(state.cwds, (seen = new Set()));
+  if (seen.has(key)) return void step(state);
+  seen.add(key);
   if (word.unknownAt?.includes(offset) || (state.cwdUnknown && !pattern.startsWith('/'))) {
     // Its leading part cannot be known (or the cwd cannot): it may name any file at all.
-    if (anywhere) out.paths.push({ path: '/**', glob: true, access, program });
+    const shown = sliceText(word, offset);
+    const unknown = word.unknownAt?.includes(offset)
+      ? `\`${shown}\` (${program}) starts with a part that cannot be known before it runs (a variable, \`$(...)\`)`
+      : `\`${shown}\` (${program}) is relative to a folder that cannot be known (a \`cd\` to a computed place, or more \`cd\` outcomes than the guard follows)`;
+    if (anywhere) out.paths.push({ path: '/**', glob: true, access, program, unknown });
     return;
   }
+  if (!step(state, pattern.startsWith('/') ? 1 : state.cwds.size)) return;
   const glob = hasGlob(pattern);
-  if (pattern.startsWith('/')) {
-    out.paths.push({ path: normalize(pattern, glob), glob, access, program });
-    return;
-  }
-  for (const cwd of state.cwds) {
-    out.paths.push({ path: normalize(`${escapeGlob(cwd)}/${pattern}`, glob), glob, access, program });
-  }
+  const push = (absolute: string) => {
+    const normalized = normalize(absolute, glob);
+    const climbs = glob && normalized === '/**' && absolute !== '/**';
+    out.paths.push(climbs ? { path: normalized, glob, access, program, unknown: `\`${sliceText(word, offset)}\` (${program}) climbs with \`..\` out of what a wildcard matched, which may be a link to anywhere` } : { path: normalized, glob, access, program });
+  };
+  if (pattern.startsWith('/')) return push(pattern);
+  for (const cwd of state.cwds) push(`${escapeGlob(cwd)}/${pattern}`);
+}
+
+function sliceText(word: Expanded, offset: number): string {
+  const text = word.text.slice(offset);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** Absolute paths inside a word (`--out=/x`, `python3 -c "open('/x')"`, `a:/b`). */

@@ -33,6 +33,8 @@ export interface SimpleCommand {
 
 export interface Script {
   commands: SimpleCommand[];
+  /** Set when a part was nested deeper than the reader follows: what it holds was not read. */
+  truncated?: boolean;
 }
 
 const OPERATOR_CHARS = new Set([';', '&', '|', '(', ')', '\n']);
@@ -353,7 +355,7 @@ function readNested(reader: Reader, close: string): Script {
   }
   const body = reader.src.slice(start, reader.pos);
   reader.pos++;
-  return reader.depth >= MAX_DEPTH ? { commands: [] } : parseShell(body, reader.depth + 1);
+  return reader.depth >= MAX_DEPTH ? { commands: [], truncated: true } : parseShell(body, reader.depth + 1);
 }
 
 function readBackticks(reader: Reader): Script {
@@ -368,5 +370,5 @@ function readBackticks(reader: Reader): Script {
     reader.pos++;
   }
   reader.pos++;
-  return reader.depth >= MAX_DEPTH ? { commands: [] } : parseShell(body, reader.depth + 1);
+  return reader.depth >= MAX_DEPTH ? { commands: [], truncated: true } : parseShell(body, reader.depth + 1);
 }

@@ -1,5 +1,6 @@
 import type { ToolContext } from '../../agents/toolChain.js';
-import { bwrapArgs, buildPolicy, sandboxStatus } from '../../sandbox/index.js';
+import type { Registry } from '../../registry/schema.js';
+import { bwrapArgs, buildPolicy, sandboxOff, sandboxStatus } from '../../sandbox/index.js';
 
 /**
  * The OS sandbox now lives in src/sandbox (one policy for every command an
@@ -7,6 +8,24 @@ import { bwrapArgs, buildPolicy, sandboxStatus } from '../../sandbox/index.js';
  * that policy's hidden folders. Kept here for the guards that ask about it.
  */
 export { sandboxStatus, resetSandboxProbe, type SandboxStatus } from '../../sandbox/index.js';
+
+/**
+ * Whether the OS sandbox runs the agents' commands: it works here and the
+ * registry does not switch it off. The one place that decides it (the guards'
+ * static reading relaxes to a pre-filter only when this holds).
+ */
+export function sandboxEnforced(registry: Pick<Registry, 'sandbox'>): boolean {
+  return !sandboxOff(registry) && sandboxStatus().available;
+}
+
+/**
+ * Whether this caller's Bash commands run inside master's OS sandbox: the
+ * runtime wraps them (see `sandboxLaunch`), Claude Code runs its own, so a
+ * `master guard` call never counts as sandboxed.
+ */
+export function bashSandboxed(context: ToolContext): boolean {
+  return context.agent !== 'claude-code' && sandboxEnforced(context.registry);
+}
 
 /**
  * The bubblewrap argv that runs a Bash command for this caller, or null where
