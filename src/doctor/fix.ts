@@ -41,7 +41,7 @@ export async function applyFixes(ctx: DoctorContext): Promise<string[]> {
     const taken = taker.tryAcquire();
     if (!taken.ok) continue;
     taker.release();
-    done.push(`released ${path.basename(lock.file)} (its holder, pid ${lock.holder?.pid ?? 'unknown'}, is gone)`);
+    done.push(`released ${path.basename(lock.file)} (${lock.why ?? `its holder, pid ${lock.holder?.pid ?? 'unknown'}, is gone`})`);
   }
   return done;
 }

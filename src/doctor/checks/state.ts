@@ -1,15 +1,16 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { FileLock, processAlive, type LockHolder } from '../../state/lock.js';
+import { FileLock, processAlive, staleReason, type LockHolder } from '../../state/lock.js';
 import { STATE_VERSION } from '../../state/types.js';
 import { pass, type CheckGroup, type CheckResult, type DoctorContext, type NamedProblem } from '../types.js';
 
-/** A lock file and who holds it; `dead` when its holder on this machine is gone. */
+/** A lock file and who holds it; `dead` when its holder no longer holds it (gone, pid reused, lease out), and why. */
 export interface LockFact {
   file: string;
   holder: LockHolder | null;
   dead: boolean;
+  why?: string;
 }
 
 /** Every lock file of the workspace (`.master/*.lock`, `.master/locks/*.lock`). */
@@ -25,7 +26,8 @@ export function workspaceLocks(ctx: Pick<DoctorContext, 'paths'>): LockFact[] {
     for (const name of names) {
       const file = path.join(dir, name);
       const holder = FileLock.holder(file);
-      out.push({ file, holder, dead: holder !== null && holder.host === hostname() && !processAlive(holder.pid) });
+      const why = holder === null ? null : staleReason(file, holder);
+      out.push({ file, holder, dead: why !== null, ...(why ? { why } : {}) });
     }
   }
   return out;
@@ -146,10 +148,10 @@ export const stateChecks: CheckGroup = (ctx) => {
       title: lockTitle,
       status: 'warn',
       message: list([
-        ...dead.map((l) => `${path.basename(l.file)} is held by pid ${l.holder!.pid}, which is gone`),
+        ...dead.map((l) => `${path.basename(l.file)} is stale: ${l.why}`),
         ...unreadable.map((l) => `${path.basename(l.file)} has no readable holder`),
       ]),
-      fix: '`master doctor --fix` releases locks whose holder is gone',
+      fix: '`master doctor --fix` releases locks whose holder is gone (a pid now used by another process counts as gone)',
     });
   } else {
     results.push(pass('locks.alive', lockTitle, locks.length ? `${locks.length} lock${locks.length === 1 ? '' : 's'} held by live processes` : 'no locks held'));
