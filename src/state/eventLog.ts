@@ -46,11 +46,13 @@ export interface LogRead {
 
 /** The file operations an append uses; swapped in tests to inject a full disk at any write. */
 export interface LogIo {
+  open(file: string): number;
   write(fd: number, data: Buffer, offset: number, length: number): number;
   sync(fd: number): void;
 }
 
 const REAL_IO: LogIo = {
+  open: (file) => openSync(file, 'a+'),
   write: (fd, data, offset, length) => writeSync(fd, data, offset, length),
   sync: (fd) => fdatasyncSync(fd),
 };
@@ -162,7 +164,7 @@ export class EventLog {
       const existing = this.files();
       const newest = existing[existing.length - 1];
       name = newest && newest > `${day}.ndjson` ? newest : `${day}.ndjson`;
-      fd = openSync(path.join(this.dir, name), 'a+');
+      fd = this.io.open(path.join(this.dir, name));
     } catch (error) {
       throw new LogWriteError(this.dir, error, true);
     }
