@@ -48,7 +48,7 @@ export function replaceArchiveMonth(dir: string, month: string, tickets: Record<
   }
 }
 
-/** Every archived ticket, oldest month first. */
+/** Every archived ticket, oldest month first; a month file that cannot be read is skipped (the caller says so). */
 export function readAllArchived(dir: string): Ticket[] {
   let names: string[];
   try {
@@ -56,5 +56,11 @@ export function readAllArchived(dir: string): Ticket[] {
   } catch {
     return [];
   }
-  return names.flatMap((name) => Object.values(readArchiveMonth(dir, name.slice(0, 7)).tickets));
+  return names.flatMap((name) => {
+    try {
+      return Object.values(readArchiveMonth(dir, name.slice(0, 7)).tickets ?? {});
+    } catch {
+      return [];
+    }
+  });
 }
