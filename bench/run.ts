@@ -11,9 +11,11 @@ import { scoutBench } from './scout.js';
 import { sessionBench } from './session.js';
 import { startupBench } from './startup.js';
 import { storeBench } from './store.js';
+import { store100kBench } from './store100k.js';
 
 const BENCHES: Record<string, () => Promise<Section>> = {
   store: storeBench,
+  'store-100k': store100kBench,
   startup: startupBench,
   scout: scoutBench,
   session: sessionBench,
