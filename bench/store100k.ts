@@ -98,7 +98,7 @@ export async function store100kBench(): Promise<Section> {
   const rows: Section['rows'] = [];
   let met = true;
   for (const c of commands) {
-    const r = compare([BIN, ...c.args, "--home", home], rssFile, 2, c.ok);
+    const r = compare([BIN, ...c.args, '--home', home], rssFile, 2, c.ok);
     const ok = r.ratio <= c.ratio && r.mib <= c.mib;
     met &&= ok;
     rows.push({

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDoctor, type DoctorOptions } from '../src/doctor/index.js';
+import { Tickets } from '../src/tickets/index.js';
 import { runMergeGate } from '../src/gate/index.js';
 import { resetSandboxProbe } from '../src/guards/silo/sandbox.js';
 import type { RegistryInput } from '../src/registry/schema.js';
@@ -93,7 +94,7 @@ describe('master doctor', () => {
 
     const human = master(['doctor'], { env: { MASTER_HOME: gw.home } });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^doctor: A 20\/20/);
+    expect(human.stdout).toMatch(/^doctor: A 22\/22/);
     const json = master(['doctor', '--json'], { env: { MASTER_HOME: gw.home } });
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout) as { grade: string; passed: number; total: number; checks: Array<Record<string, unknown>> };
@@ -114,7 +115,7 @@ describe('master doctor', () => {
     expect(report.grade).toBe('A');
     const human = master(['doctor'], { env: { MASTER_HOME: warned.home } });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^doctor: A 20\/20 \(1 warning\)/);
+    expect(human.stdout).toMatch(/^doctor: A 22\/22 \(1 warning\)/);
     expect(human.stdout).toMatch(/! model.configured/);
   });
 
@@ -166,6 +167,26 @@ describe('master doctor', () => {
         mkdirSync(path.join(gw.ws.paths.data, 'locks'), { recursive: true });
         const holder = { pid: deadPid(), host: hostname(), token: 'dead', at: new Date().toISOString() };
         writeFileSync(path.join(gw.ws.paths.data, 'locks', 'gate-alpha-app.lock'), JSON.stringify(holder));
+      },
+    },
+    {
+      id: 'state.archive',
+      expect: 'fail',
+      message: /archive\/\d{4}-\d{2}\.json is missing: T-1 cannot be shown/,
+      breakIt: (gw) => {
+        const t = gw.ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'old' });
+        gw.ws.tickets.transition(t.id, 'cancel');
+        gw.ws.tickets.archiveOld(0);
+        rmSync(gw.ws.paths.archive, { recursive: true });
+      },
+    },
+    {
+      id: 'tickets.registered',
+      expect: 'warn',
+      message: /stranded .*T-1 \(triage\) of brand gone/,
+      breakIt: (gw) => {
+        const wider = { ...gw.ws.registry, brands: [...gw.ws.registry.brands, { ...gw.ws.registry.brands[0]!, id: 'gone', repos: [{ ...gw.ws.registry.brands[0]!.repos[0]!, id: 'gone-app' }] }] };
+        new Tickets(gw.ws.store, wider).create({ brand: 'gone', repo: 'gone-app', title: 'stranded' });
       },
     },
     { id: 'hooks.parse', expect: 'fail', message: /bad\.json: not valid JSON/, breakIt: (gw) => writeFileSync(path.join(gw.home, 'hooks', 'bad.json'), '{ "event": ') },

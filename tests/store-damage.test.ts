@@ -90,6 +90,24 @@ describe('a damaged event-log line', () => {
     expect(again.stdout).not.toMatch(/recorded/);
   });
 
+  it('doctor --fix quarantines and records damaged lines, but never accepts a lost write on its own', async () => {
+    const home = damagedWorkspace('null');
+    add(home, 'four');
+    const fixed = master(['doctor', '--fix', '--json', '--home', home]);
+    const report = JSON.parse(fixed.stdout);
+    expect(report.fixed.join('\n')).toMatch(/quarantined and recorded 1 damaged event-log line/);
+    expect(report.checks.find((c: { id: string }) => c.id === 'state.log').status).toBe('pass');
+
+    const file = logFile(home);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines.splice(1, 1); // sequence 2 lost without a trace
+    writeFileSync(file, lines.join('\n'));
+    const again = JSON.parse(master(['doctor', '--fix', '--json', '--home', home]).stdout);
+    const log = again.checks.find((c: { id: string }) => c.id === 'state.log');
+    expect(log.status).toBe('fail');
+    expect(log.message).toMatch(/acknowledged write lost: sequence 2/);
+  });
+
   it('a far-off seq followed by valid events is out of place; the valid events after it are kept by repair', async () => {
     const home = workspace();
     add(home, 'one');

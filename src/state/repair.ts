@@ -28,7 +28,7 @@ export interface RepairReport {
  * skipped (so the doctor no longer counts it as unexplained). Ids handed out
  * before (by the old snapshot or the archive) stay taken.
  */
-export async function repairWorkspace(paths: WorkspacePaths): Promise<RepairReport> {
+export async function repairWorkspace(paths: WorkspacePaths, options: { acceptLost?: boolean } = {}): Promise<RepairReport> {
   const before = oldCounters(paths.state);
   const { store, events, read } = await Store.rebuild(paths);
   const archive = rebuildArchive(paths.archive, read.events);
@@ -38,7 +38,10 @@ export async function repairWorkspace(paths: WorkspacePaths): Promise<RepairRepo
     .map((k) => `${k} ${store.state.counters[k]} → ${floor[k]}`);
   const seen = accountedFor(read.events);
   const damaged = read.damaged.filter((d) => !seen.damaged.has(`${d.file}@${d.offset}`));
-  const gaps = read.gaps.filter((g) => !seen.gaps.has(`${g.after}>${g.next}`));
+  // A lost write is accepted only when asked (`master repair`); damage alone is always safe to record.
+  const gaps = read.gaps
+    .filter((g) => !seen.gaps.has(`${g.after}>${g.next}`))
+    .filter((g) => options.acceptLost !== false || g.damaged.length >= g.next - g.after - 1);
   if (damaged.length > 0 || gaps.length > 0 || raised.length > 0 || read.torn) {
     store.record({
       type: 'log.repaired',
