@@ -244,7 +244,9 @@ function parseLine(file: string, offset: number, text: string): Candidate {
   } catch {
     return { file, offset, value: undefined, problem: `an unreadable line (${Buffer.byteLength(text)} bytes that are not JSON: torn or garbage)`, text: text.slice(0, KEEP_TEXT) };
   }
-  return { file, offset, value, problem: eventShapeProblem(value), text: text.length > KEEP_TEXT ? '' : text };
+  const problem = eventShapeProblem(value);
+  // Text is kept only for lines already known to be damaged: a full read holds every candidate at once.
+  return { file, offset, value, problem, text: problem === null ? '' : text.slice(0, KEEP_TEXT) };
 }
 
 /**
