@@ -13,9 +13,11 @@ import { sandboxBench } from './sandbox.js';
 import { sessionBench } from './session.js';
 import { startupBench } from './startup.js';
 import { storeBench } from './store.js';
+import { store100kBench } from './store100k.js';
 
 const BENCHES: Record<string, () => Promise<Section>> = {
   store: storeBench,
+  'store-100k': store100kBench,
   startup: startupBench,
   scout: scoutBench,
   session: sessionBench,

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDoctor, type DoctorOptions } from '../src/doctor/index.js';
+import { Tickets } from '../src/tickets/index.js';
 import { runMergeGate } from '../src/gate/index.js';
 import { resetSandboxProbe } from '../src/guards/silo/sandbox.js';
 import type { RegistryInput } from '../src/registry/schema.js';
@@ -69,11 +70,14 @@ const ALL_CHECKS = [
   'state.log',
   'tickets.consistent',
   'locks.alive',
+  'state.archive',
+  'tickets.registered',
   'hooks.parse',
   'guards.builtin',
   'sandbox.os',
   'silos.layers',
   'silos.sandbox',
+  'claude.settings',
   'agents.contracts',
   'disk.space',
   'git.version',
@@ -81,22 +85,22 @@ const ALL_CHECKS = [
 ];
 
 describe('master doctor', () => {
-  it('passes every one of its 21 named checks in a healthy workspace: A 21/21, exit 0, and --json has the documented shape', async () => {
+  it('passes every one of its 24 named checks in a healthy workspace: A 24/24, exit 0, and --json has the documented shape', async () => {
     const gw = await healthy();
     ticketInReview(gw, { 'src/mul.js': 'export const mul = (a, b) => a * b;\n' });
     const report = await doctor(gw.home);
     expect(report.checks.map((c) => c.id)).toEqual(ALL_CHECKS);
     expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
-    expect(report).toMatchObject({ grade: 'A', passed: 21, total: 21, filed: [] });
+    expect(report).toMatchObject({ grade: 'A', passed: 24, total: 24, filed: [] });
     for (const check of report.checks) expect(check).toEqual({ id: expect.any(String), title: expect.any(String), status: 'pass', message: expect.any(String), fix: '' });
 
     const human = master(['doctor'], { env: { MASTER_HOME: gw.home } });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^doctor: A 21\/21/);
+    expect(human.stdout).toMatch(/^doctor: A 24\/24/);
     const json = master(['doctor', '--json'], { env: { MASTER_HOME: gw.home } });
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout) as { grade: string; passed: number; total: number; checks: Array<Record<string, unknown>> };
-    expect(parsed).toMatchObject({ grade: 'A', passed: 21, total: 21 });
+    expect(parsed).toMatchObject({ grade: 'A', passed: 24, total: 24 });
     expect(Object.keys(parsed.checks[0]!).sort()).toEqual(['fix', 'id', 'message', 'status', 'title']);
   });
 
@@ -105,7 +109,7 @@ describe('master doctor', () => {
     rmSync(path.join(gw.home, 'hooks', 'pre-merge-gate.json'));
     const failing = master(['doctor', '--json'], { env: { MASTER_HOME: gw.home } });
     expect(failing.code).toBe(1);
-    expect(JSON.parse(failing.stdout)).toMatchObject({ grade: 'B', passed: 20, total: 21 });
+    expect(JSON.parse(failing.stdout)).toMatchObject({ grade: 'B', passed: 23, total: 24 });
 
     const warned = await healthy({ models: { provider: 'anthropic' } });
     const report = await doctor(warned.home, { env: { PATH: process.env.PATH } });
@@ -113,7 +117,7 @@ describe('master doctor', () => {
     expect(report.grade).toBe('A');
     const human = master(['doctor'], { env: { MASTER_HOME: warned.home } });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^doctor: A 21\/21 \(1 warning\)/);
+    expect(human.stdout).toMatch(/^doctor: A 24\/24 \(1 warning\)/);
     expect(human.stdout).toMatch(/! model.configured/);
   });
 
@@ -142,7 +146,7 @@ describe('master doctor', () => {
     {
       id: 'state.log',
       expect: 'fail',
-      message: /sequence gap/,
+      message: /acknowledged writes lost: sequence \d+–499 is missing before 2099-01-01.ndjson line 1/,
       breakIt: (gw) => {
         const file = path.join(gw.ws.paths.events, '2099-01-01.ndjson');
         writeFileSync(file, `${JSON.stringify({ type: 'note', seq: 500, at: '2099-01-01T00:00:00.000Z' })}\n`);
@@ -161,11 +165,31 @@ describe('master doctor', () => {
     {
       id: 'locks.alive',
       expect: 'warn',
-      message: /gate-alpha-app.lock is held by pid \d+, which is gone/,
+      message: /gate-alpha-app.lock is stale: its holder, pid \d+, is gone/,
       breakIt: (gw) => {
         mkdirSync(path.join(gw.ws.paths.data, 'locks'), { recursive: true });
         const holder = { pid: deadPid(), host: hostname(), token: 'dead', at: new Date().toISOString() };
         writeFileSync(path.join(gw.ws.paths.data, 'locks', 'gate-alpha-app.lock'), JSON.stringify(holder));
+      },
+    },
+    {
+      id: 'state.archive',
+      expect: 'fail',
+      message: /archive\/\d{4}-\d{2}\.json is missing: T-1 cannot be shown/,
+      breakIt: (gw) => {
+        const t = gw.ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'old' });
+        gw.ws.tickets.transition(t.id, 'cancel');
+        gw.ws.tickets.archiveOld(0);
+        rmSync(gw.ws.paths.archive, { recursive: true });
+      },
+    },
+    {
+      id: 'tickets.registered',
+      expect: 'warn',
+      message: /stranded .*T-1 \(triage\) of brand gone/,
+      breakIt: (gw) => {
+        const wider = { ...gw.ws.registry, brands: [...gw.ws.registry.brands, { ...gw.ws.registry.brands[0]!, id: 'gone', repos: [{ ...gw.ws.registry.brands[0]!.repos[0]!, id: 'gone-app' }] }] };
+        new Tickets(gw.ws.store, wider).create({ brand: 'gone', repo: 'gone-app', title: 'stranded' });
       },
     },
     { id: 'hooks.parse', expect: 'fail', message: /bad\.json: not valid JSON/, breakIt: (gw) => writeFileSync(path.join(gw.home, 'hooks', 'bad.json'), '{ "event": ') },

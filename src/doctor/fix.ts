@@ -41,7 +41,13 @@ export async function applyFixes(ctx: DoctorContext): Promise<string[]> {
     const taken = taker.tryAcquire();
     if (!taken.ok) continue;
     taker.release();
-    done.push(`released ${path.basename(lock.file)} (its holder, pid ${lock.holder?.pid ?? 'unknown'}, is gone)`);
+    done.push(`released ${path.basename(lock.file)} (${lock.why ?? `its holder, pid ${lock.holder?.pid ?? 'unknown'}, is gone`})`);
+  }
+  if (ctx.state.log.damaged.length > 0 || ctx.state.log.gaps.some((g) => g.damaged.length >= g.next - g.after - 1)) {
+    // Damaged lines (not lost writes: those need a person's `master repair`) are quarantined and recorded.
+    const { repairWorkspace } = await import('../state/repair.js');
+    const repaired = await repairWorkspace(ctx.paths, { acceptLost: false });
+    if (repaired.recorded > 0) done.push(`quarantined and recorded ${repaired.recorded} damaged event-log line${repaired.recorded === 1 ? '' : 's'} or gap${repaired.recorded === 1 ? '' : 's'} (copies in ${ctx.paths.quarantine})`);
   }
   return done;
 }

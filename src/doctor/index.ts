@@ -8,6 +8,7 @@ import { machineChecks } from './checks/machine.js';
 import { registryChecks } from './checks/registry.js';
 import { repoChecks } from './checks/repos.js';
 import { stateChecks } from './checks/state.js';
+import { storeChecks } from './checks/store.js';
 import { gatherRepoFacts } from './facts/repos.js';
 import { gatherStateFacts } from './facts/state.js';
 import { gradeOf, type CheckGroup, type CheckResult, type DoctorContext, type DoctorInput, type DoctorReport } from './types.js';
@@ -16,7 +17,7 @@ export type { CheckResult, CheckStatus, DoctorInput, DoctorReport, NamedProblem 
 export { gradeOf } from './types.js';
 
 /** The check groups, in the order the report lists them. */
-const GROUPS: CheckGroup[] = [registryChecks, repoChecks, stateChecks, guardChecks, claudeSettingsChecks, agentChecks, machineChecks];
+const GROUPS: CheckGroup[] = [registryChecks, repoChecks, stateChecks, storeChecks, guardChecks, claudeSettingsChecks, agentChecks, machineChecks];
 
 export interface DoctorOptions {
   /** File a housekeeping ticket for each precisely named problem that has none open. */

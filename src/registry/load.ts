@@ -93,6 +93,8 @@ export function loadRegistryFile(file: string): Registry {
     }
     throw new RegistryError(file, [`cannot read the file (${code ?? String(error)})`]);
   }
+  // Editors on some systems save JSON with a UTF-8 byte order mark; it is not part of the content.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let data: unknown;
   try {
     data = JSON.parse(text);

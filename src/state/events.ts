@@ -1,4 +1,4 @@
-import type { Question, Ticket, TicketEventName, TicketPatch, TicketState, Usage } from './types.js';
+import type { Question, State, Ticket, TicketEventName, TicketPatch, TicketState, Usage } from './types.js';
 
 /** Events that change state: the reducer knows each of them. */
 export type StateEvent =
@@ -23,7 +23,15 @@ export type StateEvent =
   | { type: 'phase.end'; session: string; phase: string; ok: boolean; result?: unknown; reason?: string }
   | { type: 'question.asked'; question: Question }
   | { type: 'question.answered'; id: string; answer: string; by: string }
-  | { type: 'usage.recorded'; ticket: string; brand: string; run: string; day: string; usage: Usage };
+  | { type: 'usage.recorded'; ticket: string; brand: string; run: string; day: string; usage: Usage }
+  | {
+      type: 'log.repaired';
+      /** Damaged lines and gaps `master repair` found and accounted for: they no longer count as unexplained. */
+      damaged: Array<{ file: string; offset: number; line: number; reason: string }>;
+      gaps: Array<{ after: number; next: number; lost: boolean }>;
+      /** Id counters the log alone would not give (a snapshot or the archive knew higher ids): never reused. */
+      counters?: Partial<State['counters']>;
+    };
 
 /** Events kept in the log for the audit trail that change no state. */
 export interface AuditEvent {

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { StoreWriteError } from './fsErrors.js';
 
 /** Who holds a lock file. */
 export interface LockHolder {
@@ -9,6 +10,35 @@ export interface LockHolder {
   token: string;
   at: string;
   purpose?: string;
+  /** The holder process's start time (clock ticks since boot, from /proc): a pid reused by another process has another. */
+  start?: string;
+  /** The machine's boot id: after a reboot every pid is someone else's. */
+  boot?: string;
+}
+
+/** A process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat), or null where there is no /proc. */
+export function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+let cachedBoot: string | null | undefined;
+/** This boot of the machine (Linux), or null. */
+export function bootId(): string | null {
+  if (cachedBoot === undefined) {
+    try {
+      cachedBoot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+    } catch {
+      cachedBoot = null;
+    }
+  }
+  return cachedBoot;
 }
 
 /** Whether a process with this pid is alive on this machine. */
@@ -60,11 +90,28 @@ function identity(file: string): FileIdentity | null {
  */
 export const FOREIGN_LEASE_MS = 120_000;
 
-/** A holder is stale when its process is gone (same host), its lease ran out (another host), or its file stayed unreadable too long. */
+/**
+ * Why a lock's holder no longer holds it, or null while it does: its file
+ * stayed unreadable too long; another host's lease ran out; this machine
+ * rebooted since; its process is gone; its pid now belongs to another process
+ * (another start time); or, where the start time cannot be checked, its lease
+ * ran out without renewal.
+ */
+export function staleReason(file: string, holder: LockHolder | null): string | null {
+  if (holder === null) return ageMs(file) > 2000 ? 'it has no readable holder' : null;
+  if (holder.host !== hostname()) return ageMs(file) > FOREIGN_LEASE_MS ? `its holder on ${holder.host} did not renew its lease` : null;
+  const boot = bootId();
+  if (holder.boot && boot && holder.boot !== boot) return `it was taken before this machine restarted (pid ${holder.pid})`;
+  if (!processAlive(holder.pid)) return `its holder, pid ${holder.pid}, is gone`;
+  const start = processStart(holder.pid);
+  if (holder.start && start !== null) {
+    return start === holder.start ? null : `pid ${holder.pid} now belongs to another process (its holder is gone)`;
+  }
+  return ageMs(file) > FOREIGN_LEASE_MS ? `its holder, pid ${holder.pid}, cannot be identified and did not renew its lease` : null;
+}
+
 function isStale(file: string, holder: LockHolder | null): boolean {
-  if (holder === null) return ageMs(file) > 2000;
-  if (holder.host !== hostname()) return ageMs(file) > FOREIGN_LEASE_MS;
-  return !processAlive(holder.pid);
+  return staleReason(file, holder) !== null;
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -101,14 +148,28 @@ export class FileLock {
         try {
           const holder: LockHolder = { pid: process.pid, host: hostname(), token, at: new Date().toISOString() };
           if (this.purpose) holder.purpose = this.purpose;
-          writeSync(fd, JSON.stringify(holder));
-        } finally {
+          const start = processStart(process.pid);
+          if (start) holder.start = start;
+          const boot = bootId();
+          if (boot) holder.boot = boot;
+          const data = Buffer.from(JSON.stringify(holder));
+          if (writeSync(fd, data) !== data.length) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
+        } catch (error) {
+          // A holder nobody can read would be taken over by the next process: give the lock back now, say why.
           closeSync(fd);
+          try {
+            unlinkSync(this.file);
+          } catch {
+            // already gone
+          }
+          throw new StoreWriteError('take the lock', this.file, error);
         }
+        closeSync(fd);
         this.token = token;
         return tookOver ? { ok: true, tookOver } : { ok: true };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if (error instanceof StoreWriteError) throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreWriteError('take the lock', this.file, error);
       }
       const seen = identity(this.file);
       const holder = readHolder(this.file);

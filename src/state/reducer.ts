@@ -101,6 +101,12 @@ export function applyEvent(state: State, event: LoggedEvent): void {
       state.usage.byBrandDay[key] = addUsage(state.usage.byBrandDay[key] ?? zeroUsage(), event.usage);
       break;
     }
+    case 'log.repaired':
+      for (const [key, value] of Object.entries(event.counters ?? {})) {
+        const name = key as keyof State['counters'];
+        if (name in state.counters && typeof value === 'number') state.counters[name] = Math.max(state.counters[name], value);
+      }
+      break;
     default:
       break;
   }

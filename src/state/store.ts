@@ -3,9 +3,13 @@ import { Low } from 'lowdb';
 import { BusyError, ExitCode, UserError, errorMessage } from '../errors.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import type { Bus } from '../bus/index.js';
-import { EventLog, LOG_START, type LogPosition } from './eventLog.js';
+import { readAllArchived } from './archive.js';
+import { EventLog, LOG_START, type LogIo, type LogPosition, type LogRead } from './eventLog.js';
 import type { LogPayload, LoggedEvent } from './events.js';
+import { eventShapeProblem } from './eventShape.js';
+import { LogWriteError } from './fsErrors.js';
 import { FileLock } from './lock.js';
+import { quarantineLines, quarantineTorn } from './quarantine.js';
 import { applyEvent } from './reducer.js';
 import { AtomicJsonFile } from './snapshotFile.js';
 import { STATE_VERSION, emptyState, type State } from './types.js';
@@ -27,6 +31,8 @@ export interface StoreOptions {
   snapshotEvery?: number;
   /** How long to wait for the write lock before reporting the workspace busy. */
   lockTimeoutMs?: number;
+  /** The log's write and flush (tests inject a full disk here). */
+  logIo?: LogIo;
 }
 
 const DEFAULT_SNAPSHOT_EVERY = 500;
@@ -59,7 +65,7 @@ export class Store {
   ) {
     this.clock = options.clock ?? (() => new Date());
     this.bus = options.bus;
-    this.log = new EventLog(paths.events);
+    this.log = new EventLog(paths.events, options.logIo);
     this.writeLock = new FileLock(paths.writeLock, 'write');
     this.snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 15_000;
@@ -84,12 +90,25 @@ export class Store {
         `${paths.state} was written by a newer master (state version ${loaded.version}; this one reads ${STATE_VERSION}); upgrade master-os`,
       );
     }
-    const store = new Store(paths, db, loaded ? loaded.state : emptyState(), options);
-    if (loaded) {
+    const matches = loaded ? snapshotMatchesLog(new EventLog(paths.events), loaded) : true;
+    const store = new Store(paths, db, loaded && matches ? loaded.state : emptyState(), options);
+    if (loaded && matches) {
       store.position = loaded.position;
       store.snapshotSeq = loaded.seq;
     }
     const replayed = store.catchUp(true);
+    if (loaded && !matches) {
+      // The snapshot claims events the log does not have where it says (a torn or lost line it
+      // included): the log is the truth, but no id the snapshot handed out is ever handed out again.
+      const hidden = Object.keys(loaded.state.tickets).filter((id) => !store.state.tickets[id] && !store.state.archived[id]);
+      store.raiseCounters(loaded.state.counters);
+      store.raiseCounters({ ticket: store.archivedTicketFloor() });
+      store.notices.push(
+        `${paths.state} did not match the event log (it includes sequence ${loaded.seq} at ${loaded.position.file || 'the start'}:${loaded.position.offset}, which the log does not have there); rebuilt it from the log (${replayed} events)` +
+          (hidden.length ? `; in the old snapshot only, not in the log: ${hidden.slice(0, 10).join(', ')}${hidden.length > 10 ? ` and ${hidden.length - 10} more` : ''} (their ids are not reused; \`master doctor\` says more)` : ''),
+      );
+      await store.writeSnapshot();
+    }
     if (problem !== null) {
       store.notices.push(
         `${paths.state} was unreadable (${problem}); rebuilt it from the event log (${replayed} events)`,
@@ -99,12 +118,29 @@ export class Store {
     return store;
   }
 
-  /** Rebuilds the state from the event log alone and writes a fresh snapshot. */
-  static async rebuild(paths: WorkspacePaths, options: StoreOptions = {}): Promise<{ store: Store; events: number }> {
+  /**
+   * Rebuilds the state from the event log alone and writes a fresh snapshot.
+   * Returns the full read, so `repair` can say what it skipped.
+   */
+  static async rebuild(paths: WorkspacePaths, options: StoreOptions = {}): Promise<{ store: Store; events: number; read: LogRead }> {
     const store = new Store(paths, Store.snapshotDb(paths), emptyState(), options);
-    const events = store.catchUp(true);
+    const read = store.log.readFrom(LOG_START, 0);
+    const events = store.apply(read, true);
     await store.writeSnapshot();
-    return { store, events };
+    return { store, events, read };
+  }
+
+  /** Raises the id counters (never lowers them): ids once handed out are never handed out again. */
+  raiseCounters(counters: Partial<State['counters']>): void {
+    for (const key of Object.keys(this.state.counters) as Array<keyof State['counters']>) {
+      const value = counters[key];
+      if (typeof value === 'number' && value > this.state.counters[key]) this.state.counters[key] = value;
+    }
+  }
+
+  /** The highest ticket number in the archive files (read only when the snapshot cannot be trusted). */
+  archivedTicketFloor(): number {
+    return Math.max(0, ...readAllArchived(this.paths.archive).map((t) => Number(t.id.slice(2)) || 0));
   }
 
   private static snapshotDb(paths: WorkspacePaths): Low<Snapshot> {
@@ -148,10 +184,16 @@ export class Store {
         let seq = this.state.seq;
         logged = decided.events.map((payload) => ({ ...payload, seq: ++seq, at }) as LoggedEvent);
         try {
-          this.position = this.log.append(logged, at.slice(0, 10));
+          this.position = this.log.append(logged, at.slice(0, 10), (file, offset, bytes) =>
+            quarantineTorn(this.paths.quarantine, file, offset, bytes),
+          );
         } catch (error) {
-          // The write may have reached the log before the flush failed: take in whatever is there.
           logged = [];
+          if (error instanceof LogWriteError) {
+            // Not rolled back: the write may have reached the log before the flush failed; take in whatever is there.
+            if (!error.rolledBack) this.catchUp(false);
+            throw error;
+          }
           this.catchUp(false);
           throw new UserError(
             `could not write the event log in ${this.paths.events} (${errorMessage(error)}); the change may or may not be recorded: check with \`master ticket list\` before repeating it`,
@@ -179,12 +221,14 @@ export class Store {
   }
 
   private catchUp(initial: boolean): number {
-    let read = this.log.readFrom(this.position);
-    const first = read.events[0];
-    if (first && first.seq !== this.state.seq + 1 && this.state.seq > 0 && first.seq <= this.state.seq) {
-      // The snapshot's position no longer matches the log: read it all, skipping what is included.
-      read = this.log.readFrom(LOG_START);
-    }
+    return this.apply(this.log.readFrom(this.position, this.state.seq), initial);
+  }
+
+  /** Applies a read of the log: its events in order; its damaged lines are reported and quarantined, never applied. */
+  private apply(read: LogRead, initial: boolean): number {
+    const fresh = read.damaged.filter((d) => !this.reported.has(`${d.file}@${d.offset}`));
+    for (const d of fresh) this.reported.add(`${d.file}@${d.offset}`);
+    if (fresh.length > 0) quarantineLines(this.paths.quarantine, fresh, this.now());
     for (const problem of read.problems) {
       if (this.reported.has(problem)) continue;
       this.reported.add(problem);
@@ -246,6 +290,20 @@ export class Store {
     if (this.state.seq - this.snapshotSeq >= threshold) await this.writeSnapshot();
     await this.snapshotWrite;
   }
+}
+
+/**
+ * Whether the snapshot's position is where the log has the snapshot's last
+ * event: the line ending there is that event (or a damaged line the snapshot
+ * skipped). A snapshot whose position points into the middle of a line, past
+ * the end of a file, or after another event is ahead of (or beside) the log.
+ */
+function snapshotMatchesLog(log: EventLog, snapshot: Snapshot): boolean {
+  if (snapshot.position.offset === 0) return snapshot.seq === 0;
+  const line = log.lineEndingAt(snapshot.position);
+  if (line === undefined) return false;
+  if (eventShapeProblem(line) !== null) return true;
+  return (line as { seq: number }).seq === snapshot.seq;
 }
 
 function isSnapshot(value: unknown): value is Snapshot {

@@ -1,3 +1,4 @@
+import { sanitize, sanitizeLine } from '../sanitize.js';
 import type { Ticket } from '../state/types.js';
 
 function pad(text: string, width: number): string {
@@ -7,7 +8,7 @@ function pad(text: string, width: number): string {
 /** One line per ticket, aligned columns. */
 export function formatTicketTable(tickets: Ticket[]): string {
   if (tickets.length === 0) return 'no tickets';
-  const rows = tickets.map((t) => [t.id, t.state, t.priority, `${t.brand}/${t.repo}`, t.kind, t.title]);
+  const rows = tickets.map((t) => [t.id, t.state, t.priority, `${t.brand}/${t.repo}`, t.kind, t.title].map((cell) => sanitizeLine(cell)));
   const header = ['ID', 'STATE', 'PRI', 'BRAND/REPO', 'KIND', 'TITLE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
@@ -15,8 +16,12 @@ export function formatTicketTable(tickets: Ticket[]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** The whole ticket, for `ticket show`. */
+/** The whole ticket, for `ticket show`: every text that came from outside is made safe for the terminal. */
 export function formatTicket(t: Ticket): string {
+  return sanitize(formatTicketRaw({ ...t, title: sanitizeLine(t.title) }));
+}
+
+function formatTicketRaw(t: Ticket): string {
   const lines = [
     `${t.id}  ${t.title}`,
     `  state     ${t.state}`,

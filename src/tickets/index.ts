@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { UserError } from '../errors.js';
+import { ExitCode, UserError } from '../errors.js';
 import { findBrand, findRepo } from '../registry/load.js';
 import type { Registry } from '../registry/schema.js';
 import { readAllArchived, readArchiveMonth, writeToArchive } from '../state/archive.js';
@@ -183,8 +183,17 @@ export class Tickets {
     if (hot) return hot;
     const month = this.store.state.archived[normalized];
     if (month) {
-      const archived = readArchiveMonth(this.store.paths.archive, month).tickets[normalized];
+      let archived: Ticket | undefined;
+      try {
+        archived = readArchiveMonth(this.store.paths.archive, month).tickets?.[normalized];
+      } catch {
+        // unreadable: said below
+      }
       if (archived) return archived;
+      throw new UserError(
+        `${normalized} was archived in archive/${month}.json, which is missing, damaged or lacks it; \`master repair\` rebuilds the archive from the event log`,
+        ExitCode.failed,
+      );
     }
     throw new TicketNotFoundError(normalized);
   }
@@ -203,6 +212,12 @@ export class Tickets {
     return tickets
       .filter((t) => (!filter.brand || t.brand === filter.brand) && (!filter.state || t.state === filter.state))
       .sort((a, b) => idNumber(a.id) - idNumber(b.id));
+  }
+
+  /** Archived tickets (by the log) that a list of tickets lacks: their month file is missing or damaged. */
+  unreadableArchived(listed: Ticket[]): string[] {
+    const seen = new Set(listed.map((t) => t.id));
+    return Object.keys(this.store.state.archived).filter((id) => !seen.has(id));
   }
 
   /** Moves merged and cancelled tickets untouched for `afterDays` days to the archive. */

@@ -10,6 +10,8 @@ export interface WorkspacePaths {
   events: string;
   state: string;
   archive: string;
+  /** Copies of damaged event-log lines, each with a report of where it was and why it was not applied. */
+  quarantine: string;
   transcripts: string;
   worktrees: string;
   writeLock: string;
@@ -28,6 +30,7 @@ export function workspacePaths(home: string): WorkspacePaths {
     events: path.join(data, 'events'),
     state: path.join(data, 'state.json'),
     archive: path.join(data, 'archive'),
+    quarantine: path.join(data, 'quarantine'),
     transcripts: path.join(data, 'transcripts'),
     worktrees: path.join(data, 'worktrees'),
     writeLock: path.join(data, 'write.lock'),

@@ -1,6 +1,7 @@
 import { ExitCode } from '../../errors.js';
 import { reportJson, runDoctor, type DoctorReport } from '../../doctor/index.js';
 import { resolveHome, workspacePaths } from '../../workspace/paths.js';
+import { sanitize } from '../../sanitize.js';
 import { json, out } from '../output.js';
 
 const MARK = { pass: '✓', warn: '!', fail: '✗' } as const;
@@ -15,7 +16,8 @@ export function formatDoctorReport(report: DoctorReport): string {
     if (check.status !== 'pass' && check.fix) lines.push(`    fix: ${check.fix}`);
   }
   if (report.filed.length) lines.push(`filed housekeeping ticket${report.filed.length === 1 ? '' : 's'}: ${report.filed.join(', ')}`);
-  return lines.join('\n');
+  // Messages quote ticket titles and log lines: nothing of them reaches the terminal raw.
+  return sanitize(lines.join('\n'));
 }
 
 export function doctorCommand(home: () => string | undefined) {

@@ -6,6 +6,7 @@ import { terminalInterviewer } from '../../loop/interviewer.js';
 import { buildReport, type ReportExtension, type SessionReport } from '../../loop/phases/report.js';
 import type { PhaseContext } from '../../loop/phase.js';
 import { formatEventJson, formatEventLine } from '../../loop/reporter.js';
+import { sanitizeLine } from '../../sanitize.js';
 import { runSession } from '../../loop/session.js';
 import { openWorkspace } from '../../workspace/open.js';
 import { err, out } from '../output.js';
@@ -50,7 +51,8 @@ export function startCommand(home: () => string | undefined) {
       if (options.json) out(formatEventJson(event));
       else {
         const line = formatEventLine(event);
-        if (line) out(line);
+        // Event lines quote titles, notes and agent text: never sent to the terminal raw.
+        if (line) out(sanitizeLine(line));
       }
     });
     // With a terminal on both ends the interview asks inline; otherwise (cron, CI, pipes) nothing waits.

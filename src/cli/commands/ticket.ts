@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { UserError } from '../../errors.js';
+import { sanitize, sanitizeLine } from '../../sanitize.js';
+import { describeFsError } from '../../state/fsErrors.js';
 import { OPERATOR_EVENTS } from '../../tickets/index.js';
 import { formatTicket, formatTicketTable } from '../../tickets/format.js';
 import { TICKET_EVENTS, type TicketEventName } from '../../state/types.js';
@@ -9,7 +12,7 @@ type Home = () => string | undefined;
 
 async function withWorkspace<T>(home: Home, work: (ws: Workspace) => T | Promise<T>): Promise<T> {
   const ws = await openWorkspace(home());
-  for (const notice of ws.store.notices) err(`note: ${notice}`);
+  for (const notice of ws.store.notices) err(`note: ${sanitize(notice)}`);
   try {
     return await work(ws);
   } finally {
@@ -23,6 +26,7 @@ interface AddOptions {
   repo: string;
   title: string;
   body: string;
+  bodyFile?: string;
   accept: string[];
   kind: 'agent' | 'script';
   run: string[];
@@ -30,28 +34,51 @@ interface AddOptions {
   json?: boolean;
 }
 
+/** The body from `--body TEXT`, `--body -` (stdin) or `--body-file FILE`; read before the workspace is touched. */
+function readBody(options: AddOptions): string {
+  if (options.bodyFile !== undefined && options.body) {
+    throw new UserError('give the body once: either --body or --body-file');
+  }
+  const from = options.bodyFile ?? (options.body === '-' ? '-' : null);
+  if (from === null) return options.body;
+  try {
+    return readFileSync(from === '-' ? 0 : from, 'utf8');
+  } catch (error) {
+    const what = from === '-' ? 'the body from stdin' : `--body-file ${from}`;
+    throw new UserError(`cannot read ${what}: ${describeFsError(error)}`);
+  }
+}
+
 export function addCommand(home: Home) {
-  return (options: AddOptions) =>
-    withWorkspace(home, ({ tickets }) => {
+  return (options: AddOptions) => {
+    const body = readBody(options);
+    return withWorkspace(home, ({ tickets }) => {
       const ticket = tickets.create({
         brand: options.brand,
         repo: options.repo,
         title: options.title,
-        body: options.body,
+        body,
         acceptance: options.accept,
         kind: options.kind,
         run: options.run,
         priority: options.priority,
       });
       if (options.json) json(ticket);
-      else out(`${ticket.id} created in triage: ${ticket.title}  (approve with \`master ticket move ${ticket.id} approve\`)`);
+      else out(`${ticket.id} created in triage: ${sanitizeLine(ticket.title)}  (approve with \`master ticket move ${ticket.id} approve\`)`);
     });
+  };
 }
 
 export function listCommand(home: Home) {
   return (options: { brand?: string; state?: string; all?: boolean; json?: boolean }) =>
     withWorkspace(home, ({ tickets }) => {
       const list = tickets.list(options);
+      if (options.all && !options.brand && !options.state) {
+        const missing = tickets.unreadableArchived(list);
+        if (missing.length) {
+          err(`note: ${missing.length} archived ticket${missing.length === 1 ? '' : 's'} could not be read (${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', …' : ''}): the archive is missing or damaged; \`master repair\` rebuilds it from the event log`);
+        }
+      }
       if (options.json) json(list);
       else out(formatTicketTable(list));
     });

@@ -1,15 +1,16 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { FileLock, processAlive, type LockHolder } from '../../state/lock.js';
+import { FileLock, processAlive, staleReason, type LockHolder } from '../../state/lock.js';
 import { STATE_VERSION } from '../../state/types.js';
 import { pass, type CheckGroup, type CheckResult, type DoctorContext, type NamedProblem } from '../types.js';
 
-/** A lock file and who holds it; `dead` when its holder on this machine is gone. */
+/** A lock file and who holds it; `dead` when its holder no longer holds it (gone, pid reused, lease out), and why. */
 export interface LockFact {
   file: string;
   holder: LockHolder | null;
   dead: boolean;
+  why?: string;
 }
 
 /** Every lock file of the workspace (`.master/*.lock`, `.master/locks/*.lock`). */
@@ -25,7 +26,8 @@ export function workspaceLocks(ctx: Pick<DoctorContext, 'paths'>): LockFact[] {
     for (const name of names) {
       const file = path.join(dir, name);
       const holder = FileLock.holder(file);
-      out.push({ file, holder, dead: holder !== null && holder.host === hostname() && !processAlive(holder.pid) });
+      const why = holder === null ? null : staleReason(file, holder);
+      out.push({ file, holder, dead: why !== null, ...(why ? { why } : {}) });
     }
   }
   return out;
@@ -66,6 +68,37 @@ function ticketProblems(ctx: DoctorContext): { fails: string[]; warns: string[];
   return { fails, warns, named };
 }
 
+/** Damaged lines and gaps of the log: which are damage (a copy is quarantined) and which are lost writes. */
+function logCheck(ctx: DoctorContext): CheckResult {
+  const { log } = ctx.state;
+  const title = 'the event log is consistent with the state';
+  const inGaps = new Set(log.gaps.flatMap((g) => g.damaged));
+  const lost = log.gaps.filter((g) => g.damaged.length < g.next - g.after - 1);
+  const damagedGaps = log.gaps.filter((g) => g.damaged.length >= g.next - g.after - 1);
+  const items = [
+    ...lost.map((g) => `acknowledged write${g.next - g.after > 2 ? 's' : ''} lost: sequence ${g.after + 1}${g.next - g.after > 2 ? `–${g.next - 1}` : ''} is missing before ${g.file} line ${g.line}${g.damaged.length ? ` (only ${g.damaged.length} damaged line${g.damaged.length === 1 ? '' : 's'} in its place)` : ' and no damaged line is in its place'}`),
+    ...damagedGaps.map((g) => `sequence ${g.after + 1}${g.next - g.after > 2 ? `–${g.next - 1}` : ''} is a damaged line (${g.damaged.map((d) => `${d.file} line ${d.line}: ${d.reason}`).join('; ')})`),
+    ...log.damaged.filter((d) => !inGaps.has(d)).map((d) => `damaged line ${d.file} line ${d.line}: ${d.reason}`),
+    ...ctx.state.mismatches,
+  ];
+  const accounted = log.accounted ? `; ${log.accounted} damaged line${log.accounted === 1 ? '' : 's'} or gap${log.accounted === 1 ? '' : 's'} accounted for by \`master repair\`` : '';
+  if (items.length > 0) {
+    const fix = [
+      lost.length || ctx.state.mismatches.some((m) => m.includes('missing from the log'))
+        ? 'lost writes cannot be rebuilt from the log: restore .master/events from a backup if you have one; otherwise'
+        : '',
+      '`master repair` quarantines damaged lines (copies in .master/quarantine), rebuilds state and archive from the log and records what it skipped, so merges go on',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    return { id: 'state.log', title, status: 'fail', message: list(items), fix };
+  }
+  if (log.problems.length > 0) {
+    return { id: 'state.log', title, status: 'warn', message: list(log.problems) + accounted, fix: 'a killed writer tore a line; the events before it stand, nothing to do unless it repeats' };
+  }
+  return pass('state.log', title, `${log.events} events, sequence ${log.firstSeq || 0}–${log.lastSeq}, snapshot agrees${accounted}`);
+}
+
 function list(items: string[], max = 4): string {
   return items.length > max ? `${items.slice(0, max).join('; ')}; and ${items.length - max} more` : items.join('; ');
 }
@@ -86,15 +119,7 @@ export const stateChecks: CheckGroup = (ctx) => {
     results.push({ id: 'state.file', title: fileTitle, status: 'fail', message: `${ctx.paths.state}: ${problem}`, fix: '`master repair` rebuilds it from the event log' });
   }
 
-  const logTitle = 'the event log is consistent with the state';
-  const broken = [...log.gaps.map((g) => `sequence gap: ${g}`), ...ctx.state.mismatches];
-  if (broken.length > 0) {
-    results.push({ id: 'state.log', title: logTitle, status: 'fail', message: list(broken), fix: 'if the log is intact, `master repair` rebuilds the snapshot from it; a gap means log lines were lost' });
-  } else if (log.problems.length > 0) {
-    results.push({ id: 'state.log', title: logTitle, status: 'warn', message: list(log.problems), fix: 'a killed writer tore a line; the events before it stand, nothing to do unless it repeats' });
-  } else {
-    results.push(pass('state.log', logTitle, `${log.events} events, sequence ${log.firstSeq || 0}–${log.lastSeq}, snapshot agrees`));
-  }
+  results.push(logCheck(ctx));
 
   const tickets = ticketProblems(ctx);
   const ticketTitle = "every ticket's state matches its worktree and branch";
@@ -123,10 +148,10 @@ export const stateChecks: CheckGroup = (ctx) => {
       title: lockTitle,
       status: 'warn',
       message: list([
-        ...dead.map((l) => `${path.basename(l.file)} is held by pid ${l.holder!.pid}, which is gone`),
+        ...dead.map((l) => `${path.basename(l.file)} is stale: ${l.why}`),
         ...unreadable.map((l) => `${path.basename(l.file)} has no readable holder`),
       ]),
-      fix: '`master doctor --fix` releases locks whose holder is gone',
+      fix: '`master doctor --fix` releases locks whose holder is gone (a pid now used by another process counts as gone)',
     });
   } else {
     results.push(pass('locks.alive', lockTitle, locks.length ? `${locks.length} lock${locks.length === 1 ? '' : 's'} held by live processes` : 'no locks held'));

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { EventLog, LOG_START } from '../../state/eventLog.js';
+import { EventLog, LOG_START, type DamagedLine, type LogGap } from '../../state/eventLog.js';
+import { accountedFor } from '../../state/quarantine.js';
 import { applyEvent } from '../../state/reducer.js';
 import { STATE_VERSION, emptyState, type State, type Ticket } from '../../state/types.js';
 import type { WorkspacePaths } from '../../workspace/paths.js';
@@ -11,7 +12,18 @@ export type SnapshotFacts =
 /** The snapshot and the event log as read from disk, without the store (which would repair what it finds). */
 export interface StateFacts {
   snapshot: SnapshotFacts;
-  log: { events: number; firstSeq: number; lastSeq: number; problems: string[]; gaps: string[] };
+  log: {
+    events: number;
+    firstSeq: number;
+    lastSeq: number;
+    /** A torn last line (a writer killed mid-append), as a sentence. */
+    problems: string[];
+    /** Damaged lines and gaps no `master repair` has accounted for yet. */
+    damaged: DamagedLine[];
+    gaps: LogGap[];
+    /** How many damaged lines and gaps earlier repairs accounted for. */
+    accounted: number;
+  };
   /** What the log adds up to: the current state, read-only. */
   state: State;
   /** Where the snapshot and the log replayed to the snapshot's sequence disagree. */
@@ -49,22 +61,27 @@ function readSnapshot(file: string): SnapshotFacts {
 /** Reads the snapshot and replays the whole log; compares the two at the snapshot's sequence. */
 export function gatherStateFacts(paths: WorkspacePaths): StateFacts {
   const snapshot = readSnapshot(paths.state);
-  const read = new EventLog(paths.events).readFrom(LOG_START);
+  const read = new EventLog(paths.events).readFrom(LOG_START, 0);
   const state = emptyState();
   const atSnapshot = emptyState();
-  const gaps: string[] = [];
+  const seen = accountedFor(read.events);
+  const damaged = read.damaged.filter((d) => !seen.damaged.has(`${d.file}@${d.offset}`));
+  const gaps = read.gaps.filter((g) => !seen.gaps.has(`${g.after}>${g.next}`));
   let previous = 0;
   for (const event of read.events) {
-    if (typeof event.seq !== 'number' || event.seq !== previous + 1) {
-      if (gaps.length < 5) gaps.push(`after sequence ${previous} comes ${String(event.seq)}`);
-    }
-    previous = typeof event.seq === 'number' ? Math.max(previous, event.seq) : previous;
+    previous = event.seq;
     applyEvent(state, event);
     if (snapshot.ok && event.seq <= snapshot.seq) applyEvent(atSnapshot, event);
   }
   const mismatches: string[] = [];
   if (snapshot.ok) {
-    if (snapshot.seq > previous) mismatches.push(`the snapshot includes events up to ${snapshot.seq} but the log ends at ${previous}`);
+    if (snapshot.seq > previous) {
+      const only = Object.keys(snapshot.tickets).filter((id) => !state.tickets[id] && !state.archived[id]);
+      mismatches.push(
+        `the snapshot includes events up to sequence ${snapshot.seq} but the log ends at ${previous}: acknowledged writes are missing from the log` +
+          (only.length ? ` (${only.slice(0, 5).join(', ')}${only.length > 5 ? ` and ${only.length - 5} more` : ''} only in the snapshot)` : ''),
+      );
+    }
     else {
       const ids = new Set([...Object.keys(snapshot.tickets), ...Object.keys(atSnapshot.tickets)]);
       for (const id of ids) {
@@ -78,7 +95,15 @@ export function gatherStateFacts(paths: WorkspacePaths): StateFacts {
   }
   return {
     snapshot,
-    log: { events: read.events.length, firstSeq: read.events[0]?.seq ?? 0, lastSeq: previous, problems: read.problems, gaps },
+    log: {
+      events: read.events.length,
+      firstSeq: read.events[0]?.seq ?? 0,
+      lastSeq: previous,
+      problems: read.torn ? read.problems.slice(-1) : [],
+      damaged,
+      gaps,
+      accounted: read.damaged.length + read.gaps.length - damaged.length - gaps.length,
+    },
     state,
     mismatches,
   };

@@ -1,0 +1,122 @@
+// Whole commands on a workspace of 100,000 tickets: wall time as a ratio to `node -e 0`, and peak memory.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { EventLog } from '../src/state/eventLog.js';
+import type { LoggedEvent } from '../src/state/events.js';
+import { Store } from '../src/state/store.js';
+import type { Ticket } from '../src/state/types.js';
+import { initWorkspace, writeRegistry } from '../src/workspace/init.js';
+import { makeRepo } from '../tests/helpers/workspace.js';
+import { ms, stats, type Section } from './lib.js';
+
+const BIN = path.resolve(import.meta.dirname, '../dist/master.js');
+const COUNT = 100_000;
+
+function ticket(n: number, at: string): Ticket {
+  return {
+    id: `T-${n}`,
+    brand: 'alpha',
+    repo: 'alpha-app',
+    title: `Generated ticket number ${n} with a realistic title length`,
+    body: 'A body of a few sentences, as an operator would write it: what to change, where, and why it matters.',
+    acceptance: ['the change is covered by a test', 'the README mentions it'],
+    kind: 'agent',
+    run: [],
+    priority: 'p2',
+    state: 'triage',
+    history: [],
+    runs: [],
+    gate: null,
+    feedback: [],
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/** A workspace with a real repo whose log holds `count` created tickets, half of them approved, and a snapshot. */
+export async function bigWorkspace(count: number): Promise<string> {
+  const home = mkdtempSync(path.join(tmpdir(), `master-bench-big-`));
+  const { paths } = initWorkspace(home);
+  makeRepo(path.join(home, 'repos/alpha-app'));
+  writeRegistry(paths, { brands: [{ id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }] }] });
+  const at = new Date().toISOString();
+  const log = new EventLog(paths.events);
+  let seq = 0;
+  for (let start = 1; start <= count; start += 10_000) {
+    const events: LoggedEvent[] = [];
+    for (let n = start; n < Math.min(start + 10_000, count + 1); n++) {
+      events.push({ type: 'ticket.created', ticket: ticket(n, at), seq: ++seq, at });
+      if (n % 2 === 0) events.push({ type: 'ticket.transition', id: `T-${n}`, from: 'triage', to: 'ready', event: 'approve', by: 'bench', seq: ++seq, at });
+    }
+    log.append(events, at.slice(0, 10));
+  }
+  const store = await Store.open(paths);
+  await store.writeSnapshot();
+  await store.close();
+  return home;
+}
+
+const RSS_HOOK = `data:text/javascript,import{writeFileSync}from'node:fs';process.on('exit',()=>writeFileSync(process.env.BENCH_RSS_FILE,String(process.resourceUsage().maxRSS)))`;
+
+/** One run of a command: wall time (ms) and peak resident memory (MiB). */
+function measure(args: string[], rssFile: string, okCodes = [0]): { ms: number; mib: number } {
+  const start = performance.now();
+  const result = spawnSync(process.execPath, ['--import', RSS_HOOK, ...args], { env: { ...process.env, BENCH_RSS_FILE: rssFile, MASTER_HOME: '' }, stdio: 'ignore' });
+  const elapsed = performance.now() - start;
+  if (!okCodes.includes(result.status ?? -1)) throw new Error(`${args.join(' ')} exited ${result.status}`);
+  return { ms: elapsed, mib: Number(readFileSync(rssFile, 'utf8')) / 1024 };
+}
+
+/** Median wall time and highest peak memory over `runs` runs, interleaved with `node -e 0`. */
+function compare(args: string[], rssFile: string, runs: number, okCodes?: number[]) {
+  const subject: number[] = [];
+  const base: number[] = [];
+  let mib = 0;
+  measure(args, rssFile, okCodes);
+  for (let i = 0; i < runs; i++) {
+    base.push(measure(['-e', '0'], rssFile).ms);
+    const m = measure(args, rssFile, okCodes);
+    subject.push(m.ms);
+    mib = Math.max(mib, m.mib);
+  }
+  const s = stats(subject).p50;
+  const b = stats(base).p50;
+  return { s, b, ratio: s / b, mib };
+}
+
+export async function store100kBench(): Promise<Section> {
+  const home = await bigWorkspace(COUNT);
+  const rssFile = path.join(home, 'rss.txt');
+  const commands: Array<{ name: string; args: string[]; ratio: number; mib: number; ok?: number[] }> = [
+    { name: 'ticket list', args: ['ticket', 'list'], ratio: 5, mib: 150 },
+    { name: 'ticket show T-50000', args: ['ticket', 'show', 'T-50000'], ratio: 5, mib: 150 },
+    { name: 'doctor', args: ['doctor'], ratio: 15, mib: 300, ok: [0, 1] },
+    { name: 'start --ci --only report', args: ['start', '--ci', '--only', 'report'], ratio: 15, mib: 300, ok: [0, 1] },
+  ];
+  const rows: Section['rows'] = [];
+  let met = true;
+  for (const c of commands) {
+    const r = compare([BIN, ...c.args, '--home', home], rssFile, 2, c.ok);
+    const ok = r.ratio <= c.ratio && r.mib <= c.mib;
+    met &&= ok;
+    rows.push({
+      command: `master ${c.name}`,
+      'median (ms)': ms(r.s),
+      'node -e 0 (ms)': ms(r.b),
+      ratio: `${r.ratio.toFixed(1)}× (≤ ${c.ratio}×)`,
+      'peak RSS': `${Math.round(r.mib)} MiB (≤ ${c.mib})`,
+      verdict: ok ? 'met' : 'missed',
+    });
+  }
+  rmSync(home, { recursive: true, force: true });
+  return {
+    id: 'store-100k',
+    title: 'Whole commands at 100,000 tickets: wall time as a ratio to `node -e 0`, peak memory',
+    target: '`ticket list` and `ticket show` ≤ 5× `node -e 0` and ≤ 150 MiB; `doctor` and an idle `start --ci` ≤ 15× and ≤ 300 MiB',
+    rows,
+    verdict: met ? 'met' : 'missed',
+    notes: 'A workspace with one real repo and 100,000 hot tickets (half approved) in the log and the snapshot. Median of 2 runs after a warm-up, interleaved with `node -e 0`; peak RSS is the highest of the runs (`process.resourceUsage().maxRSS` at exit).',
+  };
+}
