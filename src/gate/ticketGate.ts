@@ -6,17 +6,20 @@ import {
   checkoutsOf,
   compareAndSwapBranch,
   fastForwardCheckout,
+  prepareGateWorktree,
   removeTicketWork,
   uncommitted,
   type CandidateBuild,
 } from '../git/gate.js';
 import type { GitRepo } from '../git/repo.js';
 import type { Brand, Repo } from '../registry/schema.js';
-import { TransitionError } from '../tickets/index.js';
-import type { CheckEvidence, GateEvidence, Ticket } from '../state/types.js';
+import { TransitionError, type TransitionOptions } from '../tickets/index.js';
+import type { TicketMachineEvent } from '../../machines/ticket.js';
+import type { CheckEvidence, GateEvidence, Ticket, TicketEventName, TicketState } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';
 import { checkPassed, configuredChecks, runCheck } from './checks.js';
 import { modelAvailability } from '../agents/availability.js';
+import { existsSync } from 'node:fs';
 import { gateWorktreePath } from './paths.js';
 import type { DoctorGrade, GateOptions, GateOutcome, GateStepName, GateStepStatus, VerifierVerdict } from './types.js';
 
@@ -78,6 +81,9 @@ export async function gateTicket(ctx: RepoQueueContext, ticketId: string): Promi
     else ws.store.record(event);
   };
 
+  // The queue was listed when the phase began: another process may have moved this ticket since.
+  const state = stateNow(ctx, ticketId);
+  if (state !== 'review' && state !== 'merging') return dropCandidate(ctx, ticketId, state, worktree, step, 0);
   let ticket = ws.tickets.get(ticketId);
   if (ticket.state === 'merging') {
     const resumed = await resumeMerging(ctx, ticket, step);
@@ -140,19 +146,26 @@ async function attemptOnce(
   const { branch } = ticketWork(ws, repo, ticket);
   const mainSha = await git.head();
   const tip = await branchSha(git, branch);
-  if (!tip) return reject(ctx, ticket, `its branch ${branch} does not exist in ${git.path}`, `Merge gate: the branch ${branch} is gone; the next attempt starts from main.`);
+  if (!tip) return reject(ctx, ticket, `its branch ${branch} does not exist in ${git.path}`, `Merge gate: the branch ${branch} is gone; the next attempt starts from main.`, undefined, worktree, step);
 
   step('candidate', 'start', { attempt, baseSha: mainSha, branch, branchSha: tip });
   const build = await buildCandidate(git, { worktree, branchSha: tip, mainSha, author: ws.registry.git.author });
   if (!build.ok) {
     step('candidate', 'fail', candidateFailure(build));
-    return rejectBuild(ctx, ticket, build, branch);
+    return rejectBuild(ctx, ticket, build, branch, worktree, step);
   }
   const { candidateSha } = build;
   step('candidate', 'pass', { attempt, baseSha: mainSha, candidateSha, rebased: build.rebased, commits: build.commits });
+  // Another process may cancel (or otherwise move) the ticket at any point: look before each step.
+  const left = async (): Promise<Done | null> => {
+    const now = stateNow(ctx, ticket.id);
+    return now === 'review' ? null : dropped(ctx, ticket.id, now, worktree, step);
+  };
 
   const checks: CheckEvidence[] = [];
   for (const check of configuredChecks(repo)) {
+    const gone = await left();
+    if (gone) return gone;
     step('check', 'start', { candidateSha, name: check.name, command: check.command });
     const evidence = await runCheck(check, {
       paths: ws.paths,
@@ -166,6 +179,8 @@ async function attemptOnce(
     checks.push(evidence);
     step('check', checkPassed(evidence) ? 'pass' : 'fail', { candidateSha, ...evidence });
   }
+  const goneAfterChecks = await left();
+  if (goneAfterChecks) return goneAfterChecks;
   const failed = checks.filter((c) => !checkPassed(c));
   if (failed.length > 0) {
     const names = failed.map((c) => c.name).join(', ');
@@ -174,7 +189,7 @@ async function attemptOnce(
       ...failed.map((c) => `\n$ ${c.command}  (${c.timedOut ? 'timed out' : `exit ${c.exitCode ?? 'none'}`}, ${c.durationMs} ms)\n${tail(c.outputTail)}`),
     ].join('\n');
     const evidence = partialEvidence(mainSha, candidateSha, checks, { verdict: 'fail', reasons: [`failed checks: ${names}`] }, ctx, startedAt);
-    return reject(ctx, ticket, `checks failed: ${names}`, feedback, evidence);
+    return reject(ctx, ticket, `checks failed: ${names}`, feedback, evidence, worktree, step);
   }
 
   let verdict: VerifierVerdict;
@@ -205,10 +220,12 @@ async function attemptOnce(
     if (verdict.verdict !== 'pass') {
       const feedback = `Merge gate: the verifier failed the candidate ${short(candidateSha)}:\n${verdict.reasons.map((r) => `- ${r}`).join('\n') || '- (no reasons given)'}`;
       const evidence = partialEvidence(mainSha, candidateSha, checks, verdict, ctx, startedAt);
-      return reject(ctx, ticket, `the verifier said fail: ${verdict.reasons[0] ?? 'no reason given'}`, feedback, evidence);
+      return reject(ctx, ticket, `the verifier said fail: ${verdict.reasons[0] ?? 'no reason given'}`, feedback, evidence, worktree, step);
     }
   }
 
+  const goneBeforeDoctor = await left();
+  if (goneBeforeDoctor) return goneBeforeDoctor;
   step('doctor', 'start', { candidateSha });
   const doctor = await ctx.doctor();
   if (doctor.grade !== 'A') {
@@ -227,9 +244,10 @@ async function attemptOnce(
     startedAt,
     finishedAt: ws.store.now(),
   };
-  ws.tickets.transition(ticket.id, { type: 'pass', evidence }, { by: 'gate', note: `candidate ${short(candidateSha)} on main ${short(mainSha)} passed` });
+  const passed = gateTransition(ctx, ticket.id, 'review', { type: 'pass', evidence }, { by: 'gate', note: `candidate ${short(candidateSha)} on main ${short(mainSha)} passed` });
+  if (!passed) return dropped(ctx, ticket.id, stateNow(ctx, ticket.id), worktree, step);
   step('pass', 'done', { candidateSha, baseSha: mainSha });
-  return moveMain(ctx, ws.tickets.get(ticket.id), evidence, step);
+  return moveMain(ctx, passed, evidence, step);
 }
 
 /**
@@ -238,30 +256,33 @@ async function attemptOnce(
  * is dirty; main moved by someone else sends it back to review (`rebuild`).
  */
 async function moveMain(ctx: RepoQueueContext, ticket: Ticket, evidence: GateEvidence, step: Step): Promise<Done | Moved> {
-  const { ws, repo, git } = ctx;
+  const { repo, git } = ctx;
+  const worktree = gateWorktreePath(ctx.ws.paths, repo.id);
   const dirty = await dirtyMainCheckouts(ctx);
   if (dirty) {
     step('checkout', 'wait', { candidateSha: evidence.candidateSha, reason: dirty });
     return { result: 'waiting', reason: `${ticket.id} passed and waits in merging: ${dirty}` };
   }
   // The operator may cancel a ticket in merging from another terminal: look again right before main moves.
-  ws.store.refresh();
-  const now = ws.store.state.tickets[ticket.id];
-  if (now?.state !== 'merging') {
-    step('merge', 'wait', { candidateSha: evidence.candidateSha, reason: `${ticket.id} is ${now?.state ?? 'gone'}` });
-    return { result: 'waiting', reason: `${ticket.id} is ${now?.state ?? 'gone'} now; main was not moved` };
-  }
+  const now = stateNow(ctx, ticket.id);
+  if (now !== 'merging') return dropped(ctx, ticket.id, now, worktree, step);
+  // Every checkout of main was clean just now (or the gate would wait): the intent says so before
+  // main moves, so a restart after a crash knows they are to follow main, not changes to keep.
   const checkouts = await checkoutsOf(git, repo.mainBranch);
+  step('merge', 'intent', { candidateSha: evidence.candidateSha, baseSha: evidence.baseSha, checkouts });
   const cas = await compareAndSwapBranch(git, repo.mainBranch, evidence.candidateSha, evidence.baseSha, `master gate: ${ticket.id} ${ticket.title}`);
   if (!cas.ok) {
     step('merge', 'moved', { candidateSha: evidence.candidateSha, expected: evidence.baseSha, found: cas.current });
-    ws.tickets.transition(ticket.id, 'rebuild', {
+    const rebuilt = gateTransition(ctx, ticket.id, 'merging', 'rebuild', {
       by: 'gate',
       note: `main moved from ${short(evidence.baseSha)} to ${short(cas.current)} before the merge; the candidate is rebuilt and checked again`,
     });
+    if (!rebuilt) return dropped(ctx, ticket.id, stateNow(ctx, ticket.id), worktree, step);
     return { moved: true, from: evidence.baseSha, to: cas.current };
   }
   for (const checkout of checkouts) {
+    // Main has moved and this checkout not yet: the window a crash recovery must close (bus only).
+    step('checkout', 'start', { checkout, from: evidence.baseSha, to: evidence.candidateSha });
     const ff = await fastForwardCheckout(checkout, evidence.baseSha, evidence.candidateSha);
     if (ff.code === 0) step('checkout', 'done', { checkout, mainSha: evidence.candidateSha });
     else {
@@ -316,7 +337,8 @@ async function resumeMerging(
     if (!('moved' in moved)) return { kind: 'done', ...moved };
     return { kind: 'rebuild' };
   }
-  ws.tickets.transition(ticket.id, 'rebuild', { by: 'gate', note: `main is at ${short(main)}, not the base the evidence was for; rebuilding` });
+  const rebuilt = gateTransition(ctx, ticket.id, 'merging', 'rebuild', { by: 'gate', note: `main is at ${short(main)}, not the base the evidence was for; rebuilding` });
+  if (!rebuilt) return { kind: 'done', ...(await dropped(ctx, ticket.id, stateNow(ctx, ticket.id), gateWorktreePath(ws.paths, repo.id), step)) };
   return { kind: 'rebuild' };
 }
 
@@ -325,16 +347,16 @@ function candidateFailure(build: Exclude<CandidateBuild, { ok: true }>): Record<
   return { baseSha: build.baseSha, reason: build.message };
 }
 
-function rejectBuild(ctx: RepoQueueContext, ticket: Ticket, build: Exclude<CandidateBuild, { ok: true }>, branch: string): Done {
+function rejectBuild(ctx: RepoQueueContext, ticket: Ticket, build: Exclude<CandidateBuild, { ok: true }>, branch: string, worktree: string, step: Step): Promise<Done> {
   if (build.kind === 'conflict') {
     const files = build.conflicts.map((c) => c.file);
     const feedback = [
       `Merge gate: ${branch} does not rebase onto main ${short(build.baseSha)}: ${build.commit ? `commit ${short(build.commit)}` : 'a commit'} conflicts in ${files.join(', ')}. Start from the current main and redo the change so it fits; the conflicting hunks:`,
       ...build.conflicts.map((c) => `\n--- ${c.file}\n${c.hunks}`),
     ].join('\n');
-    return reject(ctx, ticket, `conflict with main in ${files.join(', ')}`, feedback);
+    return reject(ctx, ticket, `conflict with main in ${files.join(', ')}`, feedback, undefined, worktree, step);
   }
-  return reject(ctx, ticket, build.message, `Merge gate: ${build.message} (main ${short(build.baseSha)}).`);
+  return reject(ctx, ticket, build.message, `Merge gate: ${build.message} (main ${short(build.baseSha)}).`, undefined, worktree, step);
 }
 
 function partialEvidence(
@@ -357,12 +379,67 @@ function partialEvidence(
 }
 
 /** `reject` with a one-line note for the history and the full feedback for the next attempt. */
-function reject(ctx: RepoQueueContext, ticket: Ticket, note: string, feedback: string, evidence?: GateEvidence): Done {
+async function reject(
+  ctx: RepoQueueContext,
+  ticket: Ticket,
+  note: string,
+  feedback: string,
+  evidence: GateEvidence | undefined,
+  worktree: string,
+  step: Step,
+): Promise<Done> {
   const current = ctx.ws.tickets.get(ticket.id);
-  ctx.ws.tickets.transition(ticket.id, 'reject', {
+  const rejected = gateTransition(ctx, ticket.id, 'review', 'reject', {
     by: 'gate',
     note,
     patch: { feedback: [...current.feedback, feedback], ...(evidence ? { gate: evidence } : {}) },
   });
+  if (!rejected) return dropped(ctx, ticket.id, stateNow(ctx, ticket.id), worktree, step);
   return { result: 'rejected', reason: `rejected: ${note}` };
+}
+
+/** The ticket's state as the log has it now (another process may have cancelled it meanwhile). */
+function stateNow(ctx: RepoQueueContext, ticketId: string): TicketState | null {
+  ctx.ws.store.refresh();
+  return ctx.ws.store.state.tickets[ticketId]?.state ?? null;
+}
+
+/**
+ * A transition of the gate, or null when another process moved the ticket
+ * first (a cancel from another terminal): the machine refused it because the
+ * ticket is no longer where the gate left it, which is not the gate's failure.
+ */
+function gateTransition(
+  ctx: RepoQueueContext,
+  ticketId: string,
+  from: TicketState,
+  event: TicketMachineEvent | TicketEventName,
+  options: TransitionOptions,
+): Ticket | null {
+  try {
+    return ctx.ws.tickets.transition(ticketId, event, options);
+  } catch (error) {
+    if (error instanceof TransitionError && error.state !== from) return null;
+    throw error;
+  }
+}
+
+/**
+ * Drops the candidate of a ticket another process moved (cancelled, blocked,
+ * requeued): main is not moved, the gate worktree goes back to main with
+ * nothing of the candidate left, and the queue goes on.
+ */
+async function dropped(ctx: RepoQueueContext, ticketId: string, state: TicketState | null, worktree: string, step: Step): Promise<Done> {
+  const reason = `${ticketId} is ${state ?? 'gone'} now; the gate dropped its candidate and main was not moved`;
+  if (existsSync(worktree)) {
+    const main = await branchSha(ctx.git, ctx.repo.mainBranch);
+    if (main) await prepareGateWorktree(ctx.git, worktree, main);
+  }
+  step('queue', 'drop', { reason });
+  return { result: 'dropped', reason };
+}
+
+async function dropCandidate(ctx: RepoQueueContext, ticketId: string, state: TicketState | null, worktree: string, step: Step, attempts: number): Promise<GateOutcome> {
+  const done = await dropped(ctx, ticketId, state, worktree, step);
+  return { ticket: ticketId, repo: ctx.repo.id, result: done.result, reason: done.reason, attempts };
 }
