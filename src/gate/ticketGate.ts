@@ -6,20 +6,19 @@ import {
   checkoutsOf,
   compareAndSwapBranch,
   fastForwardCheckout,
-  prepareGateWorktree,
   removeTicketWork,
   uncommitted,
   type CandidateBuild,
 } from '../git/gate.js';
 import type { GitRepo } from '../git/repo.js';
 import type { Brand, Repo } from '../registry/schema.js';
-import { TransitionError, type TransitionOptions } from '../tickets/index.js';
-import type { TicketMachineEvent } from '../../machines/ticket.js';
-import type { CheckEvidence, GateEvidence, Ticket, TicketEventName, TicketState } from '../state/types.js';
+import { TransitionError } from '../tickets/index.js';
+import type { CheckEvidence, GateEvidence, Ticket } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';
 import { checkPassed, configuredChecks, runCheck } from './checks.js';
 import { modelAvailability } from '../agents/availability.js';
-import { existsSync } from 'node:fs';
+import { behindMain, earlierMains } from './followMain.js';
+import { dropCandidate, dropped, gateTransition, stateNow } from './ticketMoved.js';
 import { gateWorktreePath } from './paths.js';
 import type { DoctorGrade, GateOptions, GateOutcome, GateStepName, GateStepStatus, VerifierVerdict } from './types.js';
 
@@ -106,8 +105,8 @@ export async function gateTicket(ctx: RepoQueueContext, ticketId: string): Promi
   return outcome('waiting', reason, maxAttempts);
 }
 
-type Step = (name: GateStepName, status: GateStepStatus, extra?: Record<string, unknown>) => void;
-type Done = { result: GateOutcome['result']; reason: string; mainSha?: string };
+export type Step = (name: GateStepName, status: GateStepStatus, extra?: Record<string, unknown>) => void;
+export type Done = { result: GateOutcome['result']; reason: string; mainSha?: string };
 
 /** Why a ticket must wait without anything being tried, or null. */
 async function holdReason(ctx: RepoQueueContext, ticket: Ticket): Promise<string | null> {
@@ -128,6 +127,12 @@ async function dirtyMainCheckouts(ctx: RepoQueueContext): Promise<string | null>
   for (const checkout of await checkoutsOf(ctx.git, ctx.repo.mainBranch)) {
     const changes = await uncommitted(checkout);
     if (changes.length === 0) continue;
+    // Behind main (the queue's catch-up could not follow, e.g. an untracked file in the way): committing would undo a merge.
+    const main = await branchSha(ctx.git, ctx.repo.mainBranch);
+    const from = main ? await behindMain(checkout, main, await earlierMains(ctx.git.path, ctx.repo.mainBranch, main, Object.values(ctx.ws.store.state.tickets), ctx.repo.id)) : null;
+    if (from) {
+      return `${checkout} is behind ${ctx.repo.mainBranch} (its files are ${short(from)}, ${ctx.repo.mainBranch} is ${short(main)}) and could not follow; do not commit or stash, move away what blocks it and run \`master doctor --fix\` (nothing was touched)`;
+    }
     const listed = changes.slice(0, 5).map((line) => line.slice(3)).join(', ');
     return `${checkout} has ${ctx.repo.mainBranch} checked out with uncommitted changes (${listed}${changes.length > 5 ? `, and ${changes.length - 5} more` : ''}); commit or stash them and the gate merges on its next run (nothing was touched)`;
   }
@@ -396,50 +401,4 @@ async function reject(
   });
   if (!rejected) return dropped(ctx, ticket.id, stateNow(ctx, ticket.id), worktree, step);
   return { result: 'rejected', reason: `rejected: ${note}` };
-}
-
-/** The ticket's state as the log has it now (another process may have cancelled it meanwhile). */
-function stateNow(ctx: RepoQueueContext, ticketId: string): TicketState | null {
-  ctx.ws.store.refresh();
-  return ctx.ws.store.state.tickets[ticketId]?.state ?? null;
-}
-
-/**
- * A transition of the gate, or null when another process moved the ticket
- * first (a cancel from another terminal): the machine refused it because the
- * ticket is no longer where the gate left it, which is not the gate's failure.
- */
-function gateTransition(
-  ctx: RepoQueueContext,
-  ticketId: string,
-  from: TicketState,
-  event: TicketMachineEvent | TicketEventName,
-  options: TransitionOptions,
-): Ticket | null {
-  try {
-    return ctx.ws.tickets.transition(ticketId, event, options);
-  } catch (error) {
-    if (error instanceof TransitionError && error.state !== from) return null;
-    throw error;
-  }
-}
-
-/**
- * Drops the candidate of a ticket another process moved (cancelled, blocked,
- * requeued): main is not moved, the gate worktree goes back to main with
- * nothing of the candidate left, and the queue goes on.
- */
-async function dropped(ctx: RepoQueueContext, ticketId: string, state: TicketState | null, worktree: string, step: Step): Promise<Done> {
-  const reason = `${ticketId} is ${state ?? 'gone'} now; the gate dropped its candidate and main was not moved`;
-  if (existsSync(worktree)) {
-    const main = await branchSha(ctx.git, ctx.repo.mainBranch);
-    if (main) await prepareGateWorktree(ctx.git, worktree, main);
-  }
-  step('queue', 'drop', { reason });
-  return { result: 'dropped', reason };
-}
-
-async function dropCandidate(ctx: RepoQueueContext, ticketId: string, state: TicketState | null, worktree: string, step: Step, attempts: number): Promise<GateOutcome> {
-  const done = await dropped(ctx, ticketId, state, worktree, step);
-  return { ticket: ticketId, repo: ctx.repo.id, result: done.result, reason: done.reason, attempts };
 }
