@@ -127,7 +127,7 @@ describe('a crash between the swap of main and the checkout update', () => {
 
 describe('a cancel from another process while the gate has the ticket', () => {
   // Every point of the gate where another terminal can act before main moves.
-  const points = ['candidate:pass', 'check:start', 'check:pass', 'check:fail', 'verifier:pass', 'doctor:start', 'doctor:pass', 'pass:done'];
+  const points = ['candidate:pass', 'check:start', 'check:pass', 'check:fail', 'verifier:pass', 'doctor:start', 'doctor:pass', 'pass:done', 'merge:intent'];
   for (const point of points) {
     it(`at ${point}: the candidate is dropped, main does not move, the queue goes on to the next ticket`, async () => {
       const gw = await workspace();

@@ -268,13 +268,13 @@ async function moveMain(ctx: RepoQueueContext, ticket: Ticket, evidence: GateEvi
     step('checkout', 'wait', { candidateSha: evidence.candidateSha, reason: dirty });
     return { result: 'waiting', reason: `${ticket.id} passed and waits in merging: ${dirty}` };
   }
-  // The operator may cancel a ticket in merging from another terminal: look again right before main moves.
-  const now = stateNow(ctx, ticket.id);
-  if (now !== 'merging') return dropped(ctx, ticket.id, now, worktree, step);
   // Every checkout of main was clean just now (or the gate would wait): the intent says so before
   // main moves, so a restart after a crash knows they are to follow main, not changes to keep.
   const checkouts = await checkoutsOf(git, repo.mainBranch);
   step('merge', 'intent', { candidateSha: evidence.candidateSha, baseSha: evidence.baseSha, checkouts });
+  // The operator may cancel a ticket in merging from another terminal: the last look, right before main moves.
+  const now = stateNow(ctx, ticket.id);
+  if (now !== 'merging') return dropped(ctx, ticket.id, now, worktree, step);
   const cas = await compareAndSwapBranch(git, repo.mainBranch, evidence.candidateSha, evidence.baseSha, `master gate: ${ticket.id} ${ticket.title}`);
   if (!cas.ok) {
     step('merge', 'moved', { candidateSha: evidence.candidateSha, expected: evidence.baseSha, found: cas.current });
