@@ -86,6 +86,21 @@ describe('a crash between the swap of main and the checkout update', () => {
     expect(readFileSync(path.join(gw.repo, 'docs/two.md'), 'utf8')).toBe('# two\n');
   });
 
+  it('a checkout behind main that cannot follow (an untracked file in the way) holds the gate with "do not commit or stash", touching nothing', async () => {
+    const gw = await workspace();
+    const first = ticketInReview(gw, FIXED_MUL);
+    const second = ticketInReview(gw, { 'docs/two.md': '# two\n' });
+    const { candidate } = crashAfterSwap(gw, first);
+    writeFileSync(path.join(gw.repo, 'src/mul.js'), 'operator scratch\n');
+
+    const [outcome] = await runMergeGate(gw.ws, { bus: gw.bus, doctor: gradeA, only: [second.id] });
+    expect(outcome).toMatchObject({ ticket: second.id, result: 'waiting' });
+    expect(outcome!.reason).toMatch(/is behind main .* could not follow .*; do not commit or stash/);
+    expect(outcome!.reason).not.toMatch(/commit or stash them/);
+    expect(readFileSync(path.join(gw.repo, 'src/mul.js'), 'utf8')).toBe('operator scratch\n');
+    expect(git(gw.repo, 'rev-parse', 'main')).toBe(candidate);
+  });
+
   it('the doctor says "behind main, follow it" (never "commit or stash"), and `doctor --fix` fast-forwards the checkout', async () => {
     const gw = await workspace();
     const ticket = ticketInReview(gw, FIXED_MUL);

@@ -1,5 +1,4 @@
-import { checkoutsOf, fastForwardCheckout, gitOutcome, uncommitted } from '../git/gate.js';
-import type { GitRepo } from '../git/repo.js';
+import { fastForwardCheckout, gitOutcome } from '../git/gate.js';
 import type { Ticket } from '../state/types.js';
 
 /**
@@ -70,28 +69,3 @@ export async function followMain(behind: BehindCheckout): Promise<{ ok: boolean;
     : { ok: false, message: `${behind.checkout} is behind main (at ${behind.from.slice(0, 10)}, main is ${behind.to.slice(0, 10)}) and could not follow: ${ff.stderr.trim()}` };
 }
 
-/**
- * Every checkout of main that is behind it follows it: the repair for a gate
- * that died between the swap of main and the checkouts' update. A checkout
- * with changes of someone's own is left alone (the gate then waits for it).
- */
-export async function catchUpCheckouts(
-  repo: GitRepo,
-  mainBranch: string,
-  tickets: Iterable<Ticket>,
-  repoId: string,
-): Promise<Array<BehindCheckout & { ok: boolean; message: string }>> {
-  const main = (await gitOutcome(repo.path, ['rev-parse', '--verify', '--quiet', `refs/heads/${mainBranch}^{commit}`])).stdout.trim();
-  if (!main) return [];
-  const done: Array<BehindCheckout & { ok: boolean; message: string }> = [];
-  let earlier: string[] | null = null;
-  for (const checkout of await checkoutsOf(repo, mainBranch)) {
-    if ((await uncommitted(checkout)).length === 0) continue;
-    earlier ??= await earlierMains(repo.path, mainBranch, main, tickets, repoId);
-    const from = await behindMain(checkout, main, earlier);
-    if (!from) continue;
-    const behind = { checkout, from, to: main };
-    done.push({ ...behind, ...(await followMain(behind)) });
-  }
-  return done;
-}

@@ -10,7 +10,6 @@ import { FileLock } from '../state/lock.js';
 import type { Ticket } from '../state/types.js';
 import { byPriority } from '../tickets/index.js';
 import type { Workspace } from '../workspace/open.js';
-import { catchUpCheckouts } from './followMain.js';
 import { gateLockPath } from './paths.js';
 import { gateTicket } from './ticketGate.js';
 import type { DoctorGrade, GateOptions, GateOutcome } from './types.js';
@@ -68,10 +67,6 @@ export async function runMergeGate(ws: Workspace, options: GateOptions = {}): Pr
           git = await GitRepo.open(repoPath(ws.paths.home, repo), { id: repo.id, mainBranch: repo.mainBranch });
         } catch (error) {
           return waitAll(`cannot open ${repo.id}: ${errorMessage(error)}`);
-        }
-        // A gate that died between the swap of main and the checkouts' update left them behind: they follow first.
-        for (const caught of await catchUpCheckouts(git, repo.mainBranch, Object.values(ws.store.state.tickets), repo.id)) {
-          ws.store.record({ type: 'gate.step', repo: repo.id, step: 'checkout', status: caught.ok ? 'done' : 'fail', checkout: caught.checkout, from: caught.from, mainSha: caught.to, reason: caught.message });
         }
         const outcomes: GateOutcome[] = [];
         for (const ticket of tickets) {

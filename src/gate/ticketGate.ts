@@ -17,7 +17,7 @@ import type { CheckEvidence, GateEvidence, Ticket } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';
 import { checkPassed, configuredChecks, runCheck } from './checks.js';
 import { modelAvailability } from '../agents/availability.js';
-import { behindMain, earlierMains } from './followMain.js';
+import { behindMain, earlierMains, followMain } from './followMain.js';
 import { dropCandidate, dropped, gateTransition, stateNow } from './ticketMoved.js';
 import { gateWorktreePath } from './paths.js';
 import type { DoctorGrade, GateOptions, GateOutcome, GateStepName, GateStepStatus, VerifierVerdict } from './types.js';
@@ -122,16 +122,23 @@ async function holdReason(ctx: RepoQueueContext, ticket: Ticket): Promise<string
   return null;
 }
 
-/** A checkout that has main checked out with uncommitted changes: the gate waits and touches nothing. */
+/**
+ * A checkout that has main checked out with uncommitted changes: the gate
+ * waits and touches nothing. Except a checkout that is only behind main (a
+ * gate died between the swap and the checkout update): it follows main first.
+ */
 async function dirtyMainCheckouts(ctx: RepoQueueContext): Promise<string | null> {
   for (const checkout of await checkoutsOf(ctx.git, ctx.repo.mainBranch)) {
     const changes = await uncommitted(checkout);
     if (changes.length === 0) continue;
-    // Behind main (the queue's catch-up could not follow, e.g. an untracked file in the way): committing would undo a merge.
     const main = await branchSha(ctx.git, ctx.repo.mainBranch);
     const from = main ? await behindMain(checkout, main, await earlierMains(ctx.git.path, ctx.repo.mainBranch, main, Object.values(ctx.ws.store.state.tickets), ctx.repo.id)) : null;
-    if (from) {
-      return `${checkout} is behind ${ctx.repo.mainBranch} (its files are ${short(from)}, ${ctx.repo.mainBranch} is ${short(main)}) and could not follow; do not commit or stash, move away what blocks it and run \`master doctor --fix\` (nothing was touched)`;
+    if (main && from) {
+      const followed = await followMain({ checkout, from, to: main });
+      ctx.ws.store.record({ type: 'gate.step', repo: ctx.repo.id, step: 'checkout', status: followed.ok ? 'done' : 'fail', checkout, from, mainSha: main, reason: followed.message });
+      if (followed.ok) continue;
+      // Committing these "changes" would undo a merge: say what it is and what to do instead.
+      return `${checkout} is behind ${ctx.repo.mainBranch} (its files are ${short(from)}, ${ctx.repo.mainBranch} is ${short(main)}) and could not follow (${followed.message}); do not commit or stash, move away what blocks it and run \`master doctor --fix\``;
     }
     const listed = changes.slice(0, 5).map((line) => line.slice(3)).join(', ');
     return `${checkout} has ${ctx.repo.mainBranch} checked out with uncommitted changes (${listed}${changes.length > 5 ? `, and ${changes.length - 5} more` : ''}); commit or stash them and the gate merges on its next run (nothing was touched)`;
@@ -334,6 +341,10 @@ async function resumeMerging(
   const evidence = ticket.gate;
   const main = await branchSha(git, repo.mainBranch);
   if (evidence && main === evidence.candidateSha) {
+    // The swap happened and the gate died: checkouts that were clean follow main now (one with
+    // changes of someone's own is left as it is; the merge itself is done either way).
+    const dirty = await dirtyMainCheckouts(ctx);
+    if (dirty) step('checkout', 'fail', { reason: dirty });
     const done = await finishMerge(ctx, ticket, evidence, step);
     return { kind: 'done', ...done };
   }
