@@ -57,7 +57,9 @@ beforeAll(async () => {
       name: id,
       repos: [{ id, path: `repos/${id}`, checks: { test: 'test ! -e BAD', timeoutSeconds: 60 }, gate: { verifier: 'checks-only' } }],
     })),
-    dispatch: { concurrency: 2, lanesPerBrand: 1 },
+    // One ticket and one repo queue at a time: at a frozen point no other git process is half-way,
+    // so each kill lands exactly where it is named (a kill inside git is a different test).
+    dispatch: { concurrency: 1, lanesPerBrand: 1 },
   });
   for (const id of REPOS) makeRepo(path.join(template, 'repos', id), { 'README.md': `# ${id}\n` });
   const ws = await openWorkspace(template);
@@ -131,12 +133,13 @@ describe.concurrent('SIGKILL of a whole session at every step of dispatch and th
       });
       expect(key.startsWith(point)).toBe(true);
       expect(again.code, again.stdout + again.stderr).toBe(0);
+      const why = `after the kill at ${key}, the next session said:\n${again.stdout}`;
 
       const ws = await openWorkspace(home);
       try {
         // No ticket lost, none duplicated, none filed by a doctor that saw a half-done cleanup.
         const tickets = ws.tickets.list({ all: true });
-        expect(Object.fromEntries(tickets.map((t) => [t.id, t.state]))).toEqual(EXPECTED);
+        expect(Object.fromEntries(tickets.map((t) => [t.id, t.state])), why).toEqual(EXPECTED);
 
         const events = logged(home);
         const checked = new Set(events.filter((e) => e.type === 'gate.step' && e.step === 'check' && e.status === 'pass').map((e) => e.candidateSha));

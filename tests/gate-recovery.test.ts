@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDoctor } from '../src/doctor/index.js';
@@ -137,6 +137,24 @@ describe('a crash between the swap of main and the checkout update', () => {
     expect(check.message).toMatch(/uncommitted change/);
     expect(check.message).not.toMatch(/behind/);
     expect(readFileSync(edited, 'utf8')).toBe(text);
+  });
+});
+
+describe('a ref lock left by a git process killed during the swap', () => {
+  it('is not taken for "main moved": the ticket waits in merging with the lock named, and merges once it is gone', async () => {
+    const gw = await workspace();
+    const ticket = ticketInReview(gw, FIXED_MUL);
+    const main = git(gw.repo, 'rev-parse', 'main');
+    const lock = path.join(gw.repo, '.git', 'refs', 'heads', 'main.lock');
+    writeFileSync(lock, '');
+    const [waiting] = await runMergeGate(gw.ws, { bus: gw.bus, doctor: gradeA });
+    expect(waiting).toMatchObject({ result: 'waiting', attempts: 1, reason: expect.stringMatching(/waits in merging: git could not move main .*main\.lock/) });
+    expect(gw.ws.tickets.get(ticket.id).state).toBe('merging');
+    expect(git(gw.repo, 'rev-parse', 'main')).toBe(main);
+    rmSync(lock);
+    const [merged] = await runMergeGate(gw.ws, { bus: gw.bus, doctor: gradeA });
+    expect(merged).toMatchObject({ result: 'merged' });
+    expect(git(gw.repo, 'status', '--porcelain')).toBe('');
   });
 });
 

@@ -283,6 +283,13 @@ async function moveMain(ctx: RepoQueueContext, ticket: Ticket, evidence: GateEvi
   const now = stateNow(ctx, ticket.id);
   if (now !== 'merging') return dropped(ctx, ticket.id, now, worktree, step);
   const cas = await compareAndSwapBranch(git, repo.mainBranch, evidence.candidateSha, evidence.baseSha, `master gate: ${ticket.id} ${ticket.title}`);
+  if (!cas.ok && cas.current === evidence.baseSha) {
+    // Main did not move: git could not take its ref lock (a git process killed while holding it leaves
+    // the lock file behind). Rebuilding would not help; the ticket waits in merging, main untouched.
+    const reason = `${ticket.id} passed and waits in merging: git could not move ${repo.mainBranch} (${cas.message}); if no git process is running in ${git.path}, remove the lock file it names`;
+    step('merge', 'wait', { candidateSha: evidence.candidateSha, reason });
+    return { result: 'waiting', reason };
+  }
   if (!cas.ok) {
     step('merge', 'moved', { candidateSha: evidence.candidateSha, expected: evidence.baseSha, found: cas.current });
     const rebuilt = gateTransition(ctx, ticket.id, 'merging', 'rebuild', {
