@@ -123,7 +123,7 @@ const slot = pLimit(2);
 
 describe.concurrent('SIGKILL of a whole session at every step of dispatch and the gate', () => {
   for (const point of KILL_POINTS) {
-    it(`killed at ${point}: one more session brings every repo to the same consistent end`, { timeout: 240_000 }, async ({ expect }) => {
+    it(`killed at ${point}: one more session brings every repo to the same consistent end`, { timeout: 900_000 }, async ({ expect }) => {
       const home = tempDir('master-crash-');
       homes.push(home);
       cpSync(template, home, { recursive: true });

@@ -49,8 +49,8 @@ export async function earlierMains(repoPath: string, mainBranch: string, mainSha
  */
 export async function behindMain(checkout: string, mainSha: string, earlier: string[]): Promise<string | null> {
   if ((await gitOutcome(checkout, ['diff-index', '--cached', '--quiet', mainSha, '--'])).code === 0) return null;
-  await gitOutcome(checkout, ['update-index', '-q', '--refresh']);
-  if ((await gitOutcome(checkout, ['diff-files', '--quiet', '--'])).code !== 0) return null;
+  // Porcelain diff compares contents where stat data differs, and writes nothing (the doctor only looks).
+  if ((await gitOutcome(checkout, ['--no-optional-locks', 'diff', '--quiet', '--no-ext-diff', '--'])).code !== 0) return null;
   for (const sha of earlier) {
     if ((await gitOutcome(checkout, ['diff-index', '--cached', '--quiet', sha, '--'])).code === 0) return sha;
   }
