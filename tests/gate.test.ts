@@ -65,6 +65,7 @@ describe('merge gate', () => {
       'doctor:start',
       'doctor:pass',
       'pass:done',
+      'merge:intent',
       'merge:done',
       'cleanup:done',
     ]);
@@ -263,8 +264,8 @@ describe('an operator cancel during the merge', () => {
       }
     });
     const [outcome] = await runMergeGate(gw.ws, { bus: gw.bus, doctor: gradeA });
-    expect(outcome).toMatchObject({ ticket: ticket.id, result: 'waiting' });
-    expect(outcome!.reason).toMatch(/cancelled now; main was not moved/);
+    expect(outcome).toMatchObject({ ticket: ticket.id, result: 'dropped' });
+    expect(outcome!.reason).toMatch(/cancelled now; the gate dropped its candidate and main was not moved/);
     expect(git(gw.repo, 'rev-parse', 'main')).toBe(before);
     gw.ws.store.refresh();
     expect(gw.ws.store.state.tickets[ticket.id]!.state).toBe('cancelled');

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { gitOutcome } from '../git/gate.js';
+import { followMain } from '../gate/followMain.js';
 import { FileLock } from '../state/lock.js';
 import { orphanBranches, staleWorktrees } from './checks/repos.js';
 import { workspaceLocks } from './checks/state.js';
@@ -28,6 +29,11 @@ export async function applyFixes(ctx: DoctorContext): Promise<string[]> {
         ? `removed worktree ${stale.path} (${stale.why})`
         : `kept worktree ${stale.path}: ${removed.stderr.trim().split('\n')[0]} (remove it by hand if nothing in it matters)`,
     );
+  }
+  for (const r of ctx.repos) {
+    if (!r.primary?.behind) continue;
+    const followed = await followMain({ checkout: r.path, ...r.primary.behind });
+    done.push(followed.ok ? `fast-forwarded ${r.repo.id}: ${followed.message}` : followed.message);
   }
   for (const orphan of orphanBranches(ctx)) {
     if (orphan.state !== 'merged' && orphan.state !== 'archived') continue;

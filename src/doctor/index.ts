@@ -9,8 +9,9 @@ import { registryChecks } from './checks/registry.js';
 import { repoChecks } from './checks/repos.js';
 import { stateChecks } from './checks/state.js';
 import { storeChecks } from './checks/store.js';
-import { gatherRepoFacts } from './facts/repos.js';
-import { gatherStateFacts } from './facts/state.js';
+import { behindMain, earlierMains } from '../gate/followMain.js';
+import { gatherRepoFacts, type RepoFacts } from './facts/repos.js';
+import { gatherStateFacts, type StateFacts } from './facts/state.js';
 import { gradeOf, type CheckGroup, type CheckResult, type DoctorContext, type DoctorInput, type DoctorReport } from './types.js';
 
 export type { CheckResult, CheckStatus, DoctorInput, DoctorReport, NamedProblem } from './types.js';
@@ -39,7 +40,12 @@ async function gather(input: DoctorInput, options: DoctorOptions): Promise<Docto
       registryError = errorMessage(error);
     }
   }
-  const [repos, state] = await Promise.all([gatherRepoFacts(input.paths.home, registry), Promise.resolve().then(() => gatherStateFacts(input.paths))]);
+  const [repos, gathered] = await Promise.all([gatherRepoFacts(input.paths.home, registry), Promise.resolve().then(() => gatherStateFacts(input.paths))]);
+  // The state was read before git answered. The gate ends a ticket (merge, cancel) in the log first and
+  // deletes its branch after, so a ticket that looks in flight without its branch may have ended in between:
+  // read the state again, now after git, and the two agree (a branch the gate deleted has its ticket closed).
+  const state = inFlightWithoutBranch(repos, gathered) ? gatherStateFacts(input.paths) : gathered;
+  await markBehindCheckouts(repos, state);
   return {
     paths: input.paths,
     registry,
@@ -49,6 +55,28 @@ async function gather(input: DoctorInput, options: DoctorOptions): Promise<Docto
     env: options.env ?? process.env,
     machine: { nodeVersion: process.versions.node, minFreeBytes: 1024 ** 3, ...options.machine },
   };
+}
+
+function inFlightWithoutBranch(repos: RepoFacts[], state: StateFacts): boolean {
+  const byId = new Map(repos.map((r) => [r.repo.id, r]));
+  return Object.values(state.state.tickets).some((t) => {
+    if (t.state !== 'review' && t.state !== 'merging') return false;
+    const repo = byId.get(t.repo);
+    const branch = t.runs.at(-1)?.branch ?? `master/${t.id}`;
+    return repo !== undefined && !repo.problem && !repo.ticketBranches.some((b) => b.name === branch);
+  });
+}
+
+/** A primary checkout of main with changes: are they only an earlier main (a swap the checkout missed)? */
+async function markBehindCheckouts(repos: RepoFacts[], state: StateFacts): Promise<void> {
+  await Promise.all(
+    repos.map(async (r) => {
+      if (!r.primary || !r.mainSha || r.primary.branch !== r.repo.mainBranch || r.primary.dirty.length === 0) return;
+      const earlier = await earlierMains(r.path, r.repo.mainBranch, r.mainSha, Object.values(state.state.tickets), r.repo.id);
+      const from = await behindMain(r.path, r.mainSha, earlier);
+      r.primary.behind = from ? { from, to: r.mainSha } : null;
+    }),
+  );
 }
 
 async function runGroups(ctx: DoctorContext): Promise<CheckResult[]> {

@@ -19,6 +19,8 @@ import { checkPassed, configuredChecks, runCheck } from './checks.js';
 import { modelAvailability } from '../agents/availability.js';
 import { removePrivateTemp, sandboxReadiness } from '../sandbox/index.js';
 import { inspectCandidate } from '../git/inspect.js';
+import { behindMain, earlierMains, followMain } from './followMain.js';
+import { dropCandidate, dropped, gateTransition, stateNow } from './ticketMoved.js';
 import { gateWorktreePath } from './paths.js';
 import type { DoctorGrade, GateOptions, GateOutcome, GateStepName, GateStepStatus, VerifierVerdict } from './types.js';
 
@@ -80,6 +82,9 @@ export async function gateTicket(ctx: RepoQueueContext, ticketId: string): Promi
     else ws.store.record(event);
   };
 
+  // The queue was listed when the phase began: another process may have moved this ticket since.
+  const state = stateNow(ctx, ticketId);
+  if (state !== 'review' && state !== 'merging') return dropCandidate(ctx, ticketId, state, worktree, step, 0);
   let ticket = ws.tickets.get(ticketId);
   if (ticket.state === 'merging') {
     const resumed = await resumeMerging(ctx, ticket, step);
@@ -102,8 +107,8 @@ export async function gateTicket(ctx: RepoQueueContext, ticketId: string): Promi
   return outcome('waiting', reason, maxAttempts);
 }
 
-type Step = (name: GateStepName, status: GateStepStatus, extra?: Record<string, unknown>) => void;
-type Done = { result: GateOutcome['result']; reason: string; mainSha?: string };
+export type Step = (name: GateStepName, status: GateStepStatus, extra?: Record<string, unknown>) => void;
+export type Done = { result: GateOutcome['result']; reason: string; mainSha?: string };
 
 /** Why a ticket must wait without anything being tried, or null. */
 async function holdReason(ctx: RepoQueueContext, ticket: Ticket): Promise<string | null> {
@@ -124,11 +129,24 @@ async function holdReason(ctx: RepoQueueContext, ticket: Ticket): Promise<string
   return null;
 }
 
-/** A checkout that has main checked out with uncommitted changes: the gate waits and touches nothing. */
+/**
+ * A checkout that has main checked out with uncommitted changes: the gate
+ * waits and touches nothing. Except a checkout that is only behind main (a
+ * gate died between the swap and the checkout update): it follows main first.
+ */
 async function dirtyMainCheckouts(ctx: RepoQueueContext): Promise<string | null> {
   for (const checkout of await checkoutsOf(ctx.git, ctx.repo.mainBranch)) {
     const changes = await uncommitted(checkout);
     if (changes.length === 0) continue;
+    const main = await branchSha(ctx.git, ctx.repo.mainBranch);
+    const from = main ? await behindMain(checkout, main, await earlierMains(ctx.git.path, ctx.repo.mainBranch, main, Object.values(ctx.ws.store.state.tickets), ctx.repo.id)) : null;
+    if (main && from) {
+      const followed = await followMain({ checkout, from, to: main });
+      ctx.ws.store.record({ type: 'gate.step', repo: ctx.repo.id, step: 'checkout', status: followed.ok ? 'done' : 'fail', checkout, from, mainSha: main, reason: followed.message });
+      if (followed.ok) continue;
+      // Committing these "changes" would undo a merge: say what it is and what to do instead.
+      return `${checkout} is behind ${ctx.repo.mainBranch} (its files are ${short(from)}, ${ctx.repo.mainBranch} is ${short(main)}) and could not follow (${followed.message}); do not commit or stash, move away what blocks it and run \`master doctor --fix\``;
+    }
     const listed = changes.slice(0, 5).map((line) => line.slice(3)).join(', ');
     return `${checkout} has ${ctx.repo.mainBranch} checked out with uncommitted changes (${listed}${changes.length > 5 ? `, and ${changes.length - 5} more` : ''}); commit or stash them and the gate merges on its next run (nothing was touched)`;
   }
@@ -147,25 +165,32 @@ async function attemptOnce(
   const { branch, worktree: ticketWorktree } = ticketWork(ws, repo, ticket);
   const mainSha = await git.head();
   const tip = await branchSha(git, branch);
-  if (!tip) return reject(ctx, ticket, `its branch ${branch} does not exist in ${git.path}`, `Merge gate: the branch ${branch} is gone; the next attempt starts from main.`);
+  if (!tip) return reject(ctx, ticket, `its branch ${branch} does not exist in ${git.path}`, `Merge gate: the branch ${branch} is gone; the next attempt starts from main.`, undefined, worktree, step);
   // Before anything is checked out or run: nothing in the branch or its worktree may make git run a program.
   const unsafe = await inspectCandidate(git, mainSha, tip, ticketWorktree);
   if (unsafe.length > 0) {
     step('candidate', 'fail', { attempt, baseSha: mainSha, branchSha: tip, reason: unsafe.join('; ') });
-    return reject(ctx, ticket, `unsafe candidate: ${unsafe[0]}`, `Merge gate: the candidate was refused before anything ran:\n${unsafe.map((r) => `- ${r}`).join('\n')}`);
+    return reject(ctx, ticket, `unsafe candidate: ${unsafe[0]}`, `Merge gate: the candidate was refused before anything ran:\n${unsafe.map((r) => `- ${r}`).join('\n')}`, undefined, worktree, step);
   }
 
   step('candidate', 'start', { attempt, baseSha: mainSha, branch, branchSha: tip });
   const build = await buildCandidate(git, { worktree, branchSha: tip, mainSha, author: ws.registry.git.author });
   if (!build.ok) {
     step('candidate', 'fail', candidateFailure(build));
-    return rejectBuild(ctx, ticket, build, branch);
+    return rejectBuild(ctx, ticket, build, branch, worktree, step);
   }
   const { candidateSha } = build;
   step('candidate', 'pass', { attempt, baseSha: mainSha, candidateSha, rebased: build.rebased, commits: build.commits });
+  // Another process may cancel (or otherwise move) the ticket at any point: look before each step.
+  const left = async (): Promise<Done | null> => {
+    const now = stateNow(ctx, ticket.id);
+    return now === 'review' ? null : dropped(ctx, ticket.id, now, worktree, step);
+  };
 
   const checks: CheckEvidence[] = [];
   for (const check of configuredChecks(repo)) {
+    const gone = await left();
+    if (gone) return gone;
     step('check', 'start', { candidateSha, name: check.name, command: check.command });
     const evidence = await runCheck(check, {
       paths: ws.paths,
@@ -179,6 +204,8 @@ async function attemptOnce(
     checks.push(evidence);
     step('check', checkPassed(evidence) ? 'pass' : 'fail', { candidateSha, ...evidence });
   }
+  const goneAfterChecks = await left();
+  if (goneAfterChecks) return goneAfterChecks;
   const failed = checks.filter((c) => !checkPassed(c));
   if (failed.length > 0) {
     const names = failed.map((c) => c.name).join(', ');
@@ -187,7 +214,7 @@ async function attemptOnce(
       ...failed.map((c) => `\n$ ${c.command}  (${c.timedOut ? 'timed out' : `exit ${c.exitCode ?? 'none'}`}, ${c.durationMs} ms)\n${tail(c.outputTail)}`),
     ].join('\n');
     const evidence = partialEvidence(mainSha, candidateSha, checks, { verdict: 'fail', reasons: [`failed checks: ${names}`] }, ctx, startedAt);
-    return reject(ctx, ticket, `checks failed: ${names}`, feedback, evidence);
+    return reject(ctx, ticket, `checks failed: ${names}`, feedback, evidence, worktree, step);
   }
 
   let verdict: VerifierVerdict;
@@ -218,10 +245,12 @@ async function attemptOnce(
     if (verdict.verdict !== 'pass') {
       const feedback = `Merge gate: the verifier failed the candidate ${short(candidateSha)}:\n${verdict.reasons.map((r) => `- ${r}`).join('\n') || '- (no reasons given)'}`;
       const evidence = partialEvidence(mainSha, candidateSha, checks, verdict, ctx, startedAt);
-      return reject(ctx, ticket, `the verifier said fail: ${verdict.reasons[0] ?? 'no reason given'}`, feedback, evidence);
+      return reject(ctx, ticket, `the verifier said fail: ${verdict.reasons[0] ?? 'no reason given'}`, feedback, evidence, worktree, step);
     }
   }
 
+  const goneBeforeDoctor = await left();
+  if (goneBeforeDoctor) return goneBeforeDoctor;
   step('doctor', 'start', { candidateSha });
   const doctor = await ctx.doctor();
   if (doctor.grade !== 'A') {
@@ -240,9 +269,10 @@ async function attemptOnce(
     startedAt,
     finishedAt: ws.store.now(),
   };
-  ws.tickets.transition(ticket.id, { type: 'pass', evidence }, { by: 'gate', note: `candidate ${short(candidateSha)} on main ${short(mainSha)} passed` });
+  const passed = gateTransition(ctx, ticket.id, 'review', { type: 'pass', evidence }, { by: 'gate', note: `candidate ${short(candidateSha)} on main ${short(mainSha)} passed` });
+  if (!passed) return dropped(ctx, ticket.id, stateNow(ctx, ticket.id), worktree, step);
   step('pass', 'done', { candidateSha, baseSha: mainSha });
-  return moveMain(ctx, ws.tickets.get(ticket.id), evidence, step);
+  return moveMain(ctx, passed, evidence, step);
 }
 
 /**
@@ -251,30 +281,40 @@ async function attemptOnce(
  * is dirty; main moved by someone else sends it back to review (`rebuild`).
  */
 async function moveMain(ctx: RepoQueueContext, ticket: Ticket, evidence: GateEvidence, step: Step): Promise<Done | Moved> {
-  const { ws, repo, git } = ctx;
+  const { repo, git } = ctx;
+  const worktree = gateWorktreePath(ctx.ws.paths, repo.id);
   const dirty = await dirtyMainCheckouts(ctx);
   if (dirty) {
     step('checkout', 'wait', { candidateSha: evidence.candidateSha, reason: dirty });
     return { result: 'waiting', reason: `${ticket.id} passed and waits in merging: ${dirty}` };
   }
-  // The operator may cancel a ticket in merging from another terminal: look again right before main moves.
-  ws.store.refresh();
-  const now = ws.store.state.tickets[ticket.id];
-  if (now?.state !== 'merging') {
-    step('merge', 'wait', { candidateSha: evidence.candidateSha, reason: `${ticket.id} is ${now?.state ?? 'gone'}` });
-    return { result: 'waiting', reason: `${ticket.id} is ${now?.state ?? 'gone'} now; main was not moved` };
-  }
+  // Every checkout of main was clean just now (or the gate would wait): the intent says so before
+  // main moves, so a restart after a crash knows they are to follow main, not changes to keep.
   const checkouts = await checkoutsOf(git, repo.mainBranch);
+  step('merge', 'intent', { candidateSha: evidence.candidateSha, baseSha: evidence.baseSha, checkouts });
+  // The operator may cancel a ticket in merging from another terminal: the last look, right before main moves.
+  const now = stateNow(ctx, ticket.id);
+  if (now !== 'merging') return dropped(ctx, ticket.id, now, worktree, step);
   const cas = await compareAndSwapBranch(git, repo.mainBranch, evidence.candidateSha, evidence.baseSha, `master gate: ${ticket.id} ${ticket.title}`);
+  if (!cas.ok && cas.current === evidence.baseSha) {
+    // Main did not move: git could not take its ref lock (a git process killed while holding it leaves
+    // the lock file behind). Rebuilding would not help; the ticket waits in merging, main untouched.
+    const reason = `${ticket.id} passed and waits in merging: git could not move ${repo.mainBranch} (${cas.message}); if no git process is running in ${git.path}, remove the lock file it names`;
+    step('merge', 'wait', { candidateSha: evidence.candidateSha, reason });
+    return { result: 'waiting', reason };
+  }
   if (!cas.ok) {
     step('merge', 'moved', { candidateSha: evidence.candidateSha, expected: evidence.baseSha, found: cas.current });
-    ws.tickets.transition(ticket.id, 'rebuild', {
+    const rebuilt = gateTransition(ctx, ticket.id, 'merging', 'rebuild', {
       by: 'gate',
       note: `main moved from ${short(evidence.baseSha)} to ${short(cas.current)} before the merge; the candidate is rebuilt and checked again`,
     });
+    if (!rebuilt) return dropped(ctx, ticket.id, stateNow(ctx, ticket.id), worktree, step);
     return { moved: true, from: evidence.baseSha, to: cas.current };
   }
   for (const checkout of checkouts) {
+    // Main has moved and this checkout not yet: the window a crash recovery must close (bus only).
+    step('checkout', 'start', { checkout, from: evidence.baseSha, to: evidence.candidateSha });
     const ff = await fastForwardCheckout(checkout, evidence.baseSha, evidence.candidateSha);
     if (ff.code === 0) step('checkout', 'done', { checkout, mainSha: evidence.candidateSha });
     else {
@@ -322,6 +362,10 @@ async function resumeMerging(
   const evidence = ticket.gate;
   const main = await branchSha(git, repo.mainBranch);
   if (evidence && main === evidence.candidateSha) {
+    // The swap happened and the gate died: checkouts that were clean follow main now (one with
+    // changes of someone's own is left as it is; the merge itself is done either way).
+    const dirty = await dirtyMainCheckouts(ctx);
+    if (dirty) step('checkout', 'fail', { reason: dirty });
     const done = await finishMerge(ctx, ticket, evidence, step);
     return { kind: 'done', ...done };
   }
@@ -330,7 +374,8 @@ async function resumeMerging(
     if (!('moved' in moved)) return { kind: 'done', ...moved };
     return { kind: 'rebuild' };
   }
-  ws.tickets.transition(ticket.id, 'rebuild', { by: 'gate', note: `main is at ${short(main)}, not the base the evidence was for; rebuilding` });
+  const rebuilt = gateTransition(ctx, ticket.id, 'merging', 'rebuild', { by: 'gate', note: `main is at ${short(main)}, not the base the evidence was for; rebuilding` });
+  if (!rebuilt) return { kind: 'done', ...(await dropped(ctx, ticket.id, stateNow(ctx, ticket.id), gateWorktreePath(ws.paths, repo.id), step)) };
   return { kind: 'rebuild' };
 }
 
@@ -339,16 +384,16 @@ function candidateFailure(build: Exclude<CandidateBuild, { ok: true }>): Record<
   return { baseSha: build.baseSha, reason: build.message };
 }
 
-function rejectBuild(ctx: RepoQueueContext, ticket: Ticket, build: Exclude<CandidateBuild, { ok: true }>, branch: string): Done {
+function rejectBuild(ctx: RepoQueueContext, ticket: Ticket, build: Exclude<CandidateBuild, { ok: true }>, branch: string, worktree: string, step: Step): Promise<Done> {
   if (build.kind === 'conflict') {
     const files = build.conflicts.map((c) => c.file);
     const feedback = [
       `Merge gate: ${branch} does not rebase onto main ${short(build.baseSha)}: ${build.commit ? `commit ${short(build.commit)}` : 'a commit'} conflicts in ${files.join(', ')}. Start from the current main and redo the change so it fits; the conflicting hunks:`,
       ...build.conflicts.map((c) => `\n--- ${c.file}\n${c.hunks}`),
     ].join('\n');
-    return reject(ctx, ticket, `conflict with main in ${files.join(', ')}`, feedback);
+    return reject(ctx, ticket, `conflict with main in ${files.join(', ')}`, feedback, undefined, worktree, step);
   }
-  return reject(ctx, ticket, build.message, `Merge gate: ${build.message} (main ${short(build.baseSha)}).`);
+  return reject(ctx, ticket, build.message, `Merge gate: ${build.message} (main ${short(build.baseSha)}).`, undefined, worktree, step);
 }
 
 function partialEvidence(
@@ -371,12 +416,21 @@ function partialEvidence(
 }
 
 /** `reject` with a one-line note for the history and the full feedback for the next attempt. */
-function reject(ctx: RepoQueueContext, ticket: Ticket, note: string, feedback: string, evidence?: GateEvidence): Done {
+async function reject(
+  ctx: RepoQueueContext,
+  ticket: Ticket,
+  note: string,
+  feedback: string,
+  evidence: GateEvidence | undefined,
+  worktree: string,
+  step: Step,
+): Promise<Done> {
   const current = ctx.ws.tickets.get(ticket.id);
-  ctx.ws.tickets.transition(ticket.id, 'reject', {
+  const rejected = gateTransition(ctx, ticket.id, 'review', 'reject', {
     by: 'gate',
     note,
     patch: { feedback: [...current.feedback, feedback], ...(evidence ? { gate: evidence } : {}) },
   });
+  if (!rejected) return dropped(ctx, ticket.id, stateNow(ctx, ticket.id), worktree, step);
   return { result: 'rejected', reason: `rejected: ${note}` };
 }

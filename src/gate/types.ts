@@ -49,7 +49,8 @@ export interface GateOptions {
   only?: string[];
 }
 
-export type GateResult = 'merged' | 'rejected' | 'waiting';
+/** `dropped`: another process moved the ticket (a cancel) while the gate had it; main was not moved for it. */
+export type GateResult = 'merged' | 'rejected' | 'waiting' | 'dropped';
 
 /** What the gate did with one ticket, with a reason a person can read. */
 export interface GateOutcome {
@@ -65,4 +66,5 @@ export interface GateOutcome {
 }
 
 export type GateStepName = 'queue' | 'candidate' | 'check' | 'verifier' | 'doctor' | 'pass' | 'merge' | 'checkout' | 'cleanup';
-export type GateStepStatus = 'start' | 'pass' | 'fail' | 'wait' | 'moved' | 'done';
+/** `intent`: logged right before the swap of main, with the checkouts (all clean) that are to follow it. */
+export type GateStepStatus = 'start' | 'pass' | 'fail' | 'wait' | 'moved' | 'done' | 'intent' | 'drop';

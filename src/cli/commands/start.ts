@@ -7,6 +7,7 @@ import { buildReport, type ReportExtension, type SessionReport } from '../../loo
 import type { PhaseContext } from '../../loop/phase.js';
 import { formatEventJson, formatEventLine } from '../../loop/reporter.js';
 import { sanitizeLine } from '../../sanitize.js';
+import { pauseAtTestPoints } from '../../loop/pausePoint.js';
 import { runSession } from '../../loop/session.js';
 import { openWorkspace } from '../../workspace/open.js';
 import { err, out } from '../output.js';
@@ -55,6 +56,7 @@ export function startCommand(home: () => string | undefined) {
         if (line) out(sanitizeLine(line));
       }
     });
+    pauseAtTestPoints(bus);
     // With a terminal on both ends the interview asks inline; otherwise (cron, CI, pipes) nothing waits.
     const interactive = !options.ci && !options.json && Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const summary = await runSession(ws, {
@@ -66,9 +68,13 @@ export function startCommand(home: () => string | undefined) {
       bus,
       force,
       ...(only ? { only } : {}),
-      prepare: (context) => {
+      prepare: async (context) => {
         const archived = context.ws.tickets.archiveOld();
         if (archived.length) bus.publish({ type: 'note', message: `archived ${archived.length} closed tickets` });
+        // A session killed after a merge or a cancel left that ticket's worktree and branch: they go now.
+        const { sweepClosedTicketWork } = await import('../../gate/sweep.js');
+        const swept = await sweepClosedTicketWork(context.ws);
+        if (swept.length) bus.publish({ type: 'note', message: `removed the worktrees and branches of closed tickets: ${swept.join(', ')}` });
       },
     });
     if (summary.outcome === 'failed') return 1;

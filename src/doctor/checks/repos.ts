@@ -102,17 +102,28 @@ export const repoChecks: CheckGroup = (ctx) => {
   );
 
   const odd: string[] = [];
+  const behind: string[] = [];
   for (const r of ctx.repos) {
     if (!r.primary) continue;
     if (r.primary.operation) odd.push(`${r.repo.id} (${r.path}) is in the middle of ${r.primary.operation}`);
+    else if (r.primary.behind) {
+      // Its "changes" are the merged work shown as deleted: committing or stashing them would undo the merge.
+      behind.push(
+        `${r.repo.id} (${r.path}) is behind ${r.repo.mainBranch}: its files are ${r.repo.mainBranch} as of ${r.primary.behind.from.slice(0, 10)}, and ${r.repo.mainBranch} moved to ${r.primary.behind.to.slice(0, 10)} (a merge whose checkout update was interrupted); do not commit or stash these changes, that would undo the merge`,
+      );
+    }
     else if (r.primary.branch === r.repo.mainBranch && r.primary.dirty.length > 0) {
       odd.push(`${r.repo.id} has ${r.repo.mainBranch} checked out with ${r.primary.dirty.length} uncommitted change${r.primary.dirty.length === 1 ? '' : 's'} (the gate waits for it)`);
     }
   }
+  const fixes = [
+    ...(behind.length ? ['`master doctor --fix` fast-forwards a checkout that is behind main (so does the merge gate before it merges)'] : []),
+    ...(odd.length ? ['finish or abort the operation; commit or stash the changes on main'] : []),
+  ];
   results.push(
-    odd.length === 0
+    odd.length + behind.length === 0
       ? pass(ids[2]!, titles[2]!, 'no checkout is mid-operation or holds uncommitted changes on main')
-      : { id: ids[2]!, title: titles[2]!, status: 'warn', message: list(odd), fix: 'finish or abort the operation; commit or stash the changes on main' },
+      : { id: ids[2]!, title: titles[2]!, status: 'warn', message: list([...behind, ...odd]), fix: fixes.join('; ') },
   );
 
   const stale = staleWorktrees(ctx);

@@ -20,7 +20,13 @@ export interface RepoFacts {
   worktrees: Worktree[];
   /** Branches under `master/` (the tickets' branches). */
   ticketBranches: BranchRef[];
-  primary: { branch: string | null; dirty: string[]; operation: string | null } | null;
+  primary: {
+    branch: string | null;
+    dirty: string[];
+    operation: string | null;
+    /** Main moved and the checkout did not follow (its files are an earlier main): set by the doctor after gathering. */
+    behind?: { from: string; to: string } | null;
+  } | null;
 }
 
 async function text(file: string): Promise<string | null> {
@@ -72,7 +78,7 @@ async function worktreesFromFiles(repoPath: string, gitDir: string, commonDir: s
 }
 
 /** Branches under `refs/heads/master/` from loose ref files and packed-refs (loose ones win). */
-async function ticketBranchesFromFiles(commonDir: string): Promise<BranchRef[]> {
+export async function ticketBranchesFromFiles(commonDir: string): Promise<BranchRef[]> {
   const found = new Map<string, string>();
   const packed = (await text(path.join(commonDir, 'packed-refs'))) ?? '';
   for (const line of packed.split('\n')) {
@@ -131,7 +137,8 @@ async function repoFacts(home: string, brand: string, repo: Repo): Promise<RepoF
             .map((line) => ({ sha: line.slice(0, line.indexOf(' ')), name: line.slice(line.indexOf(' ') + 1).replace(/^refs\/heads\//, '') })),
         )
       : ticketBranchesFromFiles(commonDir),
-    gitOutcome(where, ['status', '--porcelain=v1', '--untracked-files=normal']),
+    // No optional locks: a doctor killed mid-status must not leave an index.lock that stops the gate.
+    gitOutcome(where, ['--no-optional-locks', 'status', '--porcelain=v1', '--untracked-files=normal']),
   ]);
   if (main instanceof Error) facts.problem = { kind: main instanceof RepoError ? main.kind : 'git', message: main.message };
   else facts.mainSha = main;

@@ -9,7 +9,8 @@ function summarize(outcomes: GateOutcome[]): string {
   const merged = outcomes.filter((o) => o.result === 'merged');
   const rejected = outcomes.filter((o) => o.result === 'rejected');
   const waiting = outcomes.filter((o) => o.result === 'waiting');
-  const parts = [`${merged.length} merged`, `${rejected.length} rejected`, `${waiting.length} waiting`];
+  const dropped = outcomes.filter((o) => o.result === 'dropped');
+  const parts = [`${merged.length} merged`, `${rejected.length} rejected`, `${waiting.length} waiting`, ...(dropped.length ? [`${dropped.length} dropped (moved meanwhile)`] : [])];
   const why = waiting.length ? `; ${waiting[0]!.ticket}: ${waiting[0]!.reason}` : '';
   return `merge gate: ${parts.join(', ')}${why}`;
 }
