@@ -105,7 +105,11 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
 
   // A ticket moved by someone else while it runs (cancel, block, requeue by the operator) stops its run.
   const stoppers = new Map<string, AbortController>();
+  // A ticket that becomes ready while others run (approved, or its question answered) is taken at once.
+  let wake: () => void = () => {};
+  const woken = () => new Promise<void>((resolve) => (wake = resolve));
   const unsubscribe = bus.subscribe((event) => {
+    if ((event.type === 'ticket.transition' && event.to === 'ready') || event.type === 'ticket.created') wake();
     if (event.type !== 'ticket.transition' || event.by === 'dispatcher') return;
     stoppers.get(String(event.id))?.abort(`stopped: ${String(event.by)} moved it to ${String(event.to)}`);
   });
@@ -168,7 +172,7 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
         }
       }
       if (inFlight.size === 0) break;
-      await Promise.race(inFlight);
+      await Promise.race([...inFlight, woken()]);
     }
   } finally {
     clearInterval(watch);

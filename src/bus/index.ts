@@ -18,6 +18,9 @@ export class Bus {
   private readonly listeners = new Set<BusListener>();
   private counter = 0;
 
+  /** Where a throwing subscriber is reported besides the bus itself (the event log keeps it). */
+  onSubscriberError: ((message: string) => void) | null = null;
+
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
   /** Subscribes; returns the function that unsubscribes. */
@@ -35,11 +38,23 @@ export class Bus {
       seq: ++this.counter,
       ...(typeof logSeq === 'number' ? { logSeq } : {}),
     };
+    const failures: string[] = [];
     for (const listener of this.listeners) {
       try {
         listener(event);
-      } catch {
-        // A failing subscriber must not break the publisher or the other subscribers.
+      } catch (error) {
+        // A failing subscriber must not break the publisher or the other subscribers, but it is reported, not swallowed.
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    if (failures.length && event.type !== 'bus.error') {
+      for (const message of failures) {
+        this.publish({ type: 'bus.error', message: `a subscriber failed on ${event.type}: ${message}`, failedOn: event.type });
+        try {
+          this.onSubscriberError?.(`a subscriber failed on ${event.type}: ${message}`);
+        } catch {
+          // the reporter itself failed: the bus.error event above already carries it
+        }
       }
     }
     return event;
