@@ -5,6 +5,7 @@ import { defaultPhases } from '../loop/phases/index.js';
 import type { ReportExtension } from '../loop/phases/report.js';
 import type { Phase } from '../loop/phase.js';
 import { runSession, type SessionSummary } from '../loop/session.js';
+import type { SessionPhase } from '../../machines/session.js';
 import { answerQuestion } from '../questions/index.js';
 import { watchEventLog } from '../state/watch.js';
 import type { Ticket, TicketEventName, TicketPatch } from '../state/types.js';
@@ -23,6 +24,9 @@ export interface CockpitOptions {
   frameMs?: number;
   maxTurns?: number;
   pollMs?: number;
+  /** Passed to every pass (`--only`, `--force`). */
+  only?: SessionPhase;
+  force?: SessionPhase[];
 }
 
 /** What an action of the operator came to: done, or the message saying why not. */
@@ -108,7 +112,14 @@ export class CockpitController {
     const phases = this.options.phases
       ? this.options.phases(liveInterviewer)
       : defaultPhases({ interviewer: liveInterviewer, reportExtensions: this.options.reportExtensions ?? [] });
-    const pass: Promise<SessionSummary | null> = runSession(this.ws, { ci: false, phases, bus: this.bus, signal: abort.signal })
+    const pass: Promise<SessionSummary | null> = runSession(this.ws, {
+      ci: false,
+      phases,
+      bus: this.bus,
+      signal: abort.signal,
+      ...(this.options.only ? { only: this.options.only } : {}),
+      ...(this.options.force ? { force: this.options.force } : {}),
+    })
       .catch((error: unknown) => {
         this.model.notice(`the session could not run: ${errorMessage(error)}`);
         return null;
@@ -152,7 +163,7 @@ export class CockpitController {
     return this.run(() => `${this.ws.tickets.create(input).id} created in triage`);
   }
 
-  edit(id: string, patch: Pick<TicketPatch, 'body' | 'acceptance' | 'priority'>): Promise<ActionResult> {
+  edit(id: string, patch: Pick<TicketPatch, 'title' | 'body' | 'acceptance' | 'priority'>): Promise<ActionResult> {
     return this.run(() => `${this.ws.tickets.update(id, () => patch).id} edited`);
   }
 
