@@ -1,6 +1,6 @@
-import { Select, TextInput } from '@inkjs/ui';
 import { Box, Text, useInput, type Key } from 'ink';
-import { useEffect, useMemo, useReducer, useState, type ReactElement } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
+import type { CockpitSnapshot } from '../src/cockpit/model.js';
 import { mainAction, operatorActions } from '../src/tickets/actions.js';
 import { PRIORITIES, type Ticket, type TicketEventName } from '../src/state/types.js';
 import { BrandPanes, PANE_HEIGHT } from './BrandPanes.js';
@@ -9,6 +9,7 @@ import { GateBar } from './GateBar.js';
 import { Header } from './Header.js';
 import { Help } from './Help.js';
 import { Interview } from './Interview.js';
+import { LineInput, PickList } from './LineInput.js';
 import { waitingItems } from './waiting.js';
 import { isCommand, type CommandId, type Offer } from './keys.js';
 import { TicketDetails } from './TicketDetails.js';
@@ -16,7 +17,7 @@ import { Transcript } from './Transcript.js';
 import { filterTickets } from './triage.js';
 import { TriageTable } from './TriageTable.js';
 import { theme } from './theme.js';
-import { initialUi, uiReducer, type Prompt } from './uiState.js';
+import { initialUi, uiReducer, type Prompt, type UiAction, type UiState } from './uiState.js';
 import { useCockpitActions, useCockpitState } from './use/cockpit.js';
 import { useTerminalSize, type TerminalSize } from './use/terminalSize.js';
 
@@ -33,7 +34,16 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
   const snapshot = useCockpitState();
   const terminal = useTerminalSize();
   const size = fixedSize ?? terminal;
-  const [ui, dispatch] = useReducer(uiReducer, initialUi);
+  // Keys can arrive faster than React renders (a quick typist, a paste, tmux send-keys): the key
+  // handler reads the latest state from this ref, which the reducer updates at once.
+  const uiRef = useRef<UiState>(initialUi);
+  const [ui, setUi] = useState<UiState>(initialUi);
+  const dispatch = useCallback((action: UiAction) => {
+    const next = uiReducer(uiRef.current, action);
+    if (next === uiRef.current) return;
+    uiRef.current = next;
+    setUi(next);
+  }, []);
   const [now, setNow] = useState(() => Date.now());
   const [stopping, setStopping] = useState(false);
 
@@ -43,12 +53,8 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
     return () => clearInterval(timer);
   }, [snapshot.passRunning]);
 
-  const items = useMemo(() => waitingItems(snapshot, ui.skipped), [snapshot.questions, snapshot.tickets, ui.skipped]);
-  const item = items[0];
-  const triageRows = useMemo(() => filterTickets(snapshot.tickets, ui.filter), [snapshot.tickets, ui.filter]);
-  const cursorTicket: Ticket | undefined = triageRows[Math.min(ui.cursor, triageRows.length - 1)];
-  const focusedBrand = snapshot.brands[Math.min(ui.focus, snapshot.brands.length - 1)];
-  const paneTicket = focusedBrand?.running[0]?.ticket ?? focusedBrand?.latest[0]?.id;
+  const { items, item, triageRows, cursorTicket, paneTicket } = useMemo(() => derive(snapshot, ui), [snapshot, ui]);
+  const repoChoices = useMemo(() => controller.ws.registry.brands.flatMap((b) => b.repos.map((r) => `${b.id}/${r.id}`)), [controller]);
 
   const say = (message: string) => dispatch({ type: 'message', message });
   const act = (id: string, event: TicketEventName, note?: string) => {
@@ -79,6 +85,10 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
   useInput(
     (input: string, key: Key) => {
       const is = (id: CommandId) => isCommand(id, input, key);
+      const ui = uiRef.current;
+      if (ui.prompt) return promptKey(ui.prompt, input, key);
+      const snapshot = controller.model.getSnapshot();
+      const { item, triageRows, cursorTicket, paneTicket } = derive(snapshot, ui);
       if (is('forceQuit')) return quit(false);
       if (ui.confirm) {
         if (is('confirmYes')) {
@@ -106,12 +116,12 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
       if (ui.view === 'triage') {
         if (is('back')) return dispatch({ type: 'view', view: 'main' });
         if (is('quit')) return quit(true);
-        if (is('filter')) return dispatch({ type: 'prompt', prompt: { purpose: 'filter', label: 'filter', initial: ui.filter } });
+        if (is('filter')) return dispatch({ type: 'prompt', prompt: { purpose: 'filter', label: 'filter', value: ui.filter } });
         if (is('down')) return dispatch({ type: 'cursor', cursor: Math.min(ui.cursor + 1, Math.max(0, triageRows.length - 1)) });
         if (is('up')) return dispatch({ type: 'cursor', cursor: Math.max(0, ui.cursor - 1) });
         if (is('main')) return tryAction(cursorTicket, cursorTicket ? mainAction(cursorTicket) : null);
-        if (is('newTicket')) return dispatch({ type: 'prompt', prompt: { purpose: 'new-repo', label: 'brand/repo' } });
-        if (is('edit') && cursorTicket) return dispatch({ type: 'prompt', prompt: { purpose: 'edit-field', label: 'edit which field', target: cursorTicket.id } });
+        if (is('newTicket')) return dispatch({ type: 'prompt', prompt: { purpose: 'new-repo', label: 'new ticket in which repo? (enter picks, esc leaves)', value: '', options: repoChoices, choice: 0 } });
+        if (is('edit') && cursorTicket) return dispatch({ type: 'prompt', prompt: { purpose: 'edit-field', label: `edit ${cursorTicket.id}: which field? (esc leaves)`, target: cursorTicket.id, value: '', options: ['title', 'body', 'acceptance', 'priority'], choice: 0 } });
         if (is('cancel')) {
           return tryAction(cursorTicket, 'cancel', () =>
             dispatch({ type: 'confirm', confirm: { kind: 'cancel', target: cursorTicket!.id, text: `cancel ${cursorTicket!.id} "${cursorTicket!.title}"?` } }),
@@ -119,7 +129,7 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
         }
         if (is('retry')) {
           return tryAction(cursorTicket, 'retry', () =>
-            dispatch({ type: 'prompt', prompt: { purpose: 'retry', label: 'note for the next attempt', target: cursorTicket!.id } }),
+            dispatch({ type: 'prompt', prompt: { purpose: 'retry', label: 'note for the next attempt', target: cursorTicket!.id, value: '' } }),
           );
         }
         if (is('block')) return tryAction(cursorTicket, cursorTicket?.state === 'blocked' ? 'unblock' : 'block');
@@ -136,7 +146,7 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
         } else {
           if (is('yes')) return void controller.answer(item.question.id, 'yes').then((r) => say(r.message));
           if (is('no')) return void controller.answer(item.question.id, 'no').then((r) => say(r.message));
-          if (is('typeAnswer')) return dispatch({ type: 'prompt', prompt: { purpose: 'answer', label: 'answer', target: item.question.id } });
+          if (is('typeAnswer')) return dispatch({ type: 'prompt', prompt: { purpose: 'answer', label: 'answer', target: item.question.id, value: '' } });
         }
         if (is('skip')) return dispatch({ type: 'skip', key: item.key });
       }
@@ -157,15 +167,23 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
         if (!controller.startPass()) say('a pass is already running');
       }
     },
-    { isActive: !typing && !stopping },
+    { isActive: !stopping },
   );
-  // While text is typed every key is text, except esc which leaves the prompt.
-  useInput(
-    (_input, key) => {
-      if (key.escape) dispatch({ type: 'prompt', prompt: null });
-    },
-    { isActive: typing },
-  );
+  /** While a prompt is open every key is text (or moves the pick list) until enter or esc. */
+  function promptKey(prompt: Prompt, input: string, key: Key) {
+    if (key.escape) return dispatch({ type: 'prompt', prompt: null });
+    if (prompt.options) {
+      const choice = prompt.choice ?? 0;
+      if (key.return) return submitPrompt(prompt, prompt.options[choice] ?? '');
+      if (key.downArrow || input === 'j') return dispatch({ type: 'choose', choice: Math.min(choice + 1, prompt.options.length - 1) });
+      if (key.upArrow || input === 'k') return dispatch({ type: 'choose', choice: Math.max(0, choice - 1) });
+      return;
+    }
+    if (key.return) return submitPrompt(prompt, prompt.value);
+    if (key.backspace || key.delete) return dispatch({ type: 'type', value: prompt.value.slice(0, -1) });
+    if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow || !input) return;
+    dispatch({ type: 'type', value: prompt.value + input.replace(/[\r\n]+/g, ' ') });
+  }
 
   const submitPrompt = (prompt: Prompt, value: string) => {
     dispatch({ type: 'prompt', prompt: null });
@@ -179,7 +197,7 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
       case 'retry':
         return act(prompt.target!, 'retry', text || undefined);
       case 'new-repo':
-        return dispatch({ type: 'prompt', prompt: { purpose: 'new-title', label: `title (${value})`, target: value } });
+        return dispatch({ type: 'prompt', prompt: { purpose: 'new-title', label: `title (${value})`, target: value, value: '' } });
       case 'new-title': {
         if (!text) return say('a ticket needs a title; nothing was created');
         const [brand, repo] = prompt.target!.split('/') as [string, string];
@@ -189,7 +207,7 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
         const ticket = snapshot.tickets.find((t) => t.id === prompt.target);
         if (!ticket) return;
         const initial = value === 'acceptance' ? ticket.acceptance.join('; ') : value === 'title' ? ticket.title : value === 'body' ? ticket.body : ticket.priority;
-        return dispatch({ type: 'prompt', prompt: { purpose: `edit-${value}` as Prompt['purpose'], label: value, target: ticket.id, initial } });
+        return dispatch({ type: 'prompt', prompt: { purpose: `edit-${value}` as Prompt['purpose'], label: value, target: ticket.id, value: initial } });
       }
       case 'edit-title':
       case 'edit-body':
@@ -231,7 +249,7 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
     body = (
       <Box flexDirection="column">
         <BrandPanes brands={snapshot.brands} focus={ui.focus} columns={size.columns} compact={compact} now={now} />
-        <Interview item={item} left={items.length} typing={ui.prompt?.purpose === 'answer'} onText={(text) => submitPrompt(ui.prompt!, text)} compact={size.rows < 30} />
+        <Interview item={item} left={items.length} typing={ui.prompt?.purpose === 'answer' ? ui.prompt.value : null} compact={size.rows < 30} />
         <GateBar rows={snapshot.gate} max={gateLines} />
       </Box>
     );
@@ -247,37 +265,26 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
           {ui.confirm.text} <Text color={theme.key}>y</Text>/<Text color={theme.key}>n</Text>
         </Text>
       ) : null}
-      {ui.prompt && ui.prompt.purpose !== 'answer' ? <PromptLine prompt={ui.prompt} brands={controller.ws.registry.brands} onSubmit={(v) => submitPrompt(ui.prompt!, v)} /> : null}
+      {ui.prompt && ui.prompt.purpose !== 'answer' ? (
+        ui.prompt.options ? (
+          <PickList label={ui.prompt.label} options={ui.prompt.options} choice={ui.prompt.choice ?? 0} />
+        ) : (
+          <LineInput label={ui.prompt.label} value={ui.prompt.value} placeholder="enter sends, esc leaves" />
+        )
+      ) : null}
       <Footer offers={offers} message={message} />
     </Box>
   );
 }
 
-function PromptLine({ prompt, brands, onSubmit }: { prompt: Prompt; brands: ReadonlyArray<{ id: string; repos: ReadonlyArray<{ id: string }> }>; onSubmit: (value: string) => void }) {
-  if (prompt.purpose === 'new-repo') {
-    const options = brands.flatMap((b) => b.repos.map((r) => ({ label: `${b.id}/${r.id}`, value: `${b.id}/${r.id}` })));
-    return (
-      <Box flexDirection="column">
-        <Text color={theme.key}>new ticket in which repo? (enter picks, esc leaves)</Text>
-        <Select options={options} visibleOptionCount={5} onChange={onSubmit} />
-      </Box>
-    );
-  }
-  if (prompt.purpose === 'edit-field') {
-    const options = ['title', 'body', 'acceptance', 'priority'].map((f) => ({ label: f, value: f }));
-    return (
-      <Box flexDirection="column">
-        <Text color={theme.key}>edit {prompt.target}: which field? (esc leaves)</Text>
-        <Select options={options} onChange={onSubmit} />
-      </Box>
-    );
-  }
-  return (
-    <Box>
-      <Text color={theme.key}>{prompt.label} › </Text>
-      <TextInput defaultValue={prompt.initial ?? ''} placeholder="enter sends, esc leaves" onSubmit={onSubmit} />
-    </Box>
-  );
+/** What the screen and the keys work on, from the snapshot and where the operator is. */
+function derive(snapshot: CockpitSnapshot, ui: UiState) {
+  const items = waitingItems(snapshot, ui.skipped);
+  const triageRows = filterTickets(snapshot.tickets, ui.filter);
+  const cursorTicket: Ticket | undefined = triageRows[Math.min(ui.cursor, triageRows.length - 1)];
+  const focusedBrand = snapshot.brands[Math.min(ui.focus, snapshot.brands.length - 1)];
+  const paneTicket = focusedBrand?.running[0]?.ticket ?? focusedBrand?.latest[0]?.id;
+  return { items, item: items[0], triageRows, cursorTicket, paneTicket };
 }
 
 /** The keys that work in this view now, with a reason for those that cannot act. */

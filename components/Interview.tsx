@@ -1,8 +1,8 @@
-import { TextInput } from '@inkjs/ui';
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { WaitingItem } from './waiting.js';
 import { keyLabel } from './keys.js';
+import { LineInput } from './LineInput.js';
 import { theme } from './theme.js';
 
 /** The live interview: the first thing that waits, with its choices and how many are left. */
@@ -10,13 +10,12 @@ export const Interview = memo(function Interview({
   item,
   left,
   typing,
-  onText,
   compact,
 }: {
   item: WaitingItem | undefined;
   left: number;
-  typing: boolean;
-  onText: (text: string) => void;
+  /** The answer being typed, or null when none is. */
+  typing: string | null;
   compact: boolean;
 }) {
   if (!item) return null;
@@ -33,11 +32,8 @@ export const Interview = memo(function Interview({
       {item.kind === 'question' ? <Text wrap="truncate-end">{item.question.text}</Text> : null}
       {!compact && ticket?.body ? <Text color={theme.muted} wrap="truncate-end">{ticket.body}</Text> : null}
       {!compact && ticket?.acceptance.length ? <Text color={theme.muted} wrap="truncate-end">accept: {ticket.acceptance.join('; ')}</Text> : null}
-      {typing ? (
-        <Box>
-          <Text color={theme.key}>answer › </Text>
-          <TextInput placeholder="type, enter sends, esc leaves" onSubmit={onText} />
-        </Box>
+      {typing !== null ? (
+        <LineInput label="answer" value={typing} placeholder="type, enter sends, esc leaves" />
       ) : item.kind === 'question' ? (
         <Text>
           <Text color={theme.key}>{keyLabel('yes')}</Text> yes  <Text color={theme.key}>{keyLabel('no')}</Text> no  <Text color={theme.key}>{keyLabel('typeAnswer')}</Text> type an answer  <Text color={theme.key}>{keyLabel('skip')}</Text> skip

@@ -16,7 +16,11 @@ export interface Prompt {
     | 'edit-priority';
   label: string;
   target?: string;
-  initial?: string;
+  /** What is typed so far. */
+  value: string;
+  /** For a pick list: the options and the highlighted one. */
+  options?: readonly string[];
+  choice?: number;
 }
 
 export type Confirm = { kind: 'quit'; text: string } | { kind: 'cancel'; target: string; text: string };
@@ -55,6 +59,8 @@ export type UiAction =
   | { type: 'filter'; filter: string }
   | { type: 'skip'; key: string }
   | { type: 'prompt'; prompt: Prompt | null }
+  | { type: 'type'; value: string }
+  | { type: 'choose'; choice: number }
   | { type: 'confirm'; confirm: Confirm | null }
   | { type: 'message'; message: string | null };
 
@@ -80,6 +86,10 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, skipped: new Set([...state.skipped, action.key]) };
     case 'prompt':
       return { ...state, prompt: action.prompt };
+    case 'type':
+      return state.prompt ? { ...state, prompt: { ...state.prompt, value: action.value } } : state;
+    case 'choose':
+      return state.prompt ? { ...state, prompt: { ...state.prompt, choice: action.choice } } : state;
     case 'confirm':
       return { ...state, confirm: action.confirm };
     case 'message':
