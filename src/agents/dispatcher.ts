@@ -109,7 +109,11 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
   let wake: () => void = () => {};
   const woken = () => new Promise<void>((resolve) => (wake = resolve));
   const unsubscribe = bus.subscribe((event) => {
-    if ((event.type === 'ticket.transition' && event.to === 'ready') || event.type === 'ticket.created') wake();
+    if ((event.type === 'ticket.transition' && event.to === 'ready') || event.type === 'ticket.created') {
+      // Each ticket runs once per call, unless the operator sends it back (its question answered, unblocked, retried).
+      if (event.type === 'ticket.transition' && event.by !== 'dispatcher' && !stoppers.has(String(event.id))) claimed.delete(String(event.id));
+      wake();
+    }
     if (event.type !== 'ticket.transition' || event.by === 'dispatcher') return;
     stoppers.get(String(event.id))?.abort(`stopped: ${String(event.by)} moved it to ${String(event.to)}`);
   });
