@@ -8,7 +8,7 @@ export const Footer = memo(function Footer({ offers, message }: { offers: readon
   return (
     <Box flexDirection="column">
       {message ? <Text color={theme.warn} wrap="truncate-end">{message}</Text> : null}
-      <Text wrap="truncate-end">
+      <Text wrap="wrap">
         {offers.map((offer) => (
           <Text key={offer.id} color={offer.disabled ? theme.muted : undefined} strikethrough={Boolean(offer.disabled)}>
             <Text color={offer.disabled ? theme.muted : theme.key}>{keyLabel(offer.id)}</Text> {offer.label ?? COMMANDS[offer.id].label}
