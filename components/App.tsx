@@ -227,13 +227,16 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
     }
   };
 
-  // Layout: what fits the terminal's height; the panes become a list when the grid does not fit.
-  const gateLines = Math.min(snapshot.gate.length, 4);
+  // Layout: what fits the terminal's height (the live region never runs past it, so the screen never
+  // scrolls by itself); the panes become a list when the grid does not leave room for the rest.
+  const headerLines = 3;
+  const footerLines = 3;
   const interviewLines = item ? (size.rows < 30 ? 5 : 7) : 0;
-  const fixed = 3 + 2 + 1 + gateLines + interviewLines;
   const perRow = Math.max(1, Math.min(snapshot.brands.length, Math.floor(size.columns / 38)));
   const gridHeight = Math.ceil(snapshot.brands.length / perRow) * PANE_HEIGHT;
-  const compact = size.rows - fixed < gridHeight;
+  const room = size.rows - headerLines - footerLines - interviewLines - 1;
+  const compact = room - gridHeight < Math.min(snapshot.gate.length, 2);
+  const gateLines = Math.max(1, Math.min(snapshot.gate.length, room - (compact ? snapshot.brands.length : gridHeight)));
   const bodyHeight = Math.max(3, size.rows - 3 - 3);
   const offers = offersFor(ui.view, { item, passRunning: snapshot.passRunning, paneTicket, cursorTicket, confirm: ui.confirm !== null, typing });
   const message = stopping ? (ui.message ?? 'stopping…') : (ui.message ?? snapshot.notices.at(-1) ?? null);

@@ -19,9 +19,16 @@ function seconds(ms: number | undefined): string {
 
 const Row = memo(function Row({ row }: { row: GateRow }) {
   const failed = row.steps.find((s) => s.status === 'fail');
+  const current = row.steps.findLast((s) => s.status === 'running');
+  // The outcome comes first, so a narrow terminal still shows it.
+  const outcome =
+    row.finished === 'merged' ? <Text color={theme.ok} bold>merged</Text>
+    : failed ? <Text color={theme.bad} bold>failed</Text>
+    : row.finished === 'waiting' ? <Text color={theme.warn}>waits</Text>
+    : <Text color={theme.accent}>{current ? `${current.name ?? current.step}…` : 'queued'}</Text>;
   return (
     <Text wrap="truncate-end">
-      <Text bold>{row.ticket}</Text>
+      <Text bold>{row.ticket}</Text> {outcome}
       <Text color={theme.muted}> {row.repo}{row.candidate ? `@${row.candidate}` : ''} </Text>
       {row.steps
         .filter((s) => s.step !== 'queue' || s.status !== 'wait')
@@ -32,7 +39,6 @@ const Row = memo(function Row({ row }: { row: GateRow }) {
             {seconds(s.ms)}{' '}
           </Text>
         ))}
-      {row.finished === 'merged' ? <Text color={theme.ok} bold>merged</Text> : null}
       {failed ? <Text color={theme.bad}> failed: {failed.name ?? failed.step}{failed.reason ? ` — ${failed.reason}` : ''}</Text> : null}
       {row.finished === 'waiting' ? <Text color={theme.warn}>waits: {row.steps.at(-1)?.reason ?? ''}</Text> : null}
     </Text>

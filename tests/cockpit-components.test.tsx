@@ -88,8 +88,8 @@ describe('cockpit components', () => {
       { ticket: 'T-8', brand: 'alpha', repo: 'alpha-app', finished: 'failed', steps: [{ step: 'candidate', status: 'pass' }, { step: 'check', name: 'typecheck', status: 'fail', ms: 900, reason: 'exit 2' }] },
     ];
     const frame = render(<GateBar rows={rows} max={4} />).lastFrame()!;
-    expect(frame).toContain('T-7 alpha-app@abc1234567 candidate✓ test✓ 2.1s lint…');
-    expect(frame).toContain('T-8 alpha-app candidate✓ typecheck✗ 0.9s');
+    expect(frame).toContain('T-7 lint… alpha-app@abc1234567 candidate✓ test✓ 2.1s lint…');
+    expect(frame).toContain('T-8 failed alpha-app candidate✓ typecheck✗ 0.9s');
     expect(frame).toContain('failed: typecheck — exit 2');
   });
 
