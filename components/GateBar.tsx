@@ -19,7 +19,7 @@ function seconds(ms: number | undefined): string {
 
 const Row = memo(function Row({ row }: { row: GateRow }) {
   const failed = row.steps.find((s) => s.status === 'fail');
-  const current = row.steps.findLast((s) => s.status === 'running');
+  const current = [...row.steps].reverse().find((s) => s.status === 'running');
   // The outcome comes first, so a narrow terminal still shows it.
   const outcome =
     row.finished === 'merged' ? <Text color={theme.ok} bold>merged</Text>
