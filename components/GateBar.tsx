@@ -47,7 +47,9 @@ const Row = memo(function Row({ row }: { row: GateRow }) {
 
 /** The merge gate: for each ticket in it, its candidate and each step with its status and time. */
 export function GateBar({ rows, max }: { rows: readonly GateRow[]; max: number }) {
-  const shown = rows.slice(-Math.max(1, max));
+  // Tickets still in the gate go last, so they are the ones kept when rows run short.
+  const ordered = [...rows.filter((r) => r.finished !== null), ...rows.filter((r) => r.finished === null)];
+  const shown = ordered.slice(-Math.max(1, max));
   return (
     <Box flexDirection="column">
       <Text color={theme.muted}>─ merge gate {rows.length ? '' : '· empty'}</Text>
