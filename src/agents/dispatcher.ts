@@ -119,7 +119,15 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
 
   // A ticket moved by someone else while it runs (cancel, block, requeue by the operator) stops its run.
   const stoppers = new Map<string, AbortController>();
+  // A ticket that becomes ready while others run (approved, or its question answered) is taken at once.
+  let wake: () => void = () => {};
+  const woken = () => new Promise<void>((resolve) => (wake = resolve));
   const unsubscribe = bus.subscribe((event) => {
+    if ((event.type === 'ticket.transition' && event.to === 'ready') || event.type === 'ticket.created') {
+      // Each ticket runs once per call, unless the operator sends it back (its question answered, unblocked, retried).
+      if (event.type === 'ticket.transition' && event.by !== 'dispatcher' && !stoppers.has(String(event.id))) claimed.delete(String(event.id));
+      wake();
+    }
     if (event.type !== 'ticket.transition' || event.by === 'dispatcher') return;
     stoppers.get(String(event.id))?.abort(`stopped: ${String(event.by)} moved it to ${String(event.to)}`);
   });
@@ -182,7 +190,7 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
         }
       }
       if (inFlight.size === 0) break;
-      await Promise.race(inFlight);
+      await Promise.race([...inFlight, woken()]);
     }
   } finally {
     clearInterval(watch);

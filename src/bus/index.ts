@@ -17,6 +17,10 @@ export type BusListener = (event: BusEvent) => void;
 export class Bus {
   private readonly listeners = new Set<BusListener>();
   private counter = 0;
+  private reporting = false;
+
+  /** Where a throwing subscriber is reported besides the bus itself (the event log keeps it). */
+  onSubscriberError: ((message: string) => void) | null = null;
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
@@ -35,11 +39,28 @@ export class Bus {
       seq: ++this.counter,
       ...(typeof logSeq === 'number' ? { logSeq } : {}),
     };
+    const failures: string[] = [];
     for (const listener of this.listeners) {
       try {
         listener(event);
-      } catch {
-        // A failing subscriber must not break the publisher or the other subscribers.
+      } catch (error) {
+        // A failing subscriber must not break the publisher or the other subscribers, but it is reported, not swallowed.
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    if (failures.length && event.type !== 'bus.error') {
+      for (const message of failures) {
+        this.publish({ type: 'bus.error', message: `a subscriber failed on ${event.type}: ${message}`, failedOn: event.type });
+        // The report (a log line) is published too: a subscriber failing on it again is not reported again.
+        if (this.reporting) continue;
+        this.reporting = true;
+        try {
+          this.onSubscriberError?.(`a subscriber failed on ${event.type}: ${message}`);
+        } catch {
+          // the reporter itself failed: the bus.error event above already carries it
+        } finally {
+          this.reporting = false;
+        }
       }
     }
     return event;

@@ -97,6 +97,7 @@ export function buildProgram(version: string): Command {
     .description('run the session loop: scout, distill, interview, dispatch, merge, report')
     .option('--ci', 'headless: questions are stored for later, never waited on')
     .option('--json', 'one JSON object per event (NDJSON)')
+    .option('--plain', 'line output instead of the full-screen cockpit (terminals that cannot draw one)')
     .option('--strict', 'also exit 1 when a ticket failed or was rejected, or the doctor grade is below A')
     .option('--force <phase>', 'run a phase even if its cadence says skip (repeatable)', collect, [])
     .option('--only <phase>', 'run only this phase')
@@ -156,6 +157,15 @@ async function runMain(argv: string[]): Promise<number> {
   const version = typeof MASTER_VERSION === 'string' ? MASTER_VERSION : '0.0.0-dev';
   const program = buildProgram(version);
   try {
+    // `master` alone (with at most --home) opens the cockpit on a terminal; elsewhere it prints the help, as before.
+    const rest = argv.slice(2);
+    if (rest.length === 0 || (rest.length === 2 && rest[0] === '--home')) {
+      const { canDrawCockpit } = await import('./commands/cockpit.js');
+      if (canDrawCockpit()) {
+        const { startCommand } = await import('./commands/start.js');
+        return await startCommand(() => rest[1])({ force: [] });
+      }
+    }
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (error) {

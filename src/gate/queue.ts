@@ -74,7 +74,7 @@ export async function runMergeGate(ws: Workspace, options: GateOptions = {}): Pr
             outcomes.push(await gateTicket({ ws, brand, repo, git, options, signal, doctor }, ticket.id));
           } catch (error) {
             const reason = `the gate failed on ${ticket.id}: ${errorMessage(error)}; it waits for the next run`;
-            ws.store.record({ type: 'gate.step', ticket: ticket.id, repo: repo.id, step: 'queue', status: 'fail', reason });
+            ws.store.record({ type: 'gate.step', ticket: ticket.id, brand: brand.id, repo: repo.id, step: 'queue', status: 'fail', reason });
             outcomes.push({ ticket: ticket.id, repo: repo.id, result: 'waiting', reason, attempts: 0, crashed: true });
           }
         }

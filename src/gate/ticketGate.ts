@@ -77,7 +77,7 @@ export async function gateTicket(ctx: RepoQueueContext, ticketId: string): Promi
   });
   // Outcomes go to the log (and through it to the bus); a step's start only to the bus, for the live status.
   const step = (name: GateStepName, status: GateStepStatus, extra: Record<string, unknown> = {}) => {
-    const event = { type: 'gate.step', ticket: ticketId, repo: repo.id, step: name, status, ...extra } as const;
+    const event = { type: 'gate.step', ticket: ticketId, brand: ctx.brand.id, repo: repo.id, step: name, status, ...extra } as const;
     if (status === 'start') ctx.options.bus?.publish(event);
     else ws.store.record(event);
   };

@@ -194,6 +194,23 @@ export class FileLock {
     }
   }
 
+  /**
+   * Waits without blocking the event loop until the lock looks free (or its
+   * holder is stale), up to `timeoutMs`; true when it is. A UI calls this
+   * before a commit, so another process's long hold never freezes drawing.
+   */
+  async waitUntilFree(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    let wait = 2;
+    for (;;) {
+      const holder = readHolder(this.file);
+      if (holder === 'missing' || isStale(this.file, holder)) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = Math.min(wait * 2, 50);
+    }
+  }
+
   /** Renews the lock's lease while held (for locks held longer than a moment, like a session's). */
   keepAlive(intervalMs = FOREIGN_LEASE_MS / 4): void {
     if (!this.token || this.heartbeat) return;

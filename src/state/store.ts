@@ -210,6 +210,20 @@ export class Store {
     return result;
   }
 
+  /**
+   * Resolves when the write lock is free, waiting asynchronously (a UI awaits
+   * this before a commit so it keeps drawing while another process holds it);
+   * rejects busy after the lock timeout.
+   */
+  async writable(): Promise<void> {
+    if (!(await this.writeLock.waitUntilFree(this.lockTimeoutMs))) {
+      const holder = FileLock.holder(this.paths.writeLock);
+      throw new BusyError(
+        `the workspace's write lock is held by pid ${holder?.pid ?? 'unknown'} for over ${Math.round(this.lockTimeoutMs / 1000)} s; try again, or run \`master doctor --fix\` if that process is stuck`,
+      );
+    }
+  }
+
   /** Appends audit events (no state change besides the sequence). */
   record(...payloads: LogPayload[]): void {
     this.commit(() => ({ events: payloads, result: undefined }));

@@ -110,7 +110,7 @@ export interface Ticket {
 }
 
 /** What may change on a ticket besides its state (its state only changes by transition). */
-export type TicketPatch = Partial<Pick<Ticket, 'runs' | 'gate' | 'feedback' | 'body' | 'acceptance' | 'priority'>>;
+export type TicketPatch = Partial<Pick<Ticket, 'runs' | 'gate' | 'feedback' | 'title' | 'body' | 'acceptance' | 'priority'>>;
 
 export interface Question {
   id: string;

@@ -15,6 +15,7 @@ import { err, out } from '../output.js';
 interface StartOptions {
   ci?: boolean;
   json?: boolean;
+  plain?: boolean;
   strict?: boolean;
   force: string[];
   only?: string;
@@ -47,6 +48,11 @@ export function startCommand(home: () => string | undefined) {
       throw error;
     }
     for (const notice of ws.store.notices) err(`note: ${notice}`);
+    // A terminal on both ends opens the cockpit; --ci/--json stay headless, --plain keeps the line output.
+    const { canDrawCockpit, runCockpit } = await import('./cockpit.js');
+    if (!options.ci && !options.json && !options.plain && canDrawCockpit()) {
+      return runCockpit(ws, { reportExtensions: [doctorExtension], ...(only ? { only } : {}), force });
+    }
     const bus = new Bus(ws.store.clock);
     bus.subscribe((event) => {
       if (options.json) out(formatEventJson(event));
