@@ -15,7 +15,18 @@ interface IndexedPage {
   path: string;
 }
 
+/** Words too common to tell pages apart (a ticket's whole text is a query for its prompt's pages). */
+const STOP_WORDS = new Set(
+  'a an and are as at be but by for from has have in into is it its of on or so that the their then there these this to was were will with when which who why how what not no do does done can should must we you they our your i'.split(' '),
+);
+
+function processTerm(term: string): string | null {
+  const lower = term.toLowerCase();
+  return STOP_WORDS.has(lower) ? null : lower;
+}
+
 const OPTIONS = {
+  processTerm,
   fields: ['title', 'tags', 'body', 'path'],
   storeFields: ['title'],
   searchOptions: { boost: { title: 3, tags: 2, path: 1.5 }, prefix: true, fuzzy: 0.15, combineWith: 'AND' as const },

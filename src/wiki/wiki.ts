@@ -12,6 +12,9 @@ export class Wiki {
   private constructor(
     readonly catalog: Catalog,
     private readonly dataDir: string,
+    /** When set, the only pages this view shows (an agent's brand and silo wall); the rest do not exist for it. */
+    private readonly visible?: (name: string) => boolean,
+    private readonly parent?: Wiki,
   ) {}
 
   /** Reads the wiki folder, re-parsing only pages whose files changed since the last look. */
@@ -19,10 +22,29 @@ export class Wiki {
     return new Wiki(loadCatalog(paths.wiki, paths.data), paths.data);
   }
 
-  /** The search index, brought up to date on first use. */
+  /**
+   * The same wiki as a caller that may see only some pages: its catalog holds
+   * only those (so resolving a name never reveals another page, not even as
+   * an ambiguity), and its searches are filtered alike.
+   */
+  restrictedTo(visible: (name: string) => boolean): Wiki {
+    const pages = new Map([...this.catalog.pages].filter(([name]) => visible(name)));
+    return new Wiki({ ...this.catalog, pages }, this.dataDir, visible, this);
+  }
+
+  /** The search index, brought up to date on first use (a restricted view shares the full wiki's index). */
   get index(): WikiIndex {
+    if (this.parent) return this.parent.index;
     this.searchIndex ??= WikiIndex.open(this.catalog, this.dataDir);
     return this.searchIndex;
+  }
+
+  /** Search within what this view may see. */
+  search(query: string, options: { limit?: number; filter?: (name: string) => boolean } = {}) {
+    const { visible } = this;
+    const own = options.filter;
+    const filter = visible && own ? (n: string) => visible(n) && own(n) : (visible ?? own);
+    return this.index.query(query, { ...(options.limit ? { limit: options.limit } : {}), ...(filter ? { filter } : {}) });
   }
 
   get pages(): CatalogEntry[] {
@@ -40,7 +62,7 @@ export class Wiki {
     const r = findPage(this.catalog, query);
     if ('page' in r) return this.catalog.pages.get(r.page)!;
     if ('ambiguous' in r) throw new UserError(`"${query}" could be ${r.ambiguous.join(', ')}; give the page's path`);
-    const near = this.index.query(query, { limit: 3 }).map((h) => h.page);
+    const near = this.search(query, { limit: 3 }).map((h) => h.page);
     throw new UserError(`no wiki page "${query}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (\`master wiki list\` shows every page)`);
   }
 
