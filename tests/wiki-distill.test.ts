@@ -21,7 +21,7 @@ const MEDIUM_NO = { confidence: 'medium', target: 'global/conventions', change: 
 const LOW = { confidence: 'low', target: 'alpha/hunch', change: 'create', content: 'The flaky test may be the clock.', sources: ['T-1'] };
 
 /** The librarian's (or operator-global's) turns: write what the distillation suggests, after trying to write outside its area. */
-function authorityTurns(home: string, finding: typeof HIGH, existing: string | null, authority: string, attacks: Array<[string, string]> = []) {
+function authorityTurns(home: string, finding: { target: string } & Record<string, unknown>, existing: string | null, authority: string, attacks: Array<[string, string]> = []) {
   const file = path.join(home, 'wiki', `${finding.target}.md`);
   return [
     { tools: [...attacks.map(([p, c]) => call('Write', { file_path: path.join(home, p), content: c })), call('Write', { file_path: file, content: proposedPageText(finding as never, existing, DAY, authority) })] },

@@ -41,6 +41,8 @@ export function listPageFiles(root: string): Map<string, string> {
     }
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
+      // A README at the top says what the folder is; it is no page of any brand.
+      if (prefix === '' && entry.name.toLowerCase() === 'readme.md') continue;
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full, `${prefix}${entry.name}/`);
       else if (entry.isFile() && entry.name.endsWith('.md')) out.set(`${prefix}${entry.name.slice(0, -3)}`, full);

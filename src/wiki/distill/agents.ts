@@ -146,6 +146,8 @@ export async function runDistiller(deps: DistillAgentDeps, group: string, day: s
 
 export interface AuthorityOutcome {
   ok: boolean;
+  /** False when the page already held the finding (a resumed run): nothing was written. */
+  wrote?: boolean;
   reason?: string;
 }
 
@@ -167,7 +169,7 @@ export async function runAuthority(deps: DistillAgentDeps, finding: Finding): Pr
   const authority = finding.authority!;
   const file = path.join(ws.paths.wiki, `${finding.target}.md`);
   const before = readOrNull(file);
-  if (pageHolds(before, finding)) return { ok: true };
+  if (pageHolds(before, finding)) return { ok: true, wrote: false };
   const contract = narrowed(deps.contracts[authority], ['Write', 'Edit', 'WikiRead', 'WikiSearch', 'Finish']);
   const runId = `wiki-${finding.id}-${Date.now().toString(36)}`;
   const transcript = new Transcript(path.join(ws.paths.transcripts, 'distill', `${runId}.ndjson`));
@@ -208,6 +210,6 @@ export async function runAuthority(deps: DistillAgentDeps, finding: Finding): Pr
   });
   recordUsage(ws.store, { ticket: 'distill', brand: finding.brand, run: runId, usage: result.usage, timeZone: ws.registry.timezone });
   const after = existsSync(file) ? readOrNull(file) : null;
-  if (pageHolds(after, finding)) return { ok: true };
+  if (pageHolds(after, finding)) return { ok: true, wrote: true };
   return { ok: false, reason: result.status === 'finished' ? `the ${authority} finished without writing ${relative}` : `the ${authority} run ${result.status}: ${result.reason ?? ''}`.trim() };
 }

@@ -164,6 +164,8 @@ async function classify(deps: DistillAgentDeps, groups: CandidateGroup[], file: 
         }
         // The group's findings and its "done" mark are saved together: a crash before repeats the distiller, never half of it.
         for (const input of outcome.findings) {
+          // The same knowledge proposed again (another day, a rerun) is not a new finding.
+          if (file.findings.some((f) => f.target === input.target && f.content.trim() === input.content.trim())) continue;
           const finding: Finding = { ...input, id: `F-${++file.counter}`, day, brand: group.brand, status: 'proposed', authority: authorityOf(input.target) };
           file.findings.push(finding);
           ws.store.record({ type: 'wiki.finding', finding: finding.id, brand: finding.brand, confidence: finding.confidence, target: finding.target, change: finding.change, sources: finding.sources });
@@ -173,6 +175,7 @@ async function classify(deps: DistillAgentDeps, groups: CandidateGroup[], file: 
         save();
         report.groups.push(group.brand);
         report.classified += outcome.findings.length;
+        report.groups.sort();
       }),
     ),
   );
@@ -193,7 +196,9 @@ async function route(deps: DistillAgentDeps, file: FindingsFile, report: Distill
     }
     finding.status = 'written';
     save();
-    ws.store.record({ type: 'wiki.write', page: finding.target, authority: finding.authority, brand: finding.brand, finding: finding.id, confidence: finding.confidence, sources: finding.sources, how });
+    // A page that already held it was written by an earlier, interrupted run (which recorded the write then, or crashed first).
+    if (outcome.wrote === false) finding.note = 'already on the page';
+    ws.store.record({ type: 'wiki.write', page: finding.target, authority: finding.authority, brand: finding.brand, finding: finding.id, confidence: finding.confidence, sources: finding.sources, how: outcome.wrote === false ? `${how}; found on the page after an interrupted run` : how });
     report.written.push(finding.target);
   };
   for (const finding of file.findings) {
