@@ -14,7 +14,7 @@ const DEPLOY = page('Deploys', 'alpha', 'Deploy with the checklist.');
 
 function script(home: string, day: string, stallOnB: boolean): ModelScript {
   const write = (f: typeof A | typeof B, existing: string | null) => ({
-    tools: [{ name: 'Write', input: { file_path: path.join(home, 'wiki', `${f.target}.md`), content: proposedPageText(f, existing, day, 'librarian') } }],
+    tools: [{ name: 'Write', input: { file_path: path.join(home, 'wiki', `${f.target}.md`), content: proposedPageText(f as never, existing, day, 'librarian') } }],
   });
   return {
     tickets: {

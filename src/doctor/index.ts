@@ -7,6 +7,7 @@ import { machineChecks } from './checks/machine.js';
 import { registryChecks } from './checks/registry.js';
 import { repoChecks } from './checks/repos.js';
 import { stateChecks } from './checks/state.js';
+import { wikiChecks } from './checks/wiki.js';
 import { gatherRepoFacts } from './facts/repos.js';
 import { gatherStateFacts } from './facts/state.js';
 import { gradeOf, type CheckGroup, type CheckResult, type DoctorContext, type DoctorInput, type DoctorReport } from './types.js';
@@ -15,7 +16,7 @@ export type { CheckResult, CheckStatus, DoctorInput, DoctorReport, NamedProblem 
 export { gradeOf } from './types.js';
 
 /** The check groups, in the order the report lists them. */
-const GROUPS: CheckGroup[] = [registryChecks, repoChecks, stateChecks, guardChecks, agentChecks, machineChecks];
+const GROUPS: CheckGroup[] = [registryChecks, repoChecks, stateChecks, guardChecks, agentChecks, wikiChecks, machineChecks];
 
 export interface DoctorOptions {
   /** File a housekeeping ticket for each precisely named problem that has none open. */

@@ -82,6 +82,16 @@ export class WikiIndex {
     return path.join(wikiDataDir(dataDir), 'search.json');
   }
 
+  /** The page hashes the stored index was built from, without loading the index itself (the doctor's check). */
+  static peekHashes(dataDir: string): Map<string, string> {
+    try {
+      const stored = JSON.parse(readFileSync(WikiIndex.indexFile(dataDir), 'utf8')) as StoredIndex;
+      return new Map(Object.entries(stored.hashes ?? {}));
+    } catch {
+      return new Map();
+    }
+  }
+
   /** Loads the stored index and updates it to the catalog; saves it when anything changed. */
   static open(catalog: Catalog, dataDir: string): WikiIndex {
     const file = WikiIndex.indexFile(dataDir);
