@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import MiniSearch, { type SearchResult } from 'minisearch';
-import { pageFile, wikiDataDir, writeAtomic, type Catalog } from './catalog.js';
-import { parsePage } from './page.js';
+import { pageFile, wikiDataDir, writeAtomic, type Catalog, type CatalogEntry } from './catalog.js';
 
 const INDEX_VERSION = 1;
 
@@ -52,16 +51,14 @@ export interface SearchOptions {
   limit?: number;
 }
 
-function documentOf(name: string, text: string): IndexedPage {
-  const parsed = parsePage(text, false);
-  const tags = parsed.data.tags;
-  return {
-    id: name,
-    title: typeof parsed.data.title === 'string' ? parsed.data.title : name,
-    tags: Array.isArray(tags) ? tags.join(' ') : typeof tags === 'string' ? tags : '',
-    body: parsed.body,
-    path: name.replace(/[/_-]+/g, ' '),
-  };
+/** The text after the frontmatter block (the catalog parsed the frontmatter already; this only needs to skip it). */
+export function bodyOf(text: string): string {
+  const match = /^\uFEFF?---[ \t]*\r?\n[\s\S]*?\r?\n---[ \t]*(\r?\n|$)/.exec(text);
+  return match ? text.slice(match[0].length) : text;
+}
+
+function documentOf(page: CatalogEntry, text: string): IndexedPage {
+  return { id: page.name, title: page.title, tags: page.tags.join(' '), body: bodyOf(text), path: page.name.replace(/[/_-]+/g, ' ') };
 }
 
 /**
@@ -126,7 +123,7 @@ export class WikiIndex {
         continue;
       }
       if (hashes.has(page.name)) search.discard(page.name);
-      search.add(documentOf(page.name, text));
+      search.add(documentOf(page, text));
       hashes.set(page.name, page.hash);
       updated++;
     }
@@ -167,7 +164,7 @@ export class WikiIndex {
   private snippet(name: string, terms: string[]): string {
     let body: string;
     try {
-      body = parsePage(readFileSync(pageFile(this.catalog.root, name), 'utf8'), false).body;
+      body = bodyOf(readFileSync(pageFile(this.catalog.root, name), 'utf8'));
     } catch {
       return '';
     }
