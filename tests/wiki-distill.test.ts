@@ -59,6 +59,8 @@ async function setup(): Promise<AgentWorkspace & { script: ModelScript }> {
     'inbox/deploy-times': page('Deploy times', 'alpha', 'Two rollbacks this week, both after 16:00.'),
   });
   mergedTicket(aw.ws, 'Document the release day');
+  // What the guards refused alpha's agents is in the event log: the distiller reads it too.
+  aw.ws.store.record({ type: 'guard.decision', tool: 'Bash', verdict: 'deny', guard: 'pre-merge-gate', reason: 'git push to main is the gate\'s', brand: 'alpha', agent: 'executor', session: 'S-0' });
   script.tickets['distill:alpha'] = [
     {
       tools: [
@@ -128,6 +130,7 @@ describe('daily distillation with the scripted model', () => {
     // The distiller saw its candidates: the merged ticket and the inbox note.
     expect(distillerRequests).toContain('T-1: Document the release day');
     expect(distillerRequests).toContain('Two rollbacks this week');
+    expect(distillerRequests).toContain("1× pre-merge-gate: git push to main is the gate's");
 
     // The operator approves one and declines the other; the next run acts on both.
     answerQuestion(ws, approvals[0]!.id, 'yes');

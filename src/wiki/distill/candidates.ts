@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Registry } from '../../registry/schema.js';
 import type { State, Ticket } from '../../state/types.js';
 import type { Catalog } from '../catalog.js';
@@ -10,6 +12,54 @@ export interface CandidateGroup {
   merged: Ticket[];
   rejected: Ticket[];
   notes: Array<{ page: string; hash: string; text: string }>;
+  /** From the event logs: what the guards refused this brand's agents, by reason, most frequent first. */
+  refusals?: Array<{ reason: string; count: number }>;
+}
+
+const MAX_REFUSALS = 8;
+
+/**
+ * The guards' refusals since `since`, per brand, from the event logs (only
+ * the days since then are read): what agents keep trying that the rules
+ * forbid is knowledge too. Allows and other events are skipped unparsed.
+ */
+export function refusalsByBrand(eventsDir: string, since: string): Map<string, Array<{ reason: string; count: number }>> {
+  const sinceDay = since.slice(0, 10);
+  const counts = new Map<string, Map<string, number>>();
+  let files: string[] = [];
+  try {
+    files = readdirSync(eventsDir).filter((f) => f.endsWith('.ndjson') && f.slice(0, 10) >= sinceDay);
+  } catch {
+    return new Map();
+  }
+  for (const file of files) {
+    let text = '';
+    try {
+      text = readFileSync(path.join(eventsDir, file), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      if (!line.includes('"guard.decision"') || !line.includes('"deny"')) continue;
+      let event: { type?: string; verdict?: string; brand?: string; reason?: string; guard?: string; at?: string };
+      try {
+        event = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (event.type !== 'guard.decision' || event.verdict !== 'deny' || !event.brand || (event.at ?? '') <= since) continue;
+      // Paths and ids differ per call; the guard and the reason's first words say what was tried.
+      const reason = `${event.guard}: ${(event.reason ?? '').replace(/\/\S+/g, '…').slice(0, 140)}`;
+      const byReason = counts.get(event.brand) ?? new Map<string, number>();
+      byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+      counts.set(event.brand, byReason);
+    }
+  }
+  const out = new Map<string, Array<{ reason: string; count: number }>>();
+  for (const [brand, byReason] of counts) {
+    out.set(brand, [...byReason].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count).slice(0, MAX_REFUSALS));
+  }
+  return out;
 }
 
 const MAX_NOTE = 4000;
@@ -72,6 +122,11 @@ export function candidatesText(group: CandidateGroup, readNote: (page: string) =
       const reason = t.history.filter((h) => h.event === 'reject').at(-1)?.note ?? 'no reason recorded';
       lines.push(`### ${t.id}: ${t.title} (repo ${t.repo})`, `- rejected: ${reason}`, '');
     }
+  }
+  if (group.refusals?.length) {
+    lines.push('## From the event logs: what the guards refused this brand\'s agents (cite as "event log")', '');
+    for (const r of group.refusals) lines.push(`- ${r.count}× ${r.reason}`);
+    lines.push('');
   }
   if (group.notes.length) {
     lines.push('## Inbox notes (from the operator or agents; cite them as inbox/<name>)', '');

@@ -13,7 +13,7 @@ import { askOperator, isAffirmative } from '../../questions/index.js';
 import type { Workspace } from '../../workspace/open.js';
 import { loadCatalog, pageFile } from '../catalog.js';
 import { runAuthority, runDistiller, wikiAuthorityGuard, type DistillAgentDeps } from './agents.js';
-import { candidatesText, gatherCandidates, type CandidateGroup } from './candidates.js';
+import { candidatesText, gatherCandidates, refusalsByBrand, type CandidateGroup } from './candidates.js';
 import { readFindings, saveFindings, type Finding, type FindingsFile } from './findings.js';
 import { appendLedger, findingEntry, ticketEntry } from './ledger.js';
 import { findingDiff, proposedPageText } from './pageText.js';
@@ -77,6 +77,12 @@ export async function runDistillation(options: DistillOptions): Promise<DistillR
   const since = ws.store.state.phases.distill?.at ?? '';
   const catalog = loadCatalog(ws.paths.wiki, ws.paths.data);
   const groups = gatherCandidates(ws.store.state, ws.registry, catalog, since, file.notes);
+  // The logs add to a brand's material; alone they are no reason to distil.
+  const refusals = refusalsByBrand(ws.paths.events, since);
+  for (const group of groups) {
+    const found = refusals.get(group.brand);
+    if (found) group.refusals = found;
+  }
   const report: DistillReport = {
     day,
     groups: [],
