@@ -14,6 +14,7 @@ import { sessionBench } from './session.js';
 import { startupBench } from './startup.js';
 import { storeBench } from './store.js';
 import { store100kBench } from './store100k.js';
+import { wikiBench } from './wiki.js';
 
 const BENCHES: Record<string, () => Promise<Section>> = {
   store: storeBench,
@@ -28,6 +29,7 @@ const BENCHES: Record<string, () => Promise<Section>> = {
   gate: gateBench,
   doctor: doctorBench,
   sandbox: sandboxBench,
+  wiki: wikiBench,
 };
 
 const DIR = import.meta.dirname;

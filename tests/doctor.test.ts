@@ -79,28 +79,29 @@ const ALL_CHECKS = [
   'silos.sandbox',
   'claude.settings',
   'agents.contracts',
+  'wiki',
   'disk.space',
   'git.version',
   'node.version',
 ];
 
 describe('master doctor', () => {
-  it('passes every one of its 24 named checks in a healthy workspace: A 24/24, exit 0, and --json has the documented shape', async () => {
+  it('passes every one of its 25 named checks in a healthy workspace: A 25/25, exit 0, and --json has the documented shape', async () => {
     const gw = await healthy();
     ticketInReview(gw, { 'src/mul.js': 'export const mul = (a, b) => a * b;\n' });
     const report = await doctor(gw.home);
     expect(report.checks.map((c) => c.id)).toEqual(ALL_CHECKS);
     expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
-    expect(report).toMatchObject({ grade: 'A', passed: 24, total: 24, filed: [] });
+    expect(report).toMatchObject({ grade: 'A', passed: 25, total: 25, filed: [] });
     for (const check of report.checks) expect(check).toEqual({ id: expect.any(String), title: expect.any(String), status: 'pass', message: expect.any(String), fix: '' });
 
     const human = master(['doctor'], { env: { MASTER_HOME: gw.home } });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^doctor: A 24\/24/);
+    expect(human.stdout).toMatch(/^doctor: A 25\/25/);
     const json = master(['doctor', '--json'], { env: { MASTER_HOME: gw.home } });
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout) as { grade: string; passed: number; total: number; checks: Array<Record<string, unknown>> };
-    expect(parsed).toMatchObject({ grade: 'A', passed: 24, total: 24 });
+    expect(parsed).toMatchObject({ grade: 'A', passed: 25, total: 25 });
     expect(Object.keys(parsed.checks[0]!).sort()).toEqual(['fix', 'id', 'message', 'status', 'title']);
   });
 
@@ -109,7 +110,7 @@ describe('master doctor', () => {
     rmSync(path.join(gw.home, 'hooks', 'pre-merge-gate.json'));
     const failing = master(['doctor', '--json'], { env: { MASTER_HOME: gw.home } });
     expect(failing.code).toBe(1);
-    expect(JSON.parse(failing.stdout)).toMatchObject({ grade: 'B', passed: 23, total: 24 });
+    expect(JSON.parse(failing.stdout)).toMatchObject({ grade: 'B', passed: 24, total: 25 });
 
     const warned = await healthy({ models: { provider: 'anthropic' } });
     const report = await doctor(warned.home, { env: { PATH: process.env.PATH } });
@@ -117,7 +118,7 @@ describe('master doctor', () => {
     expect(report.grade).toBe('A');
     const human = master(['doctor'], { env: { MASTER_HOME: warned.home } });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^doctor: A 24\/24 \(1 warning\)/);
+    expect(human.stdout).toMatch(/^doctor: A 25\/25 \(1 warning\)/);
     expect(human.stdout).toMatch(/! model.configured/);
   });
 
@@ -225,6 +226,16 @@ describe('master doctor', () => {
       expect: 'fail',
       message: /contracts\.verifier\.tools: needs Finish \(or Verdict\)/,
       breakIt: (gw) => editRegistry(gw.home, (r) => void (r.contracts = { verifier: { tools: ['Read'] } })),
+    },
+    {
+      id: 'wiki',
+      expect: 'fail',
+      message: /pages written outside their authority: global\/x by librarian/,
+      breakIt: (gw) =>
+        writeFileSync(
+          path.join(gw.home, '.master/events/2020-01-01.ndjson'),
+          `${JSON.stringify({ type: 'wiki.write', page: 'global/x', authority: 'librarian', brand: 'alpha', seq: 0, at: '2020-01-01T00:00:00Z' })}\n`,
+        ),
     },
     { id: 'disk.space', expect: 'warn', message: /only .* GiB free/, breakIt: () => ({ machine: { minFreeBytes: Number.MAX_SAFE_INTEGER } }) },
     { id: 'git.version', expect: 'warn', message: /git 2\.1\.0 is too old/, breakIt: () => ({ env: { PATH: `${fakeBin('git', 'echo "git version 2.1.0"')}${path.delimiter}${process.env.PATH}` } }) },

@@ -132,7 +132,7 @@ describe('session loop', () => {
 
     now = new Date('2026-03-11T05:30:00Z'); // 01:30 the next day in New York
     const nextDay = await session(home, { clock });
-    expect(nextDay.reasons.distill).toMatch(/^skip distill: nothing to distill \(no ticket merged since 2026-03-10 11:00\)$/);
+    expect(nextDay.reasons.distill).toMatch(/^skip distill: nothing to distill \(no ticket merged or rejected, no inbox note since 2026-03-10 11:00\)$/);
   });
 
   it('only one session per workspace: a second is busy, a dead holder is taken over', async () => {

@@ -18,9 +18,9 @@ function modulesLoadedBy(args: string[]): string[] {
 }
 
 describe('startup', () => {
-  it('master --version and master ticket list load neither Ink nor the SDKs nor git', () => {
+  it('master --version, master ticket list and master wiki list load neither Ink nor the SDKs nor git', () => {
     const home = makeSimpleWorkspace();
-    for (const args of [['--version'], ['ticket', 'list', '--home', home]]) {
+    for (const args of [['--version'], ['ticket', 'list', '--home', home], ['wiki', 'list', '--home', home]]) {
       const loaded = modulesLoadedBy(args);
       expect(loaded.length).toBeGreaterThan(1);
       for (const heavy of HEAVY) expect(loaded.filter((url) => heavy.test(url)), `${args.join(' ')} loads ${heavy}`).toEqual([]);

@@ -4,7 +4,7 @@ import { CONTRACT_NAMES, type ContractName, type Registry } from '../registry/sc
 
 /**
  * Tool names a palette may list: ours, plus the ones other modules provide
- * (the wiki's `WikiRead`/`WikiSearch`, the gate's `Verdict`), plus MCP tools
+ * (the wiki's `WikiRead`/`WikiSearch`/`ProposeFinding`, the gate's `Verdict`), plus MCP tools
  * (`mcp__server__tool`). A palette entry without an implementation at run
  * time is simply not offered.
  */
@@ -20,6 +20,7 @@ export const KNOWN_TOOLS = [
   'WikiRead',
   'WikiSearch',
   'Verdict',
+  'ProposeFinding',
 ] as const;
 export type KnownTool = (typeof KNOWN_TOOLS)[number];
 
@@ -114,7 +115,7 @@ export const DECLARED_CONTRACTS: Record<ContractName, Declared> = {
   },
   distiller: {
     role: 'You are a distiller. You read logs, merged tickets and notes and classify candidate knowledge as high, medium or low confidence, proposing wiki edits. You never write pages yourself.',
-    tools: [...READ, ...WIKI, 'Finish'],
+    tools: [...READ, ...WIKI, 'ProposeFinding', 'Finish'],
     writePaths: [],
     maxTurns: 30,
     maxTokens: 400_000,

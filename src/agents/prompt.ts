@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Question, Ticket } from '../state/types.js';
 import type { AgentContract } from './contracts.js';
 import type { ToolContext } from './toolChain.js';
+import { relevantKnowledge } from '../wiki/knowledge.js';
 
 const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md'];
 const MAX_INSTRUCTIONS = 20_000;
@@ -43,12 +44,26 @@ export function executorSystemPrompt(contract: AgentContract, context: ToolConte
       'A refused or failed tool call comes back as an error result: read the reason and adapt, do not repeat the same call.',
     ].join('\n'),
     ...repoInstructions(context.root),
+    ...wikiSection(context),
   ];
   for (const section of sections) {
     const text = section(context);
     if (text) parts.push(text);
   }
   return parts.join('\n\n');
+}
+
+/** The ticket's brand's most relevant wiki pages; a wiki that cannot be read costs the prompt nothing, never the run. */
+function wikiSection(context: ToolContext): string[] {
+  const { ticket } = context;
+  if (!ticket) return [];
+  try {
+    const text = [ticket.title, ticket.body, ...ticket.acceptance].join('\n');
+    const { section } = relevantKnowledge(context.paths, context.registry, { brand: ticket.brand, text });
+    return section ? [section] : [];
+  } catch {
+    return [];
+  }
 }
 
 const MAX_ANSWERED_TEXT = 2000;

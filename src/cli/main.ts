@@ -118,6 +118,35 @@ export function buildProgram(version: string): Command {
     .description('rebuild .master/state.json from the event log alone')
     .action(lazy(async () => (await import('./commands/repair.js')).repairCommand(home)));
 
+  const wiki = program.command('wiki').description('the workspace wiki: pages, search, links, lint');
+  wiki
+    .command('list')
+    .description('every page with its title')
+    .option('--brand <brand>', 'only this brand\'s folder (or global, ledger, inbox)')
+    .option('--json', 'print a JSON array')
+    .action(lazy(async () => (await import('./commands/wiki.js')).listCommand(home)));
+  wiki
+    .command('show <page>')
+    .description('print a page (by its name, e.g. umano/release-process, or a unique file name)')
+    .action(lazy(async () => (await import('./commands/wiki.js')).showCommand(home)));
+  wiki
+    .command('search <words...>')
+    .description('full-text search, best first')
+    .option('--brand <brand>', 'only this brand\'s folder')
+    .option('--limit <n>', 'at most this many pages (default 10)')
+    .option('--json', 'print [{page, title, score, snippet}]')
+    .action(lazy(async () => (await import('./commands/wiki.js')).searchCommand(home)));
+  wiki
+    .command('links <page>')
+    .description('the links out of a page and the pages that link to it')
+    .option('--json', 'print {page, out, back}')
+    .action(lazy(async () => (await import('./commands/wiki.js')).linksCommand(home)));
+  wiki
+    .command('lint')
+    .description('broken links, bad frontmatter, orphans, duplicate titles, ... (exit 1 when any)')
+    .option('--json', 'print [{page, kind, message}]')
+    .action(lazy(async () => (await import('./commands/wiki.js')).lintCommand(home)));
+
   program
     .command('doctor')
     .description('grade the workspace: registry, repos, state, guards, agents, machine (exit 1 below A)')

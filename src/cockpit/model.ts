@@ -345,7 +345,9 @@ export class CockpitModel {
       ? { ticket: event.ticket, brand: event.brand ?? ticket?.brand ?? '', repo: event.repo, steps: [], finished: null }
       : existing;
     const name = typeof event.name === 'string' ? event.name : undefined;
-    const status: GateStepView['status'] = event.status === 'start' ? 'running' : event.status;
+    // `intent` is the merge logged just before main moves; `drop` a candidate let go because its ticket moved.
+    const status: GateStepView['status'] =
+      event.status === 'start' || event.status === 'intent' ? 'running' : event.status === 'drop' ? 'moved' : event.status;
     const view: GateStepView = {
       step: event.step,
       ...(name ? { name } : {}),

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelScript, ScriptTurn } from '../agents/scripted/script.js';
 import { DEMO_TICKETS } from './tickets.js';
+import { demoWikiScript } from './wiki.js';
 
 /** Where the demo workspace keeps the scripted demo model's script (relative to the workspace). */
 export const DEMO_MODEL_SCRIPT = '.master/model-script.json';
@@ -127,10 +128,12 @@ for (const ticket of DEMO_TICKETS) {
 }
 
 /** Writes the demo model's script into the workspace unless one is there; true when written. */
-export function writeDemoModelScript(home: string): boolean {
+export function writeDemoModelScript(home: string, day = new Date().toISOString().slice(0, 10)): boolean {
   const file = path.join(home, DEMO_MODEL_SCRIPT);
   if (existsSync(file)) return false;
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(DEMO_AGENT_SCRIPT, null, 2)}\n`);
+  // The distillers' and librarians' turns for the demo wiki (the librarians date what they write by the setup day).
+  const script: ModelScript = { ...DEMO_AGENT_SCRIPT, tickets: { ...DEMO_AGENT_SCRIPT.tickets, ...demoWikiScript(day) } };
+  writeFileSync(file, `${JSON.stringify(script, null, 2)}\n`);
   return true;
 }

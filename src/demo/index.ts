@@ -13,6 +13,7 @@ import { packageRoot } from '../workspace/packageRoot.js';
 import { workspacePaths, type WorkspacePaths } from '../workspace/paths.js';
 import type { DemoRepoTemplate } from './project.js';
 import { writeDemoModelScript } from './agentScripts.js';
+import { writeDemoWiki } from './wiki.js';
 import { DEMO_REPOS } from './repos/index.js';
 import { demoRegistry } from './registry.js';
 import { DEMO_TICKETS } from './tickets.js';
@@ -115,7 +116,7 @@ function gitignoreText(home: string): string {
 
 /**
  * Creates what is missing of the demo workspace: registry, hooks, the nine
- * repos with their history, and the seeded tickets. Running it again on a
+ * repos with their history, the seeded tickets and the first wiki pages. Running it again on a
  * complete workspace changes nothing.
  */
 export async function setUpDemo(options: DemoOptions = {}): Promise<DemoResult> {
@@ -132,7 +133,8 @@ export async function setUpDemo(options: DemoOptions = {}): Promise<DemoResult> 
   const gitignoreBefore = gitignoreText(home);
   for (const folder of [paths.wiki, paths.events]) mkdirSync(folder, { recursive: true });
   const hooksInstalled = installHooks(paths);
-  const scriptWritten = writeDemoModelScript(home);
+  const scriptWritten = writeDemoModelScript(home, clock().toISOString().slice(0, 10));
+  const wikiWritten = writeDemoWiki(paths.wiki);
   ignoreDataFolder(home);
   const gitignoreChanged = gitignoreText(home) !== gitignoreBefore;
 
@@ -171,6 +173,6 @@ export async function setUpDemo(options: DemoOptions = {}): Promise<DemoResult> 
     reposKept: repos.filter((_, i) => statuses[i] === 'kept').map((r) => r.id),
     ticketsCreated,
     ticketsKept,
-    changed: written || hooksInstalled.length > 0 || scriptWritten || gitignoreChanged || toCreate.length > 0 || ticketsCreated.length > 0,
+    changed: written || hooksInstalled.length > 0 || scriptWritten || wikiWritten.length > 0 || gitignoreChanged || toCreate.length > 0 || ticketsCreated.length > 0,
   };
 }

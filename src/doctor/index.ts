@@ -9,6 +9,7 @@ import { registryChecks } from './checks/registry.js';
 import { repoChecks } from './checks/repos.js';
 import { stateChecks } from './checks/state.js';
 import { storeChecks } from './checks/store.js';
+import { wikiChecks } from './checks/wiki.js';
 import { behindMain, earlierMains } from '../gate/followMain.js';
 import { gatherRepoFacts, type RepoFacts } from './facts/repos.js';
 import { gatherStateFacts, type StateFacts } from './facts/state.js';
@@ -18,7 +19,7 @@ export type { CheckResult, CheckStatus, DoctorInput, DoctorReport, NamedProblem 
 export { gradeOf } from './types.js';
 
 /** The check groups, in the order the report lists them. */
-const GROUPS: CheckGroup[] = [registryChecks, repoChecks, stateChecks, storeChecks, guardChecks, claudeSettingsChecks, agentChecks, machineChecks];
+const GROUPS: CheckGroup[] = [registryChecks, repoChecks, stateChecks, storeChecks, guardChecks, claudeSettingsChecks, agentChecks, wikiChecks, machineChecks];
 
 export interface DoctorOptions {
   /** File a housekeeping ticket for each precisely named problem that has none open. */

@@ -35,7 +35,7 @@ export type StateEvent =
 
 /** Events kept in the log for the audit trail that change no state. */
 export interface AuditEvent {
-  type: 'guard.decision' | 'gate.step' | 'doctor.report' | 'merge.done' | 'note';
+  type: 'guard.decision' | 'gate.step' | 'doctor.report' | 'merge.done' | 'note' | 'wiki.finding' | 'wiki.write';
   [key: string]: unknown;
 }
 

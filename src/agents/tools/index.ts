@@ -4,6 +4,7 @@ import { editTool, readTool, writeTool } from './files.js';
 import { globTool, grepTool } from './search.js';
 import { askOperatorTool, bashTool, finishTool } from './control.js';
 import type { ToolDefinition } from './types.js';
+import { wikiReadTool, wikiSearchTool } from './wiki.js';
 
 const tools = new Map<string, ToolDefinition<any>>();
 const schemas = new Map<string, Tool>();
@@ -14,7 +15,7 @@ export function registerTool<I>(tool: ToolDefinition<I>): void {
   schemas.delete(tool.name);
 }
 
-for (const tool of [readTool, writeTool, editTool, globTool, grepTool, bashTool, askOperatorTool, finishTool]) {
+for (const tool of [readTool, writeTool, editTool, globTool, grepTool, bashTool, askOperatorTool, finishTool, wikiSearchTool, wikiReadTool]) {
   registerTool(tool as ToolDefinition<any>);
 }
 

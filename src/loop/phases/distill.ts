@@ -1,70 +1,59 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import type { Ticket } from '../../state/types.js';
+import { answeredApprovals, pendingCandidates } from '../../wiki/distill/cadence.js';
 import { calendarDay, humanTime } from '../clock.js';
-import type { Phase, PhaseContext } from '../phase.js';
+import type { Phase } from '../phase.js';
 
-/** Tickets merged since the last distillation: the day's candidates for the wiki. */
-function candidates(context: PhaseContext): Ticket[] {
-  const last = context.ws.store.state.phases.distill?.at ?? '';
-  return Object.values(context.ws.store.state.tickets).filter((t) =>
-    t.history.some((h) => h.event === 'merge' && h.at > last),
-  );
-}
-
-function ledgerEntry(ticket: Ticket): string {
-  const merge = ticket.history.find((h) => h.event === 'merge');
-  return [
-    `## ${ticket.id}: ${ticket.title}`,
-    '',
-    `- brand: ${ticket.brand}, repo: ${ticket.repo}, merged ${merge?.at ?? ''}`,
-    ...(ticket.gate ? [`- commit ${ticket.gate.candidateSha.slice(0, 12)}; verifier: ${ticket.gate.verdict.verdict}`] : []),
-    ...ticket.acceptance.map((a) => `- accepted: ${a}`),
-    '',
-  ].join('\n');
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /**
- * Once per calendar day (workspace time zone): the day's merged tickets go
- * into `wiki/ledger/DATE.md` as low-confidence findings, where the distiller
- * agents pick them up.
+ * Once per calendar day (workspace time zone), when something happened
+ * since the last distillation (tickets merged or rejected, inbox notes):
+ * the distillers classify it and the authorities write the wiki. Approvals
+ * the operator answered are acted on whenever they are answered.
  */
 export const distillPhase: Phase = {
   name: 'distill',
   shouldRun(context) {
-    const { registry, store } = context.ws;
+    const { ws } = context;
+    const { registry, store } = ws;
+    const approved = answeredApprovals(ws);
+    if (approved > 0) return { run: true, reason: `distill: ${plural(approved, 'answered wiki approval')} to act on` };
     const now = context.clock();
     const last = store.state.phases.distill?.at;
     if (last && calendarDay(new Date(last), registry.timezone) === calendarDay(now, registry.timezone)) {
       return { run: false, reason: `skip distill: already ran today at ${humanTime(new Date(last), now, registry.timezone)}` };
     }
-    const found = candidates(context).length;
-    if (found === 0) {
+    const groups = pendingCandidates(ws);
+    const merged = groups.reduce((n, g) => n + g.merged.length, 0);
+    const rejected = groups.reduce((n, g) => n + g.rejected.length, 0);
+    const notes = groups.reduce((n, g) => n + g.notes.length, 0);
+    if (merged + rejected + notes === 0) {
       return {
         run: false,
         reason: last
-          ? `skip distill: nothing to distill (no ticket merged since ${humanTime(new Date(last), now, registry.timezone)})`
-          : 'skip distill: nothing to distill yet (no ticket has been merged)',
+          ? `skip distill: nothing to distill (no ticket merged or rejected, no inbox note since ${humanTime(new Date(last), now, registry.timezone)})`
+          : 'skip distill: nothing to distill yet (no ticket merged or rejected, no inbox note)',
       };
     }
-    return { run: true, reason: `distill: ${found} merged ticket${found === 1 ? '' : 's'} since the last distillation` };
+    const parts = [merged && plural(merged, 'merged ticket'), rejected && plural(rejected, 'rejected ticket'), notes && plural(notes, 'inbox note')].filter(Boolean);
+    return { run: true, reason: `distill: ${parts.join(', ')} since the last distillation` };
   },
   async run(context) {
-    const day = calendarDay(context.clock(), context.ws.registry.timezone);
-    const tickets = candidates(context);
-    const dir = path.join(context.ws.paths.wiki, 'ledger');
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${day}.md`);
-    const frontmatter = ['---', `title: Ledger ${day}`, 'brand: global', 'tags: [ledger]', `updated: ${context.clock().toISOString()}`, '---', ''];
-    // A second distillation the same day (--force) adds to the day's ledger, never replaces it.
-    const earlier = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    const kept = earlier.includes('\n## ') ? earlier.slice(earlier.indexOf('\n## ') + 1).trimEnd() + '\n\n' : '';
-    const fresh = tickets.filter((t) => !kept.includes(`## ${t.id}: `)).map(ledgerEntry);
-    writeFileSync(file, [...frontmatter, `# Ledger ${day}`, '', kept + fresh.join('\n')].join('\n'));
+    // Loaded here: the distillation brings the agent runtime and the model SDK.
+    const { runDistillation } = await import('../../wiki/distill/run.js');
+    const report = await runDistillation({ ws: context.ws, bus: context.bus, sessionId: context.sessionId, signal: context.signal, clock: context.clock });
+    const parts = [
+      `distilled ${plural(report.tickets.length, 'ticket')} and ${plural(report.notes.length, 'inbox note')}`,
+      report.unclassified
+        ? `no findings were classified (${report.unclassified})`
+        : `${plural(report.classified, 'finding')}: ${report.written.length} written, ${report.pending.length} awaiting approval, ${report.ledgered.length} to the ledger`,
+      ...(report.failed.length ? [`${report.failed.length} distiller${report.failed.length === 1 ? '' : 's'} failed (${report.failed.map((f) => `${f.group}: ${f.reason}`).join('; ')}); rerun with --force distill`] : []),
+    ];
     return {
-      ok: true,
-      summary: `distilled ${tickets.length} merged ticket${tickets.length === 1 ? '' : 's'} into wiki/ledger/${day}.md`,
-      result: { day, tickets: tickets.map((t) => t.id), ledger: path.relative(context.ws.paths.home, file) },
+      ok: report.failed.length === 0,
+      summary: `${parts.join('; ')}; ledger ${report.ledger}`,
+      result: report,
     };
   },
 };

@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Wiki } from '../src/wiki/wiki.js';
+import { workspacePaths } from '../src/workspace/paths.js';
+import { ms, ratioToBaseline, stats, type Section } from './lib.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const BIN = path.join(ROOT, 'dist', 'master.js');
+const BRANDS = ['sandbox', 'umano', 'violetstudios', 'suite52', 'blockwise', 'maxproduct', 'personal'];
+const WORDS =
+  'release deploy changelog ticket label event listing lesson duration curriculum venue upload checks lint verifier merge gate branch rollback tag schedule budget invoice artist persona catalog score idea impact effort risk window average trade signal backtest career resume skills interview content video script studio render model prompt wiki page distill ledger approval silo guard hook sandbox worktree commit review acceptance criteria'.split(' ');
+
+/** A vocabulary like a real wiki's: a few common words and thousands of rarer ones (Zipf-like draws). */
+function vocabulary(rand: () => number, size = 6000): string[] {
+  const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ze', 'pa', 'qu', 'dro', 'ben', 'tal', 'fis'];
+  const out = [...WORDS];
+  while (out.length < size) out.push(Array.from({ length: 2 + Math.floor(rand() * 3) }, () => syllables[Math.floor(rand() * syllables.length)]).join(''));
+  return out;
+}
+
+/** A deterministic generator, so every run measures the same wiki. */
+function prng(seed: number): () => number {
+  let s = seed;
+  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+
+/** A workspace whose wiki has `count` pages in brand subfolders, each ~120 words with three links. */
+function generate(count: number): string {
+  const home = mkdtempSync(path.join(tmpdir(), 'master-bench-wiki-'));
+  writeFileSync(path.join(home, 'registry.json'), JSON.stringify({ brands: BRANDS.map((id) => ({ id, name: id, repos: [] })) }));
+  const rand = prng(count);
+  const vocab = vocabulary(prng(1));
+  const zipf = () => vocab[Math.min(vocab.length - 1, Math.floor(vocab.length ** rand()) - 1)]!;
+  const name = (i: number) => `${BRANDS[i % BRANDS.length]}/topic-${i % 40}/page-${i}`;
+  for (let i = 0; i < count; i++) {
+    const words = Array.from({ length: 120 }, zipf).join(' ');
+    const links = [1, 2, 3].map(() => `[[${name(Math.floor(rand() * count))}]]`).join(' ');
+    const file = path.join(home, 'wiki', `${name(i)}.md`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `---\ntitle: Page ${i} ${WORDS[i % WORDS.length]}\nbrand: ${BRANDS[i % BRANDS.length]}\nupdated: 2026-05-07\ntags: [${WORDS[(i * 7) % WORDS.length]}]\n---\n\n${words}\n\nSee ${links}.\n`);
+  }
+  return home;
+}
+
+function measure(count: number) {
+  const home = generate(count);
+  const paths = workspacePaths(home);
+  const heapBefore = process.memoryUsage().heapUsed;
+  let t = performance.now();
+  const built = Wiki.open(paths);
+  void built.index.size;
+  const build = performance.now() - t;
+  const heap = process.memoryUsage().heapUsed - heapBefore;
+
+  const rand = prng(7);
+  const samples: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const query = rand() < 0.5 ? WORDS[Math.floor(rand() * WORDS.length)]! : `${WORDS[Math.floor(rand() * WORDS.length)]} ${WORDS[Math.floor(rand() * WORDS.length)]}`;
+    t = performance.now();
+    built.index.query(query, { limit: 10 });
+    samples.push(performance.now() - t);
+  }
+  const search = stats(samples);
+
+  t = performance.now();
+  void Wiki.open(paths).index.size;
+  const reopen = performance.now() - t;
+
+  const changes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    writeFileSync(path.join(home, 'wiki', 'umano', 'topic-1', 'page-1.md'), `---\ntitle: Changed ${i}\nbrand: umano\nupdated: 2026-05-08\n---\n\nchanged text ${i} zebracorn\n`);
+    t = performance.now();
+    const wiki = Wiki.open(paths);
+    void wiki.index.size;
+    changes.push(performance.now() - t);
+    if (wiki.index.updated !== 1) throw new Error(`expected one page re-indexed, got ${wiki.index.updated}`);
+  }
+  const change = stats(changes).p50;
+
+  const proc = ratioToBaseline(
+    () => {
+      const r = spawnSync(process.execPath, [BIN, 'wiki', 'search', 'release', 'deploy', '--home', home], { stdio: 'ignore' });
+      if (r.status !== 0) throw new Error(`master wiki search exited ${r.status}`);
+    },
+    () => void spawnSync(process.execPath, ['-e', '0']),
+    10,
+  );
+  rmSync(home, { recursive: true, force: true });
+  return { count, build, heap, search, reopen, change, proc };
+}
+
+export async function wikiBench(): Promise<Section> {
+  const runs = [measure(336), measure(10_000)];
+  const big = runs[1]!;
+  const met = big.search.p50 <= 20 && big.proc.ratio <= 3 && big.build <= 5000 && big.change <= 50;
+  return {
+    id: 'wiki',
+    title: 'Wiki: index build, search, incremental update (generated pages in brand subfolders)',
+    target: 'at 10,000 pages: search p50 ≤ 20 ms in process, `master wiki search` ≤ 3× `node -e 0`, full build ≤ 5 s, one changed page ≤ 50 ms',
+    verdict: met ? 'met' : 'missed',
+    rows: runs.map((r) => ({
+      pages: String(r.count),
+      'full build (ms)': ms(r.build),
+      'heap after build (MiB)': (r.heap / 2 ** 20).toFixed(1),
+      'search p50 / p99 (ms)': `${ms(r.search.p50)} / ${ms(r.search.p99)}`,
+      'reopen unchanged (ms)': ms(r.reopen),
+      'one changed page (ms)': ms(r.change),
+      'master wiki search': `${ms(r.proc.subject)} ms, ${r.proc.ratio.toFixed(2)}×`,
+    })),
+    notes:
+      '"one changed page" and "reopen" are a fresh process\'s view: stat every page, load the stored index, re-index what changed and save. The search process includes Node\'s start, loading the stored index and one query.',
+  };
+}
