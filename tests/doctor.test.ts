@@ -80,22 +80,22 @@ const ALL_CHECKS = [
 ];
 
 describe('master doctor', () => {
-  it('passes every one of its 20 named checks in a healthy workspace: A 20/20, exit 0, and --json has the documented shape', async () => {
+  it('passes every one of its 21 named checks in a healthy workspace: A 21/21, exit 0, and --json has the documented shape', async () => {
     const gw = await healthy();
     ticketInReview(gw, { 'src/mul.js': 'export const mul = (a, b) => a * b;\n' });
     const report = await doctor(gw.home);
     expect(report.checks.map((c) => c.id)).toEqual(ALL_CHECKS);
     expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
-    expect(report).toMatchObject({ grade: 'A', passed: 20, total: 20, filed: [] });
+    expect(report).toMatchObject({ grade: 'A', passed: 21, total: 21, filed: [] });
     for (const check of report.checks) expect(check).toEqual({ id: expect.any(String), title: expect.any(String), status: 'pass', message: expect.any(String), fix: '' });
 
     const human = master(['doctor'], { env: { MASTER_HOME: gw.home } });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^doctor: A 20\/20/);
+    expect(human.stdout).toMatch(/^doctor: A 21\/21/);
     const json = master(['doctor', '--json'], { env: { MASTER_HOME: gw.home } });
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout) as { grade: string; passed: number; total: number; checks: Array<Record<string, unknown>> };
-    expect(parsed).toMatchObject({ grade: 'A', passed: 20, total: 20 });
+    expect(parsed).toMatchObject({ grade: 'A', passed: 21, total: 21 });
     expect(Object.keys(parsed.checks[0]!).sort()).toEqual(['fix', 'id', 'message', 'status', 'title']);
   });
 
@@ -104,7 +104,7 @@ describe('master doctor', () => {
     rmSync(path.join(gw.home, 'hooks', 'pre-merge-gate.json'));
     const failing = master(['doctor', '--json'], { env: { MASTER_HOME: gw.home } });
     expect(failing.code).toBe(1);
-    expect(JSON.parse(failing.stdout)).toMatchObject({ grade: 'B', passed: 19, total: 20 });
+    expect(JSON.parse(failing.stdout)).toMatchObject({ grade: 'B', passed: 20, total: 21 });
 
     const warned = await healthy({ models: { provider: 'anthropic' } });
     const report = await doctor(warned.home, { env: { PATH: process.env.PATH } });
@@ -112,7 +112,7 @@ describe('master doctor', () => {
     expect(report.grade).toBe('A');
     const human = master(['doctor'], { env: { MASTER_HOME: warned.home } });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^doctor: A 20\/20 \(1 warning\)/);
+    expect(human.stdout).toMatch(/^doctor: A 21\/21 \(1 warning\)/);
     expect(human.stdout).toMatch(/! model.configured/);
   });
 
