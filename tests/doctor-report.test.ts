@@ -17,10 +17,10 @@ describe("the doctor's grade in every session report", () => {
     rmSync(path.join(gw.home, 'hooks', 'deny-rules.json'));
     const summary = await runSession(gw.ws, { ci: true, phases: defaultPhases({ reportExtensions: [doctorReportExtension] }), only: 'report', bus: gw.bus });
     const report = summary.results.report!.result as SessionReport;
-    expect(report.doctor).toMatchObject({ grade: 'B', passed: 19, total: 20 });
-    expect(summary.results.report!.summary).toContain('doctor B 19/20');
+    expect(report.doctor).toMatchObject({ grade: 'B', passed: 20, total: 21 });
+    expect(summary.results.report!.summary).toContain('doctor B 20/21');
     const logged = new EventLog(gw.ws.paths.events).readFrom(LOG_START).events.find((e) => e.type === 'doctor.report') as Record<string, unknown> | undefined;
-    expect(logged).toMatchObject({ grade: 'B', passed: 19, total: 20, failing: ['guards.builtin'] });
+    expect(logged).toMatchObject({ grade: 'B', passed: 20, total: 21, failing: ['guards.builtin'] });
     await gw.ws.store.close();
   });
 
@@ -28,11 +28,11 @@ describe("the doctor's grade in every session report", () => {
     const gw = await makeGateWorkspace({ registry: { models: SCRIPTED } });
     await gw.ws.store.close();
     const ok = master(['start', '--ci', '--strict'], { env: { MASTER_HOME: gw.home } });
-    expect(ok.stdout).toContain('doctor A 20/20');
+    expect(ok.stdout).toContain('doctor A 21/21');
     expect(ok.code).toBe(0);
     rmSync(path.join(gw.home, 'hooks', 'deny-rules.json'));
     const below = master(['start', '--ci', '--strict'], { env: { MASTER_HOME: gw.home } });
-    expect(below.stdout).toContain('doctor B 19/20');
+    expect(below.stdout).toContain('doctor B 20/21');
     expect(below.code).toBe(1);
   });
 });

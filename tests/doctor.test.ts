@@ -73,6 +73,7 @@ const ALL_CHECKS = [
   'guards.builtin',
   'silos.layers',
   'silos.sandbox',
+  'claude.settings',
   'agents.contracts',
   'disk.space',
   'git.version',
@@ -176,6 +177,19 @@ describe('master doctor', () => {
         addSilo(gw);
         const file = path.join(gw.home, 'hooks', 'boundary-guard.json');
         writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), enabled: false }));
+      },
+    },
+    {
+      id: 'claude.settings',
+      expect: 'fail',
+      message: /the master build .*gone\/master\.js is missing/,
+      breakIt: (gw) => {
+        // A settings file exported before the build moved: Claude Code would let every call through.
+        const settings = JSON.parse(master(['--home', gw.home, 'hooks', 'export']).stdout) as { hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> } };
+        const hook = settings.hooks.PreToolUse[0]!.hooks[0]!;
+        hook.command = hook.command.replace(/ (\S*master\.js) /, ' /nowhere/gone/master.js ');
+        mkdirSync(path.join(gw.repo, '.claude'), { recursive: true });
+        writeFileSync(path.join(gw.repo, '.claude', 'settings.local.json'), JSON.stringify(settings));
       },
     },
     {
