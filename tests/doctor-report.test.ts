@@ -17,10 +17,13 @@ describe("the doctor's grade in every session report", () => {
     rmSync(path.join(gw.home, 'hooks', 'deny-rules.json'));
     const summary = await runSession(gw.ws, { ci: true, phases: defaultPhases({ reportExtensions: [doctorReportExtension] }), only: 'report', bus: gw.bus });
     const report = summary.results.report!.result as SessionReport;
-    expect(report.doctor).toMatchObject({ grade: 'B', passed: 21, total: 22 });
-    expect(summary.results.report!.summary).toContain('doctor B 21/22');
+    // Every check but the one broken here passes (the count grows as checks are added; doctor.test.ts pins the list).
+    const total = report.doctor!.total;
+    expect(total).toBeGreaterThanOrEqual(20);
+    expect(report.doctor).toMatchObject({ grade: 'B', passed: total - 1, total });
+    expect(summary.results.report!.summary).toContain(`doctor B ${total - 1}/${total}`);
     const logged = new EventLog(gw.ws.paths.events).readFrom(LOG_START).events.find((e) => e.type === 'doctor.report') as Record<string, unknown> | undefined;
-    expect(logged).toMatchObject({ grade: 'B', passed: 21, total: 22, failing: ['guards.builtin'] });
+    expect(logged).toMatchObject({ grade: 'B', passed: total - 1, total, failing: ['guards.builtin'] });
     await gw.ws.store.close();
   });
 
@@ -28,11 +31,12 @@ describe("the doctor's grade in every session report", () => {
     const gw = await makeGateWorkspace({ registry: { models: SCRIPTED } });
     await gw.ws.store.close();
     const ok = master(['start', '--ci', '--strict'], { env: { MASTER_HOME: gw.home } });
-    expect(ok.stdout).toContain('doctor A 22/22');
+    const [, all] = /doctor A (\d+)\/\1/.exec(ok.stdout) ?? [];
+    expect(Number(all)).toBeGreaterThanOrEqual(20);
     expect(ok.code).toBe(0);
     rmSync(path.join(gw.home, 'hooks', 'deny-rules.json'));
     const below = master(['start', '--ci', '--strict'], { env: { MASTER_HOME: gw.home } });
-    expect(below.stdout).toContain('doctor B 21/22');
+    expect(below.stdout).toContain(`doctor B ${Number(all) - 1}/${all}`);
     expect(below.code).toBe(1);
   });
 });

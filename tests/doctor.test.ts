@@ -86,22 +86,22 @@ const ALL_CHECKS = [
 ];
 
 describe('master doctor', () => {
-  it('passes every one of its 25 named checks in a healthy workspace: A 25/25, exit 0, and --json has the documented shape', async () => {
+  it(`passes every one of its ${ALL_CHECKS.length} named checks in a healthy workspace: A ${ALL_CHECKS.length}/${ALL_CHECKS.length}, exit 0, and --json has the documented shape`, async () => {
     const gw = await healthy();
     ticketInReview(gw, { 'src/mul.js': 'export const mul = (a, b) => a * b;\n' });
     const report = await doctor(gw.home);
     expect(report.checks.map((c) => c.id)).toEqual(ALL_CHECKS);
     expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
-    expect(report).toMatchObject({ grade: 'A', passed: 25, total: 25, filed: [] });
+    expect(report).toMatchObject({ grade: 'A', passed: ALL_CHECKS.length, total: ALL_CHECKS.length, filed: [] });
     for (const check of report.checks) expect(check).toEqual({ id: expect.any(String), title: expect.any(String), status: 'pass', message: expect.any(String), fix: '' });
 
     const human = master(['doctor'], { env: { MASTER_HOME: gw.home } });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^doctor: A 25\/25/);
+    expect(human.stdout).toMatch(new RegExp(`^doctor: A ${ALL_CHECKS.length}/${ALL_CHECKS.length}`));
     const json = master(['doctor', '--json'], { env: { MASTER_HOME: gw.home } });
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout) as { grade: string; passed: number; total: number; checks: Array<Record<string, unknown>> };
-    expect(parsed).toMatchObject({ grade: 'A', passed: 25, total: 25 });
+    expect(parsed).toMatchObject({ grade: 'A', passed: ALL_CHECKS.length, total: ALL_CHECKS.length });
     expect(Object.keys(parsed.checks[0]!).sort()).toEqual(['fix', 'id', 'message', 'status', 'title']);
   });
 
@@ -110,7 +110,7 @@ describe('master doctor', () => {
     rmSync(path.join(gw.home, 'hooks', 'pre-merge-gate.json'));
     const failing = master(['doctor', '--json'], { env: { MASTER_HOME: gw.home } });
     expect(failing.code).toBe(1);
-    expect(JSON.parse(failing.stdout)).toMatchObject({ grade: 'B', passed: 24, total: 25 });
+    expect(JSON.parse(failing.stdout)).toMatchObject({ grade: 'B', passed: ALL_CHECKS.length - 1, total: ALL_CHECKS.length });
 
     const warned = await healthy({ models: { provider: 'anthropic' } });
     const report = await doctor(warned.home, { env: { PATH: process.env.PATH } });
@@ -118,7 +118,7 @@ describe('master doctor', () => {
     expect(report.grade).toBe('A');
     const human = master(['doctor'], { env: { MASTER_HOME: warned.home } });
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^doctor: A 25\/25 \(1 warning\)/);
+    expect(human.stdout).toMatch(new RegExp(`^doctor: A ${ALL_CHECKS.length}/${ALL_CHECKS.length} \\(1 warning\\)`));
     expect(human.stdout).toMatch(/! model.configured/);
   });
 
@@ -203,6 +203,19 @@ describe('master doctor', () => {
         addSilo(gw);
         const file = path.join(gw.home, 'hooks', 'boundary-guard.json');
         writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), enabled: false }));
+      },
+    },
+    {
+      id: 'claude.settings',
+      expect: 'fail',
+      message: /the master build .*gone\/master\.js is missing/,
+      breakIt: (gw) => {
+        // A settings file exported before the build moved: Claude Code would let every call through.
+        const settings = JSON.parse(master(['--home', gw.home, 'hooks', 'export']).stdout) as { hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> } };
+        const hook = settings.hooks.PreToolUse[0]!.hooks[0]!;
+        hook.command = hook.command.replace(/ (\S*master\.js) /, ' /nowhere/gone/master.js ');
+        mkdirSync(path.join(gw.repo, '.claude'), { recursive: true });
+        writeFileSync(path.join(gw.repo, '.claude', 'settings.local.json'), JSON.stringify(settings));
       },
     },
     {

@@ -130,8 +130,3 @@ export function globBase(pattern: string): string {
   }
   return unescapeGlob(literal.join('/')) || '/';
 }
-
-/** How a refusal names a touch: its path, or, for a path the reading could not know, why it could be anything. */
-export function describeTouch(touch: PathTouch): string {
-  return touch.unknown ?? `${touch.glob ? 'the pattern ' : ''}${touch.path} (${touch.by})`;
-}
