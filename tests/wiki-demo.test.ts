@@ -44,5 +44,6 @@ describe('the demo wiki with the scripted demo model', () => {
     } finally {
       await ws.store.close();
     }
-  });
+    // Nine real repos with history are set up first: slow on a busy machine.
+  }, 240_000);
 });

@@ -60,5 +60,5 @@ describe('a distillation killed half-way', () => {
     const again = master(['start', '--ci', '--json', '--home', home]);
     expect(again.stdout).toContain('skip distill: already ran today');
     expect(statuses()).toEqual(['F-1:written', 'F-2:written']);
-  });
+  }, 180_000);
 });
