@@ -44,7 +44,8 @@ describe('master start (the built binary)', () => {
     const again = ndjson(third.stdout).filter((e) => e.type === 'phase.skip' || e.type === 'phase.start');
     expect(again[0]).toMatchObject({ type: 'phase.skip', phase: 'scout' });
     expect(String(again[0]!.reason)).toMatch(/^skip scout: no new commits in 9 tracked repos since \d\d:\d\d$/);
-  });
+    // The demo plus three whole sessions: on a loaded 2-core machine this takes minutes, not the default minute.
+  }, 240_000);
 
   it('prints one readable line per event without --json', () => {
     const home = makeSimpleWorkspace();
