@@ -2,6 +2,7 @@
 // bench/README.md with the machine and date. Sections not run keep their last figures.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { cockpitLaunchBench, cockpitLoadBench } from './cockpit.js';
 import { doctorBench } from './doctor.js';
 import { gateBench } from './gate.js';
 import { machine, type Section } from './lib.js';
@@ -30,6 +31,8 @@ const BENCHES: Record<string, () => Promise<Section>> = {
   doctor: doctorBench,
   sandbox: sandboxBench,
   wiki: wikiBench,
+  'cockpit-load': cockpitLoadBench,
+  'cockpit-launch': cockpitLaunchBench,
 };
 
 const DIR = import.meta.dirname;

@@ -103,6 +103,7 @@ describe('cockpit keyboard flows', () => {
     // b blocks a ready ticket, then unblocks it.
     await press('b');
     await waitFor('T-2 block: now blocked');
+    await waitFor(/T-2 +blocked/);
     await press('b');
     await waitFor('T-2 unblock: now ready');
     // The key still shows in the footer (greyed); the system's own events are never offered.

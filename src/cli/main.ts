@@ -184,18 +184,14 @@ function isHomeValue(argv: string[], arg: string): boolean {
 
 async function runMain(argv: string[]): Promise<number> {
   const version = typeof MASTER_VERSION === 'string' ? MASTER_VERSION : '0.0.0-dev';
-  const program = buildProgram(version);
   try {
     // `master` alone (with at most --home) opens the cockpit on a terminal; elsewhere it prints the help, as before.
     const rest = argv.slice(2);
     if (rest.length === 0 || (rest.length === 2 && rest[0] === '--home')) {
-      const { canDrawCockpit } = await import('./commands/cockpit.js');
-      if (canDrawCockpit()) {
-        const { startCommand } = await import('./commands/start.js');
-        return await startCommand(() => rest[1])({ force: [] });
-      }
+      const { canDrawCockpit, cockpitCommand } = await import('./commands/cockpit.js');
+      if (canDrawCockpit()) return await cockpitCommand(() => rest[1])();
     }
-    await program.parseAsync(argv);
+    await buildProgram(version).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

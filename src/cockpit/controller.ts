@@ -1,10 +1,9 @@
 import { Bus } from '../bus/index.js';
 import { errorMessage } from '../errors.js';
 import type { Interviewer } from '../loop/phases/interview.js';
-import { defaultPhases } from '../loop/phases/index.js';
 import type { ReportExtension } from '../loop/phases/report.js';
 import type { Phase } from '../loop/phase.js';
-import { runSession, type SessionSummary } from '../loop/session.js';
+import type { SessionSummary } from '../loop/session.js';
 import type { SessionPhase } from '../../machines/session.js';
 import { answerQuestion } from '../questions/index.js';
 import { watchEventLog } from '../state/watch.js';
@@ -109,17 +108,21 @@ export class CockpitController {
     this.abort = abort;
     this.readyWhilePass = false;
     this.model.setPassRunning(true);
-    const phases = this.options.phases
-      ? this.options.phases(liveInterviewer)
-      : defaultPhases({ interviewer: liveInterviewer, reportExtensions: this.options.reportExtensions ?? [] });
-    const pass: Promise<SessionSummary | null> = runSession(this.ws, {
-      ci: false,
-      phases,
-      bus: this.bus,
-      signal: abort.signal,
-      ...(this.options.only ? { only: this.options.only } : {}),
-      ...(this.options.force ? { force: this.options.force } : {}),
-    })
+    const pass: Promise<SessionSummary | null> = (async () => {
+      // The loop's modules load with the first pass, after the first frame is on screen.
+      const [{ runSession }, { defaultPhases }] = await Promise.all([import('../loop/session.js'), import('../loop/phases/index.js')]);
+      const phases = this.options.phases
+        ? this.options.phases(liveInterviewer)
+        : defaultPhases({ interviewer: liveInterviewer, reportExtensions: this.options.reportExtensions ?? [] });
+      return runSession(this.ws, {
+        ci: false,
+        phases,
+        bus: this.bus,
+        signal: abort.signal,
+        ...(this.options.only ? { only: this.options.only } : {}),
+        ...(this.options.force ? { force: this.options.force } : {}),
+      });
+    })()
       .catch((error: unknown) => {
         this.model.notice(`the session could not run: ${errorMessage(error)}`);
         return null;

@@ -21,13 +21,13 @@ export async function runCockpit(
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
   let open: typeof import('../../../components/open.js');
+  const others = Promise.all([import('../../cockpit/controller.js'), import('../../agents/contracts.js')]);
   try {
     open = await import('../../../components/open.js');
   } finally {
     for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
   }
-  const { CockpitController } = await import('../../cockpit/controller.js');
-  const { resolveContracts } = await import('../../agents/contracts.js');
+  const [{ CockpitController }, { resolveContracts }] = await others;
   const controller = new CockpitController(ws, {
     reportExtensions: options.reportExtensions,
     maxTurns: resolveContracts(ws.registry).executor.maxTurns,
@@ -35,4 +35,32 @@ export async function runCockpit(
     ...(options.force ? { force: options.force } : {}),
   });
   return open.openCockpit(controller);
+}
+
+/** The doctor's grade in each pass's report, loaded only when the report runs. */
+export const doctorExtension: ReportExtension = async (context, report) =>
+  (await import('../../doctor/report.js')).doctorReportExtension(context, report);
+
+/**
+ * `master` alone on a terminal: the cockpit on the workspace, without
+ * loading the headless session's modules first (the first frame comes sooner).
+ */
+export function cockpitCommand(home: () => string | undefined) {
+  return async (): Promise<number> => {
+    const { openWorkspace } = await import('../../workspace/open.js');
+    const { UserError } = await import('../../errors.js');
+    let ws: Workspace;
+    try {
+      ws = await openWorkspace(home());
+    } catch (error) {
+      // As `master start`: an unreadable registry is a loop that cannot run.
+      if (error instanceof UserError && error.exitCode === 2) {
+        process.stderr.write(`master: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    for (const notice of ws.store.notices) process.stderr.write(`note: ${notice}\n`);
+    return runCockpit(ws, { reportExtensions: [doctorExtension] });
+  };
 }
