@@ -1,0 +1,134 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dispatch } from '../src/agents/dispatcher.js';
+import { openModel, type ModelEndpoint } from '../src/agents/model.js';
+import type { ModelScript } from '../src/agents/scripted/script.js';
+import { sandboxStatus } from '../src/guards/silo/sandbox.js';
+import { ROOT, tempDir } from './helpers/cli.js';
+import { makeAgentWorkspace } from './helpers/agents.js';
+
+const SERVER = path.join(ROOT, 'tests', 'fixtures', 'mcp-notes-server.mjs');
+
+let model: ModelEndpoint | null = null;
+afterEach(async () => {
+  await model?.close();
+  model = null;
+});
+
+// The probe path names the workspace, which exists only once the registry is written: resolved through a getter.
+const homes = new Map<string, string>();
+function homeOf(scratch: string): string {
+  return homes.get(scratch) ?? path.join(scratch, 'unknown-home');
+}
+
+/** Processes whose command line holds this text (Linux: /proc), e.g. a test's tagged server. */
+function processesWith(text: string): number[] {
+  if (!existsSync('/proc')) return [];
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(text) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('mcp-notes-server');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** A brand alpha whose registry lists the notes server; the operator's deny rule forbids its wipe tool. */
+async function notesWorkspace(script: ModelScript, serverEnv: Record<string, string> = {}) {
+  const scratch = tempDir('master-notes-');
+  const marker = path.join(scratch, 'wiped');
+  const pidFile = path.join(scratch, 'pid');
+  const agent = await makeAgentWorkspace({
+    brands: [{ id: 'alpha' }],
+    files: { 'README.md': '# app\n' },
+    registry: {
+      brands: [
+        {
+          id: 'alpha',
+          name: 'Alpha',
+          repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }],
+          // The scratch folder as an extra argument tags this test's server process.
+          mcpServers: { notes: { command: process.execPath, args: [SERVER, scratch], env: { NOTES_MARKER: marker, NOTES_PID_FILE: pidFile, NOTES_PROBE: path.join(homeOf(scratch), '.master', 'probe'), ...serverEnv } } },
+        },
+      ],
+    } as never,
+  });
+  const rules = path.join(agent.home, 'hooks', 'deny-rules.json');
+  const hook = JSON.parse(readFileSync(rules, 'utf8')) as { rules: string[] };
+  hook.rules.push('mcp__notes__wipe');
+  writeFileSync(rules, JSON.stringify(hook, null, 2));
+  // The hooks are read when the chain is built (by dispatch), after this.
+  model = await openModel(agent.ws.registry, agent.home, { script, recordRequests: true });
+  homes.set(scratch, agent.home);
+  return { ...agent, marker, pidFile, scratch };
+}
+
+describe("agents use their brand's MCP servers", () => {
+  it('an executor calls a tool of the brand\'s server as mcp__notes__echo; a deny rule stops mcp__notes__wipe before it reaches the server; the server stops with the run', async () => {
+    const script: ModelScript = {
+      tickets: {
+        'Take notes': [
+          { tools: [{ name: 'mcp__notes__echo', input: { text: 'hello' } }, { name: 'mcp__notes__wipe', input: { confirm: true } }] },
+          { tools: [{ name: 'Write', input: { file_path: 'notes.txt', content: 'noted\n' } }, { name: 'Finish', input: { summary: 'took notes' } }] },
+        ],
+      },
+    };
+    const { ws, bus, events, marker, scratch, home } = await notesWorkspace(script);
+    const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Take notes', state: 'ready' });
+    let running: number[] = [];
+    bus.subscribe((e) => {
+      if (e.type === 'tool.result' && e.tool === 'mcp__notes__echo') running = processesWith(scratch);
+    });
+    // A model key in master's environment must not reach the server.
+    const savedKey = process.env.ANTHROPIC_API_KEY;
+    process.env.ANTHROPIC_API_KEY = 'sk-test-not-for-tools';
+    try {
+      await dispatch({ ws, bus, sessionId: 'S-1', model });
+    } finally {
+      if (savedKey === undefined) delete process.env.ANTHROPIC_API_KEY;
+      else process.env.ANTHROPIC_API_KEY = savedKey;
+    }
+
+    expect(ws.tickets.get(ticket.id).state).toBe('review');
+    // The model was offered the server's tools under their MCP names, with the server's own schema.
+    const first = model!.server!.requests[0]!.body as { tools: Array<{ name: string; input_schema: { properties: Record<string, unknown> } }> };
+    const echo = first.tools.find((t) => t.name === 'mcp__notes__echo');
+    expect(echo?.input_schema.properties).toHaveProperty('text');
+    expect(first.tools.map((t) => t.name)).toContain('mcp__notes__wipe');
+
+    const results = events.filter((e) => e.type === 'tool.result' && e.ticket === ticket.id) as Array<{ tool: string; content: string; isError: boolean; refusedBy?: string }>;
+    const echoed = results.find((r) => r.tool === 'mcp__notes__echo')!;
+    expect(echoed.isError).toBe(false);
+    expect(echoed.content).toContain('echo: hello');
+    // It ran in the ticket's worktree, without the model's credentials.
+    expect(echoed.content).toContain(`cwd ${ws.tickets.get(ticket.id).runs[0]!.worktree}`);
+    expect(echoed.content).toContain('model key absent');
+    // Inside the OS sandbox where there is one: the workspace's control files are read-only to it.
+    expect(echoed.content).toContain(sandboxStatus().available ? 'probe refused' : 'probe written');
+    expect(existsSync(path.join(home, '.master', 'probe'))).toBe(!sandboxStatus().available);
+    const wiped = results.find((r) => r.tool === 'mcp__notes__wipe')!;
+    expect(wiped.isError).toBe(true);
+    expect(wiped.refusedBy).toBe('deny-rules');
+    expect(existsSync(marker)).toBe(false);
+    // The server ran during the run and is gone after it.
+    if (existsSync('/proc')) {
+      expect(running.length).toBeGreaterThan(0);
+      expect(processesWith(scratch)).toEqual([]);
+    }
+  });
+
+  it('a server that cannot start fails that run with a clear reason, and the session goes on', async () => {
+    const script: ModelScript = { tickets: { 'Use notes': [{ tools: [{ name: 'Finish', input: { summary: 'x' } }] }] } };
+    const { ws, bus } = await notesWorkspace(script, { NOTES_FAIL_START: '1' });
+    const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Use notes', state: 'ready' });
+    const report = await dispatch({ ws, bus, sessionId: 'S-1', model });
+    expect(report).toBeDefined();
+    const failed = ws.tickets.get(ticket.id);
+    expect(failed.state).toBe('failed');
+    expect(failed.runs[0]!.reason).toMatch(/the MCP server "notes" of brand "alpha" could not start: .*cannot open the notes database/);
+  });
+});
