@@ -7,6 +7,7 @@ import { gateBench } from './gate.js';
 import { machine, type Section } from './lib.js';
 import { agentTurnBench, dispatchBench } from './agents.js';
 import { guardsBench } from './guards.js';
+import { mcpBench } from './mcp.js';
 import { scoutBench } from './scout.js';
 import { sessionBench } from './session.js';
 import { startupBench } from './startup.js';
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<Section>> = {
   guards: guardsBench,
   gate: gateBench,
   doctor: doctorBench,
+  mcp: mcpBench,
 };
 
 const DIR = import.meta.dirname;

@@ -45,6 +45,8 @@ export function mcpCommand(home: () => string | undefined) {
       transport.onclose = () => stop();
       // The client closing our stdin is the end of the conversation.
       process.stdin.once('end', () => stop());
+      // A client that went away (EPIPE on our stdout) ends it too, quietly: not a crash.
+      process.stdout.on('error', () => stop());
       await server.connect(transport);
       close = () => server.close();
     } else {
