@@ -121,6 +121,27 @@ describe("agents use their brand's MCP servers", () => {
     }
   });
 
+  it('a server that dies mid-run: its tools return errors the agent sees, the run goes on', async () => {
+    const script: ModelScript = {
+      tickets: {
+        'Crash it': [
+          { tools: [{ name: 'mcp__notes__crash', input: {} }] },
+          { tools: [{ name: 'mcp__notes__echo', input: { text: 'still there?' } }] },
+          { tools: [{ name: 'Write', input: { file_path: 'after.txt', content: 'carried on\n' } }, { name: 'Finish', input: { summary: 'the notes server died; carried on without it' } }] },
+        ],
+      },
+    };
+    const { ws, bus, events } = await notesWorkspace(script);
+    const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Crash it', state: 'ready' });
+    await dispatch({ ws, bus, sessionId: 'S-1', model });
+    const results = events.filter((e) => e.type === 'tool.result' && e.ticket === ticket.id) as Array<{ tool: string; content: string; isError: boolean }>;
+    expect(results.find((r) => r.tool === 'mcp__notes__crash')).toMatchObject({ isError: true });
+    const after = results.find((r) => r.tool === 'mcp__notes__echo')!;
+    expect(after.isError).toBe(true);
+    expect(after.content).toMatch(/mcp__notes__echo (is unavailable|failed): .*(stopped|closed)/i);
+    expect(ws.tickets.get(ticket.id).state).toBe('review');
+  });
+
   it('a server that cannot start fails that run with a clear reason, and the session goes on', async () => {
     const script: ModelScript = { tickets: { 'Use notes': [{ tools: [{ name: 'Finish', input: { summary: 'x' } }] }] } };
     const { ws, bus } = await notesWorkspace(script, { NOTES_FAIL_START: '1' });
