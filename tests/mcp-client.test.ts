@@ -5,7 +5,9 @@ import { dispatch } from '../src/agents/dispatcher.js';
 import { openModel, type ModelEndpoint } from '../src/agents/model.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
 import { sandboxStatus } from '../src/guards/silo/sandbox.js';
-import { ROOT, tempDir } from './helpers/cli.js';
+import { BIN, master, ROOT, tempDir } from './helpers/cli.js';
+import { makeWorkspace } from './helpers/workspace.js';
+import { spawn } from 'node:child_process';
 import { makeAgentWorkspace } from './helpers/agents.js';
 
 const SERVER = path.join(ROOT, 'tests', 'fixtures', 'mcp-notes-server.mjs');
@@ -140,6 +142,51 @@ describe("agents use their brand's MCP servers", () => {
     expect(after.isError).toBe(true);
     expect(after.content).toMatch(/mcp__notes__echo (is unavailable|failed): .*(stopped|closed)/i);
     expect(ws.tickets.get(ticket.id).state).toBe('review');
+  });
+
+  it('a Streamable HTTP server (type http, with its bearer header): here another workspace\'s `master mcp --http`', async () => {
+    // The tracker: a second workspace served over HTTP by a real `master mcp` process.
+    const tracker = makeWorkspace({ brands: [{ id: 'ops', name: 'Ops', repos: [{ id: 'ops-app', path: 'repos/ops-app' }] }] } as never);
+    expect(master(['ticket', 'add', '--brand', 'ops', '--repo', 'ops-app', '--title', 'Rotate the certificates'], { env: { MASTER_HOME: tracker } }).code).toBe(0);
+    const child = spawn(process.execPath, [BIN, 'mcp', '--home', tracker, '--http', '0'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MASTER_HOME: '' } });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let buffered = '';
+        child.stderr!.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          const m = /serving (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(buffered);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`master mcp exited ${code}: ${buffered}`)));
+      });
+      const token = readFileSync(path.join(tracker, '.master', 'mcp-token'), 'utf8').trim();
+      const script: ModelScript = {
+        tickets: {
+          'Check the tracker': [
+            { tools: [{ name: 'mcp__tracker__tickets_list', input: {} }] },
+            { tools: [{ name: 'Write', input: { file_path: 'tracker.txt', content: 'checked\n' } }, { name: 'Finish', input: { summary: 'checked' } }] },
+          ],
+        },
+      };
+      const { ws, bus, events } = await makeAgentWorkspace({
+        brands: [{ id: 'alpha' }],
+        files: { 'README.md': '# app\n' },
+        registry: {
+          brands: [{ id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }], mcpServers: { tracker: { type: 'http', url, headers: { Authorization: `Bearer ${token}` } } } }],
+        } as never,
+      });
+      model = await openModel(ws.registry, ws.paths.home, { script, recordRequests: true });
+      const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Check the tracker', state: 'ready' });
+      await dispatch({ ws, bus, sessionId: 'S-1', model });
+      const result = events.find((e) => e.type === 'tool.result' && e.tool === 'mcp__tracker__tickets_list') as { content: string; isError: boolean };
+      expect(result.isError).toBe(false);
+      expect(result.content).toContain('Rotate the certificates');
+      expect(ws.tickets.get(ticket.id).state).toBe('review');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('a server that cannot start fails that run with a clear reason, and the session goes on', async () => {
