@@ -102,7 +102,7 @@ describe("agents use their brand's MCP servers", () => {
     expect(echo?.input_schema.properties).toHaveProperty('text');
     expect(first.tools.map((t) => t.name)).toContain('mcp__notes__wipe');
 
-    const results = events.filter((e) => e.type === 'tool.result' && e.ticket === ticket.id) as Array<{ tool: string; content: string; isError: boolean; refusedBy?: string }>;
+    const results = events.filter((e) => e.type === 'tool.result' && e.ticket === ticket.id) as unknown as Array<{ tool: string; content: string; isError: boolean; refusedBy?: string }>;
     const echoed = results.find((r) => r.tool === 'mcp__notes__echo')!;
     expect(echoed.isError).toBe(false);
     expect(echoed.content).toContain('echo: hello');
@@ -136,7 +136,7 @@ describe("agents use their brand's MCP servers", () => {
     const { ws, bus, events } = await notesWorkspace(script);
     const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Crash it', state: 'ready' });
     await dispatch({ ws, bus, sessionId: 'S-1', model });
-    const results = events.filter((e) => e.type === 'tool.result' && e.ticket === ticket.id) as Array<{ tool: string; content: string; isError: boolean }>;
+    const results = events.filter((e) => e.type === 'tool.result' && e.ticket === ticket.id) as unknown as Array<{ tool: string; content: string; isError: boolean }>;
     expect(results.find((r) => r.tool === 'mcp__notes__crash')).toMatchObject({ isError: true });
     const after = results.find((r) => r.tool === 'mcp__notes__echo')!;
     expect(after.isError).toBe(true);
@@ -179,7 +179,7 @@ describe("agents use their brand's MCP servers", () => {
       model = await openModel(ws.registry, ws.paths.home, { script, recordRequests: true });
       const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Check the tracker', state: 'ready' });
       await dispatch({ ws, bus, sessionId: 'S-1', model });
-      const result = events.find((e) => e.type === 'tool.result' && e.tool === 'mcp__tracker__tickets_list') as { content: string; isError: boolean };
+      const result = events.find((e) => e.type === 'tool.result' && e.tool === 'mcp__tracker__tickets_list') as unknown as { content: string; isError: boolean };
       expect(result.isError).toBe(false);
       expect(result.content).toContain('Rotate the certificates');
       expect(ws.tickets.get(ticket.id).state).toBe('review');
