@@ -194,6 +194,26 @@ describe('master mcp over stdio, as a real process', () => {
     expect(JSON.parse(master(['ticket', 'list', '--json'], { env }).stdout)).toHaveLength(2);
   });
 
+  it('two clients and the CLI change the same workspace at the same time: nothing lost, no id twice', async () => {
+    const home = workspace();
+    const [first, second] = await Promise.all([stdioClient(home), stdioClient(home)]);
+    const cli = (title: string) =>
+      new Promise<number>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'ticket', 'add', '--brand', 'beta', '--repo', 'beta-app', '--title', title], { env: { ...process.env, MASTER_HOME: home }, stdio: 'ignore' });
+        child.once('exit', (code) => resolve(code ?? -1));
+      });
+    const creates = (client: Client, name: string) =>
+      Array.from({ length: 8 }, (_, i) => call(client, 'ticket_create', { brand: 'alpha', repo: 'alpha-app', title: `${name} ${i}` }));
+    const results = await Promise.all([...creates(first, 'first'), ...creates(second, 'second'), cli('cli 0'), cli('cli 1'), cli('cli 2')]);
+    expect(results.filter((r) => typeof r === 'number')).toEqual([0, 0, 0]);
+    const listed = JSON.parse(master(['ticket', 'list', '--json'], { env: { MASTER_HOME: home } }).stdout) as Array<{ id: string; title: string }>;
+    expect(listed).toHaveLength(19);
+    expect(new Set(listed.map((t) => t.id)).size).toBe(19);
+    expect(listed.map((t) => t.title).sort()).toEqual([...Array.from({ length: 8 }, (_, i) => `first ${i}`), ...Array.from({ length: 8 }, (_, i) => `second ${i}`), 'cli 0', 'cli 1', 'cli 2'].sort());
+    // Each server sees the others' tickets at once.
+    expect(((await call(first, 'tickets_list', {})).structuredContent as { tickets: unknown[] }).tickets).toHaveLength(19);
+  });
+
   it('refuses to start with an unknown --brand (exit 2, nothing served)', () => {
     const home = workspace();
     const result = master(['mcp', '--brand', 'nope'], { env: { MASTER_HOME: home } });
