@@ -6,7 +6,8 @@ import { openModel, type ModelEndpoint } from '../src/agents/model.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
 import { sandboxStatus } from '../src/guards/silo/sandbox.js';
 import { BIN, master, ROOT, tempDir } from './helpers/cli.js';
-import { makeWorkspace } from './helpers/workspace.js';
+import { git, makeWorkspace } from './helpers/workspace.js';
+import { ensureToken } from '../src/mcp/http.js';
 import { spawn } from 'node:child_process';
 import { makeAgentWorkspace } from './helpers/agents.js';
 
@@ -187,6 +188,20 @@ describe("agents use their brand's MCP servers", () => {
       child.kill('SIGTERM');
       await exited;
     }
+  });
+
+  it.runIf(sandboxStatus().available)("an agent's command cannot read the HTTP server's bearer token (it would drive the workspace as the operator)", async () => {
+    const { home, ws, bus } = await makeAgentWorkspace({ brands: [{ id: 'alpha' }], files: { 'README.md': '# app\n' } });
+    const token = ensureToken(ws.paths.data);
+    const file = path.join(home, '.master', 'mcp-token');
+    const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Leak', kind: 'script', run: [`cat ${file} > leaked.txt; echo done >> leaked.txt`], state: 'ready' });
+    await dispatch({ ws, bus, sessionId: 'S-1', model: null });
+    const done = ws.tickets.get(ticket.id);
+    expect(done.state).toBe('review');
+    const repo = path.join(home, 'repos/alpha-app');
+    const leaked = git(repo, 'show', `master/${ticket.id}:leaked.txt`);
+    expect(leaked).not.toContain(token);
+    expect(readFileSync(file, 'utf8').trim()).toBe(token);
   });
 
   it('a server that cannot start fails that run with a clear reason, and the session goes on', async () => {

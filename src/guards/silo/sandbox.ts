@@ -71,6 +71,9 @@ export function sandboxBashArgv(context: ToolContext, command: string, shell = '
     }
   }
   args.push(...gitBinds(context));
+  // The bearer token of `master mcp --http`: with it a command could drive the workspace as the operator.
+  const token = path.join(context.paths.data, 'mcp-token');
+  if (existsSync(token)) args.push('--ro-bind', '/dev/null', token);
   const hidden = new Set<string>();
   for (const area of forbidden) {
     for (const folder of [area.path, area.lexical]) {
