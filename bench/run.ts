@@ -9,6 +9,7 @@ import { machine, type Section } from './lib.js';
 import { agentTurnBench, dispatchBench } from './agents.js';
 import { guardsBench } from './guards.js';
 import { guardsWorstBench } from './guardsWorst.js';
+import { mcpBench } from './mcp.js';
 import { scoutBench } from './scout.js';
 import { sandboxBench } from './sandbox.js';
 import { sessionBench } from './session.js';
@@ -33,6 +34,7 @@ const BENCHES: Record<string, () => Promise<Section>> = {
   wiki: wikiBench,
   'cockpit-load': cockpitLoadBench,
   'cockpit-launch': cockpitLaunchBench,
+  mcp: mcpBench,
 };
 
 const DIR = import.meta.dirname;

@@ -7,14 +7,21 @@ import { makeSimpleWorkspace } from './helpers/workspace.js';
 
 const HEAVY = [/node_modules\/ink\//, /node_modules\/react\//, /@anthropic-ai\/sdk/, /@modelcontextprotocol\/sdk/, /node_modules\/simple-git\//];
 
-function modulesLoadedBy(args: string[]): string[] {
+function modulesLoadedBy(args: string[], input = ''): string[] {
   const trace = path.join(tempDir(), 'imports.txt');
   const result = spawnSync(process.execPath, ['--import', path.join(ROOT, 'tests/fixtures/trace-imports.mjs'), BIN, ...args], {
     env: { ...process.env, TRACE_IMPORTS: trace },
     encoding: 'utf8',
+    input,
   });
   expect(result.status, result.stderr).toBe(0);
   return readFileSync(trace, 'utf8').trim().split('\n');
+}
+
+/** A bundled chunk that holds the MCP SDK's protocol code. */
+function loadsMcpSdk(url: string): boolean {
+  if (!url.startsWith('file:') || !url.includes('/dist/')) return false;
+  return readFileSync(new URL(url), 'utf8').includes('notifications/initialized');
 }
 
 describe('startup', () => {
@@ -28,5 +35,9 @@ describe('startup', () => {
     // The trace sees heavy modules when a command does load them (so the check above can fail).
     const scout = modulesLoadedBy(['scout', '--home', home]);
     expect(scout.some((url) => /simple-git/.test(url))).toBe(true);
+    // The MCP SDK is bundled into chunks of its own: recognised by its protocol strings.
+    const mcp = modulesLoadedBy(['mcp', '--home', home]);
+    expect(mcp.filter(loadsMcpSdk).length).toBeGreaterThan(0);
+    for (const args of [['--version'], ['ticket', 'list', '--home', home]]) expect(modulesLoadedBy(args).filter(loadsMcpSdk), args.join(' ')).toEqual([]);
   });
 });

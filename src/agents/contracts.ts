@@ -44,8 +44,8 @@ export interface AgentContract {
 
 const toolName = z
   .string()
-  .refine((name) => (KNOWN_TOOLS as readonly string[]).includes(name) || /^mcp__[\w-]+__[\w-]+$/.test(name), {
-    message: `a tool name: one of ${KNOWN_TOOLS.join(', ')}, or mcp__server__tool`,
+  .refine((name) => (KNOWN_TOOLS as readonly string[]).includes(name) || /^mcp__(?:\*|[\w-]+)$/.test(name), {
+    message: `a tool name: one of ${KNOWN_TOOLS.join(', ')}, mcp__server__tool, mcp__server (its every tool) or mcp__* (every server the brand lists)`,
   });
 
 /** The shape every resolved contract must have. */
@@ -99,7 +99,8 @@ export const DECLARED_CONTRACTS: Record<ContractName, Declared> = {
   },
   executor: {
     role: 'You are an executor. You do the work of one ticket in its own git worktree: read the code, make the smallest correct change that meets the acceptance criteria, run the tests, and call Finish with a summary. When only the operator can decide something, ask with AskOperator.',
-    tools: [...READ, 'Write', 'Edit', 'Bash', ...WIKI, 'AskOperator', 'Finish'],
+    // mcp__*: the MCP servers the ticket's brand lists in registry.json (none unless the operator lists some).
+    tools: [...READ, 'Write', 'Edit', 'Bash', ...WIKI, 'AskOperator', 'Finish', 'mcp__*'],
     writePaths: ['**'],
     maxTurns: 60,
     maxTokens: 2_000_000,

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages.js';
+import type { MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages/messages.js';
 import type { Bus } from '../bus/index.js';
 import { errorMessage } from '../errors.js';
 import { GitRepo } from '../git/repo.js';
@@ -18,7 +18,7 @@ import { askOperator, isAffirmative } from '../questions/index.js';
 import { resumeMessages, runAgent } from './runtime.js';
 import type { ToolChain, ToolContext } from './toolChain.js';
 import { runToolCall } from './toolRunner.js';
-import type { RunControl } from './tools/index.js';
+import type { RunControl, ToolDefinition } from './tools/index.js';
 import { readConversation, Transcript, transcriptPath, type SavedConversation } from './transcript.js';
 import { recordUsage } from './usage.js';
 
@@ -142,6 +142,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
   }
   activeRuns.add(runId);
   let transcript: Transcript | null = null;
+  let mcpTools: { schemas: Tool[]; definitions: Map<string, ToolDefinition<Record<string, unknown>>>; close(): Promise<void> } | null = null;
   // What the run knew when something threw: kept on its record.
   let runBaseSha: string | undefined;
   let runUsage = zeroUsage();
@@ -254,6 +255,18 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: context.agent, contract: contract.name, model: contract.model, via: deps.model.label, baseSha, ...(resumeFrom ? { resumedFrom: resumeFrom.run.id } : {}) });
     for (const message of messages) transcript.write({ t: 'message', message });
     const system = executorSystemPrompt(contract, context, { branch, mainBranch: repoConfig.mainBranch, baseSha });
+    // The brand's MCP servers start with the run (only those the palette allows) and stop with it.
+    const servers = findBrand(ws.registry, ticket.brand).mcpServers;
+    if (Object.keys(servers).length > 0 && contract.tools.some((t) => t.startsWith('mcp__'))) {
+      const { openRunMcpTools } = await import('../mcp/client.js');
+      try {
+        mcpTools = await openRunMcpTools(servers, contract.tools, context);
+      } catch (error) {
+        const why = errorMessage(error);
+        return settle('fail', 'failed', { outcome: 'failed', baseSha, reason: why }, undefined);
+      }
+      if (mcpTools.definitions.size) transcript.write({ t: 'meta', mcpTools: [...mcpTools.definitions.keys()] });
+    }
     const result = await runAgent({
       contract,
       model: deps.model,
@@ -267,6 +280,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       signal: deps.signal,
       labels,
       ...(deps.retry ? { retry: deps.retry } : {}),
+      ...(mcpTools ? { extraTools: mcpTools } : {}),
     });
     const usage = result.usage;
     runUsage = usage;
@@ -303,6 +317,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       { usage: runUsage },
     );
   } finally {
+    await mcpTools?.close();
     transcript?.close();
     activeRuns.delete(runId);
   }

@@ -1,6 +1,7 @@
 import type {
   ContentBlockParam,
   MessageParam,
+  Tool,
   ToolResultBlockParam,
 } from '@anthropic-ai/sdk/resources/messages/messages.js';
 import type { Bus } from '../bus/index.js';
@@ -11,7 +12,7 @@ import type { AgentContract } from './contracts.js';
 import type { ModelEndpoint } from './model.js';
 import { callModel, DEFAULT_RETRY, type RetryPolicy } from './modelCall.js';
 import type { ToolChain, ToolContext } from './toolChain.js';
-import { paletteTools, type RunControl } from './tools/index.js';
+import { paletteTools, type RunControl, type ToolDefinition } from './tools/index.js';
 import { runToolCall } from './toolRunner.js';
 import type { Transcript } from './transcript.js';
 import { totalTokens, usageFromResponse } from './usage.js';
@@ -35,6 +36,8 @@ export interface AgentRunOptions {
   retry?: RetryPolicy;
   /** Labels every event of the run carries (ticket, run, brand). */
   labels?: Record<string, string>;
+  /** Tools of this run only (a brand's MCP servers): offered besides the palette's, called through the same runner. */
+  extraTools?: { schemas: Tool[]; definitions: Map<string, ToolDefinition<Record<string, unknown>>> };
 }
 
 export type AgentRunStatus = 'finished' | 'blocked' | 'failed' | 'rejected-key' | 'cancelled';
@@ -91,7 +94,7 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
   wallTimer.unref();
 
   const messages = [...options.messages];
-  const tools = paletteTools(contract.tools);
+  const tools = [...paletteTools(contract.tools), ...(options.extraTools?.schemas ?? [])];
   const context = { ...options.context, signal: stop.signal };
   let usage = zeroUsage();
   let turns = 0;
@@ -173,7 +176,13 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
         const outcome = await runToolCall(
           { id: call.id, name: call.name, input: (call.input ?? {}) as Record<string, unknown> },
           { ...context, contract, control, toolUseId: call.id },
-          { chain: options.chain, labels, ...(bus ? { bus } : {}), ...(options.store ? { store: options.store } : {}) },
+          {
+            chain: options.chain,
+            labels,
+            ...(bus ? { bus } : {}),
+            ...(options.store ? { store: options.store } : {}),
+            ...(options.extraTools ? { extraTools: options.extraTools.definitions } : {}),
+          },
         );
         toolMs += outcome.ms;
         // The question's result is the operator's answer, added when the run resumes.

@@ -5,7 +5,7 @@ import { worktreeConfinement, writeAuthorityRefusal } from './confinement.js';
 import type { BeforeToolHook, GuardDecision, ToolCall, ToolChain, ToolResult } from './toolChain.js';
 import { decisionEvent, inputDigest } from '../guards/audit.js';
 import { callApproved, callRefused } from '../questions/index.js';
-import { getTool, type ToolRunContext } from './tools/index.js';
+import { getTool, type ToolDefinition, type ToolRunContext } from './tools/index.js';
 
 /** Where a call's events go: the bus (live) and the store (the audit trail of refusals). */
 export interface ToolRunnerDeps {
@@ -14,6 +14,8 @@ export interface ToolRunnerDeps {
   store?: Store;
   /** Labels for the events (ticket, run). */
   labels?: Record<string, string>;
+  /** Tools of this run only (a brand's MCP servers, already filtered by the palette). */
+  extraTools?: ReadonlyMap<string, ToolDefinition<Record<string, unknown>>>;
 }
 
 export interface ToolCallOutcome extends ToolResult {
@@ -104,14 +106,15 @@ export async function runToolCall(call: ToolCall, context: ToolRunContext, deps:
 
 async function decideAndRun(call: ToolCall, context: ToolRunContext, deps: ToolRunnerDeps, started: number): Promise<ToolCallOutcome> {
   const { contract } = context;
-  if (!contract.tools.includes(call.name)) {
+  const extra = deps.extraTools?.get(call.name);
+  if (!extra && !contract.tools.includes(call.name)) {
     return refuse(deps, call, context, {
       verdict: 'deny',
       guard: 'palette',
       reason: `${call.name} is not in the ${contract.name} contract's palette (${contract.tools.join(', ')})`,
     }, started);
   }
-  const tool = getTool(call.name);
+  const tool = extra ?? getTool(call.name);
   if (!tool) return { content: `no tool named ${call.name} is available here`, isError: true, ms: Date.now() - started };
   const parsed = tool.input.safeParse(call.input);
   if (!parsed.success) {

@@ -155,6 +155,13 @@ export function buildProgram(version: string): Command {
     .action(lazy(async () => (await import('./commands/doctor.js')).doctorCommand(home)));
 
   program
+    .command('mcp')
+    .description('serve tickets, wiki, registry and doctor to an MCP client (stdio; --http PORT for Streamable HTTP on 127.0.0.1)')
+    .option('--brand <brand>', 'scope the client to what an agent of this brand may see (silo walls hold)')
+    .option('--http <port>', 'serve Streamable HTTP on 127.0.0.1:PORT/mcp with the bearer token in .master/mcp-token (0: any free port)')
+    .action(lazy(async () => (await import('./commands/mcp.js')).mcpCommand(home)));
+
+  program
     .command('guard')
     .description('a Claude Code hook command: reads the hook JSON on stdin, runs the guard chain; exit 2 blocks')
     .option('--within <seconds>', 'answer deny by itself after this many seconds (below the hook timeout)')

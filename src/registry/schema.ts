@@ -37,11 +37,20 @@ const Repo = z.strictObject({
   gate: z.prefault(Gate, {}),
 });
 
-const McpServer = z.strictObject({
+// The `.mcp.json` shape Claude Code uses: a command to start (stdio), or `type: "http"` with a url.
+const McpStdioServer = z.strictObject({
+  type: z.optional(z.literal('stdio')),
   command: z.string().check(z.minLength(1)),
   args: z._default(z.array(z.string()), []),
   env: z._default(z.record(z.string(), z.string()), {}),
 });
+const McpHttpServer = z.strictObject({
+  type: z.literal('http'),
+  url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
+  headers: z._default(z.record(z.string(), z.string()), {}),
+});
+const McpServer = z.union([McpHttpServer, McpStdioServer], { error: 'an MCP server: {"command", "args"?, "env"?} to start one, or {"type": "http", "url", "headers"?}' });
+const McpServerName = z.string().check(z.regex(/^[A-Za-z0-9-]+(?:_[A-Za-z0-9-]+)*$/, 'a server name of letters, digits, dashes and single underscores (its tools are mcp__<name>__<tool>)'));
 
 const Brand = z.strictObject({
   id: Id,
@@ -49,7 +58,7 @@ const Brand = z.strictObject({
   silo: z._default(z.boolean(), false),
   lanes: z.optional(Count(1)),
   repos: z._default(z.array(Repo), []),
-  mcpServers: z._default(z.record(z.string(), McpServer), {}),
+  mcpServers: z._default(z.record(McpServerName, McpServer), {}),
 });
 
 const NonEmpty = z.string().check(z.minLength(1));
@@ -166,6 +175,7 @@ export type RegistryInput = z.input<typeof RegistrySchema>;
 export type Brand = Registry['brands'][number];
 export type Repo = Brand['repos'][number];
 export type ContractOverride = z.output<typeof ContractOverride>;
+export type McpServerConfig = z.output<typeof McpServer>;
 
 /** The registry's JSON Schema, for editors (`$schema`) and `master registry schema`. */
 export function registryJsonSchema(): Record<string, unknown> {

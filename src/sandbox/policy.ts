@@ -122,6 +122,9 @@ export function buildPolicy(context: ToolContext, extras: PolicyExtras = {}): Sa
       }
     }
   }
+  // The bearer token of `master mcp --http`: with it a command could drive the workspace as the operator.
+  const token = path.join(paths.data, 'mcp-token');
+  if (existsSync(token)) hidden.push(token);
   // What the deny rules forbid reading by a fixed path (`Read(~/.ssh/**)`) is absent too.
   for (const extra of [...settingHidden(registry, operatorHome), ...deniedReadPaths(context)]) {
     if (existsSync(extra) && !inside(context.cwd, extra) && !hidden.includes(extra)) hidden.push(extra);

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { mcpToolAllowed, parseMcpToolName } from '../../mcp/names.js';
 import path from 'node:path';
 import type { ToolCall, ToolContext } from '../../agents/toolChain.js';
 import { KNOWN_TOOLS as RUNTIME_TOOLS, mergeContract } from '../../agents/contracts.js';
@@ -55,10 +56,13 @@ export function toolPolicy(hooks: HookSpec[]): ToolPolicyCheck {
   return (call, context, info) => {
     if (info.overBudget) return `the guard could not check this command in bounded time: ${info.overBudget}`;
     if (!KNOWN_TOOL_NAMES.has(call.name)) {
+      // An MCP tool: only a server the caller's brand lists (within its palette) or master's own, for its clients.
+      const contract = (CONTRACT_NAMES as readonly string[]).includes(context.agent);
       const allowed =
         allowRules.some(({ rule }) => toolRuleMatches(rule, call.name)) ||
-        palette(context.registry, context.agent).some((rule) => toolRuleMatches(rule, call.name)) ||
-        brandServers(context).some((server) => toolRuleMatches(`mcp__${server}`, call.name));
+        (parseMcpToolName(call.name)
+          ? mcpToolAllowed(context, call.name, contract ? palette(context.registry, context.agent) : undefined)
+          : palette(context.registry, context.agent).some((rule) => toolRuleMatches(rule, call.name)));
       if (!allowed) return unknownToolReason(call.name);
     }
     const settings = settingsWrite(call, info);
@@ -72,11 +76,6 @@ export function toolRuleMatches(rule: string, name: string): boolean {
   if (rule.endsWith('*')) return name.startsWith(rule.slice(0, -1));
   if (rule === name) return true;
   return rule.startsWith('mcp__') && rule.split('__').length === 2 && name.startsWith(`${rule}__`);
-}
-
-function brandServers(context: ToolContext): string[] {
-  const brand = context.brand ? context.registry.brands.find((b) => b.id === context.brand) : undefined;
-  return brand ? Object.keys(brand.mcpServers) : [];
 }
 
 function unknownToolReason(name: string): string {
