@@ -49,6 +49,8 @@ async function notesWorkspace(script: ModelScript, serverEnv: Record<string, str
     brands: [{ id: 'alpha' }],
     files: { 'README.md': '# app\n' },
     registry: {
+      // The server writes its pid (and the wipe marker) into the scratch folder: the sandbox must let it.
+      sandbox: { writable: [scratch] },
       brands: [
         {
           id: 'alpha',

@@ -61,7 +61,9 @@ export function toolPolicy(hooks: HookSpec[]): ToolPolicyCheck {
       const allowed =
         allowRules.some(({ rule }) => toolRuleMatches(rule, call.name)) ||
         (parseMcpToolName(call.name)
-          ? mcpToolAllowed(context, call.name, contract ? palette(context.registry, context.agent) : undefined)
+          ? mcpToolAllowed(context, call.name, contract ? palette(context.registry, context.agent) : undefined) ||
+            // A contract that names the server or tool itself (not the `mcp__*` of its brand's servers) allows it too.
+            (contract && palette(context.registry, context.agent).some((rule) => rule !== 'mcp__*' && toolRuleMatches(rule, call.name)))
           : palette(context.registry, context.agent).some((rule) => toolRuleMatches(rule, call.name)));
       if (!allowed) return unknownToolReason(call.name);
     }
