@@ -21,6 +21,7 @@ import { runToolCall } from './toolRunner.js';
 import type { RunControl } from './tools/index.js';
 import { readConversation, Transcript, transcriptPath, type SavedConversation } from './transcript.js';
 import { recordUsage } from './usage.js';
+import type { BudgetBook } from '../budget/index.js';
 
 /** What running tickets needs: the workspace, where events go, the contracts, the chain and the model. */
 export interface ExecutorDeps {
@@ -33,6 +34,8 @@ export interface ExecutorDeps {
   model: ModelEndpoint | null;
   retry?: RetryPolicy;
   signal: AbortSignal;
+  /** The budgets of the registry: a run is stopped at the next turn when it crosses one. */
+  budget?: BudgetBook;
 }
 
 export type RunOutcomeKind = 'submitted' | 'failed' | 'blocked' | 'requeued' | 'skipped';
@@ -135,7 +138,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     transcript: path.relative(ws.paths.home, transcriptFile),
   };
   try {
-    ws.tickets.transition(ticket.id, 'dispatch', { by: 'dispatcher', patch: { runs: [...ticket.runs, run] } });
+    ws.tickets.transition(ticket.id, 'dispatch', { by: 'dispatcher', patch: { runs: [...ticket.runs, run], ...(ticket.hold ? { hold: null } : {}) } });
   } catch (error) {
     if (error instanceof TransitionError) return { ...base, outcome: 'skipped', reason: error.message, totalMs: Date.now() - started };
     throw error;
@@ -145,6 +148,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
   // What the run knew when something threw: kept on its record.
   let runBaseSha: string | undefined;
   let runUsage = zeroUsage();
+  let runBudget: ReturnType<BudgetBook['open']> | null = null;
   const settle = (event: TicketEventName, outcome: RunOutcomeKind, changes: Partial<TicketRun>, note?: string, extra: Partial<TicketRunOutcome> = {}): TicketRunOutcome => {
     const patchRuns = (current: Ticket) => current.runs.map((r) => (r.id === runId ? { ...r, endedAt: ws.store.now(), ...changes } : r));
     try {
@@ -166,10 +170,18 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     // A run stopped for a question continues in the same worktree with the answer, even when a
     // follow-up run was interrupted meanwhile (a 401, a cancel, a crash): the answer is never lost.
     let resumeFrom: { run: TicketRun; conversation: SavedConversation } | null = null;
+    // A run stopped by a budget left its work in the worktree: the next one continues there, not from main.
+    let continueFrom: TicketRun | null = null;
     let baseSha: string;
-    if (ticket.kind !== 'script' && (await worktreeState(repo, worktree)).present) resumeFrom = runToResume(ws, ticket.runs);
+    if (ticket.kind !== 'script' && (await worktreeState(repo, worktree)).present) {
+      resumeFrom = runToResume(ws, ticket.runs);
+      const last = ticket.runs.filter((r) => r.id !== runId).at(-1);
+      if (!resumeFrom && last?.stoppedBy === 'budget' && last.baseSha) continueFrom = last;
+    }
     if (resumeFrom) {
       baseSha = resumeFrom.run.baseSha!;
+    } else if (continueFrom) {
+      baseSha = continueFrom.baseSha!;
     } else {
       baseSha = await repo.head();
       await freshWorktree(repo, worktree, branch, baseSha);
@@ -249,11 +261,16 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       const question = questionId ? ws.store.state.questions[questionId] : undefined;
       messages = resumeMessages(resume, answerForModel(question));
     } else {
-      messages = [{ role: 'user', content: ticketPrompt(context.ticket!, answeredQuestions(ws.store.state.questions, ticket.id)) }];
+      const prompt = ticketPrompt(context.ticket!, answeredQuestions(ws.store.state.questions, ticket.id));
+      const carryOn = continueFrom
+        ? `\n\nA previous run (${continueFrom.id}) was stopped by a budget (${continueFrom.reason ?? 'its limit'}). What it changed is still in your worktree: look at it (git status, git diff) and continue from there rather than starting over.`
+        : '';
+      messages = [{ role: 'user', content: prompt + carryOn }];
     }
     transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: context.agent, contract: contract.name, model: contract.model, via: deps.model.label, baseSha, ...(resumeFrom ? { resumedFrom: resumeFrom.run.id } : {}) });
     for (const message of messages) transcript.write({ t: 'message', message });
     const system = executorSystemPrompt(contract, context, { branch, mainBranch: repoConfig.mainBranch, baseSha });
+    runBudget = deps.budget?.open(runId, ticket.brand) ?? null;
     const result = await runAgent({
       contract,
       model: deps.model,
@@ -267,10 +284,12 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       signal: deps.signal,
       labels,
       ...(deps.retry ? { retry: deps.retry } : {}),
+      ...(runBudget ? { budget: runBudget.exceeded } : {}),
     });
     const usage = result.usage;
     runUsage = usage;
     recordUsage(ws.store, { ticket: ticket.id, brand: ticket.brand, run: runId, usage, timeZone: ws.registry.timezone });
+    runBudget?.done();
     switch (result.status) {
       case 'finished':
         return await submit(result.summary ?? 'finished', usage, 0);
@@ -291,6 +310,11 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
         return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: result.reason! }, result.reason, { rejectedKey: true, usage });
       case 'cancelled':
         return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: stopReason() }, stopReason(), { usage });
+      case 'budget': {
+        const why = `stopped by its budget: ${result.reason}; the worktree is kept and the next run continues in it`;
+        ws.tickets.update(ticket.id, () => ({ hold: { kind: 'budget', reason: why, at: ws.store.now() } }));
+        return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: why, stoppedBy: 'budget' }, why, { usage });
+      }
       default:
         return settle('fail', 'failed', { outcome: 'failed', baseSha, usage, reason: result.reason ?? 'the run failed' }, undefined, { usage });
     }
@@ -303,6 +327,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       { usage: runUsage },
     );
   } finally {
+    runBudget?.done();
     transcript?.close();
     activeRuns.delete(runId);
   }

@@ -35,9 +35,11 @@ export interface AgentRunOptions {
   retry?: RetryPolicy;
   /** Labels every event of the run carries (ticket, run, brand). */
   labels?: Record<string, string>;
+  /** Asked before every model turn with the run's usage so far: why it must stop (a budget), or null. */
+  budget?: (usage: Usage) => string | null;
 }
 
-export type AgentRunStatus = 'finished' | 'blocked' | 'failed' | 'rejected-key' | 'cancelled';
+export type AgentRunStatus = 'finished' | 'blocked' | 'failed' | 'rejected-key' | 'cancelled' | 'budget';
 
 export interface AgentRunResult {
   status: AgentRunStatus;
@@ -120,6 +122,8 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
       if (used >= contract.maxTokens) {
         return end({ status: 'failed', reason: `hit the token limit (${used} of ${contract.maxTokens} tokens) before calling Finish` });
       }
+      const overBudget = options.budget?.(usage) ?? null;
+      if (overBudget) return end({ status: 'budget', reason: overBudget });
       const response = await callModel({
         model,
         params: {
