@@ -15,6 +15,8 @@ import { unblockAnswered } from '../questions/index.js';
 import { recoverRuns, sweepWorktrees } from './recovery.js';
 import type { ToolChain } from './toolChain.js';
 import { BudgetBook, hasBudgets } from '../budget/index.js';
+import { executorFor } from './claudeCode/select.js';
+import { locateClaude, type ClaudeLocation } from './claudeCode/locate.js';
 
 export interface DispatchOptions {
   ws: Workspace;
@@ -102,6 +104,7 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
     model,
     signal,
     budget: book,
+    env: options.env ?? process.env,
     ...(options.retry ? { retry: options.retry } : {}),
   };
   const global = pLimit(ws.registry.dispatch.concurrency);
@@ -129,12 +132,25 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
     }
     return false;
   };
+  // Tickets whose contract runs through Claude Code need the operator's `claude`, not the API model.
+  let claude: ClaudeLocation | null = null;
+  const viaClaudeCode = (ticket: Ticket) => executorFor(ws.registry, ticket.brand, ticket.kind === 'housekeeping' ? 'housekeeper' : 'executor') === 'claude-code';
+  const claudeAllows = (ticket: Ticket): boolean => {
+    claude ??= locateClaude(ws.registry, options.env ?? process.env);
+    if (claude.ok) {
+      deps.claudePath = claude.path;
+      return true;
+    }
+    if (ticket.hold?.reason !== claude.reason) ws.tickets.update(ticket.id, () => ({ hold: { kind: 'executor', reason: claude!.ok ? '' : claude!.reason, at: ws.store.now() } }));
+    say(claude.reason);
+    return false;
+  };
   const dispatchable = (ticket: Ticket) =>
     ticket.state === 'ready' &&
     !claimed.has(ticket.id) &&
     lanes.has(ticket.brand) &&
     (!COMMAND_KINDS.has(ticket.kind) || commandsAllowed) &&
-    (ticket.kind === 'script' || agentsAllowed) &&
+    (ticket.kind === 'script' || (viaClaudeCode(ticket) ? claudeAllows(ticket) : agentsAllowed)) &&
     budgetAllows(ticket);
 
   // A ticket moved by someone else while it runs (cancel, block, requeue by the operator) stops its run.

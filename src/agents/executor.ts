@@ -22,6 +22,8 @@ import type { RunControl } from './tools/index.js';
 import { readConversation, Transcript, transcriptPath, type SavedConversation } from './transcript.js';
 import { recordUsage } from './usage.js';
 import type { BudgetBook } from '../budget/index.js';
+import { executorFor } from './claudeCode/select.js';
+import type { ClaudeCodeRunResult } from './claudeCode/run.js';
 
 /** What running tickets needs: the workspace, where events go, the contracts, the chain and the model. */
 export interface ExecutorDeps {
@@ -36,6 +38,9 @@ export interface ExecutorDeps {
   signal: AbortSignal;
   /** The budgets of the registry: a run is stopped at the next turn when it crosses one. */
   budget?: BudgetBook;
+  /** The operator's `claude`, for contracts whose executor is Claude Code (null: such tickets are not started). */
+  claudePath?: string | null;
+  env?: NodeJS.ProcessEnv;
 }
 
 export type RunOutcomeKind = 'submitted' | 'failed' | 'blocked' | 'requeued' | 'skipped';
@@ -173,13 +178,19 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     // A run stopped by a budget left its work in the worktree: the next one continues there, not from main.
     let continueFrom: TicketRun | null = null;
     let baseSha: string;
+    // A Claude Code session stopped for a question resumes in Claude Code with the answer.
+    let sessionFrom: TicketRun | null = null;
     if (ticket.kind !== 'script' && (await worktreeState(repo, worktree)).present) {
       resumeFrom = runToResume(ws, ticket.runs);
       const last = ticket.runs.filter((r) => r.id !== runId).at(-1);
       if (!resumeFrom && last?.stoppedBy === 'budget' && last.baseSha) continueFrom = last;
+      const settled = lastSettledRun(ticket.runs);
+      if (!resumeFrom && settled?.outcome === 'blocked' && settled.session && settled.baseSha) sessionFrom = settled;
     }
     if (resumeFrom) {
       baseSha = resumeFrom.run.baseSha!;
+    } else if (sessionFrom) {
+      baseSha = sessionFrom.baseSha!;
     } else if (continueFrom) {
       baseSha = continueFrom.baseSha!;
     } else {
@@ -253,10 +264,17 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     }
 
     const stopReason = () => (typeof deps.signal.reason === 'string' ? deps.signal.reason : 'the run was stopped');
-    if (!deps.model) return settle('requeue', 'requeued', { outcome: 'requeued', reason: 'no model is configured' }, 'no model is configured');
     const contract = ticket.kind === 'housekeeping' ? deps.contracts.housekeeper : deps.contracts.executor;
+    const viaClaudeCode = executorFor(ws.registry, ticket.brand, contract.name) === 'claude-code';
+    if (viaClaudeCode && !deps.claudePath) {
+      const why = 'the executor is Claude Code, but no working `claude` was found (see `master doctor`)';
+      return settle('requeue', 'requeued', { outcome: 'requeued', reason: why }, why);
+    }
+    if (!viaClaudeCode && !deps.model) return settle('requeue', 'requeued', { outcome: 'requeued', reason: 'no model is configured' }, 'no model is configured');
     let messages: MessageParam[];
-    if (resume) {
+    if (viaClaudeCode) {
+      messages = [];
+    } else if (resume) {
       const questionId = resume.pending?.questionId;
       const question = questionId ? ws.store.state.questions[questionId] : undefined;
       messages = resumeMessages(resume, answerForModel(question));
@@ -267,28 +285,68 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
         : '';
       messages = [{ role: 'user', content: prompt + carryOn }];
     }
-    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: context.agent, contract: contract.name, model: contract.model, via: deps.model.label, baseSha, ...(resumeFrom ? { resumedFrom: resumeFrom.run.id } : {}) });
+    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: context.agent, contract: contract.name, model: contract.model, via: viaClaudeCode ? 'claude-code' : deps.model!.label, baseSha, ...(resumeFrom ? { resumedFrom: resumeFrom.run.id } : {}), ...(sessionFrom ? { resumedFrom: sessionFrom.id, session: sessionFrom.session } : {}) });
     for (const message of messages) transcript.write({ t: 'message', message });
     const system = executorSystemPrompt(contract, context, { branch, mainBranch: repoConfig.mainBranch, baseSha });
     runBudget = deps.budget?.open(runId, ticket.brand) ?? null;
-    const result = await runAgent({
+    let session: string | undefined;
+    let estimate = false;
+    const runWith = async () => {
+      if (!viaClaudeCode) {
+        return runAgent({
       contract,
-      model: deps.model,
+      model: deps.model!,
       system,
       messages,
       context,
       chain: deps.chain,
-      transcript,
+      transcript: transcript!,
       bus: deps.bus,
       store: ws.store,
       signal: deps.signal,
       labels,
       ...(deps.retry ? { retry: deps.retry } : {}),
       ...(runBudget ? { budget: runBudget.exceeded } : {}),
-    });
+        });
+      }
+      const { runClaudeCode } = await import('./claudeCode/run.js');
+      const lastQuestion = answeredQuestions(ws.store.state.questions, ticket.id).at(-1);
+      const prompt = sessionFrom
+        ? answerForModel(lastQuestion)
+        : `${ticketPrompt(context.ticket!, answeredQuestions(ws.store.state.questions, ticket.id))}${continueFrom ? `\n\nA previous run (${continueFrom.id}) was stopped by a budget; what it changed is still in your worktree: continue from there.` : ''}`;
+      transcript!.write({ t: 'message', message: { role: 'user', content: prompt } });
+      const ran: ClaudeCodeRunResult = await runClaudeCode({
+        contract,
+        claudePath: deps.claudePath!,
+        systemAppend: `${system}\n\nYou run inside Claude Code for Master OS: instead of Finish, end your turn with a short summary of what you did; ask the operator with the ${'mcp__master__AskOperator'} tool, never AskUserQuestion.`,
+        prompt,
+        ...(sessionFrom?.session ? { resume: sessionFrom.session } : {}),
+        context,
+        chain: deps.chain,
+        transcript: transcript!,
+        bus: deps.bus,
+        store: ws.store,
+        signal: deps.signal,
+        labels,
+        ...(runBudget ? { budget: runBudget.exceeded } : {}),
+        ...(deps.model?.provider === 'scripted' && deps.model.server ? { baseUrl: deps.model.server.url } : {}),
+        ...(deps.env ? { env: deps.env } : {}),
+      });
+      session = ran.sessionId;
+      estimate = ran.estimate;
+      return ran;
+    };
+    const result = await runWith();
     const usage = result.usage;
     runUsage = usage;
-    recordUsage(ws.store, { ticket: ticket.id, brand: ticket.brand, run: runId, usage, timeZone: ws.registry.timezone });
+    recordUsage(ws.store, {
+      ticket: ticket.id,
+      brand: ticket.brand,
+      run: runId,
+      usage,
+      timeZone: ws.registry.timezone,
+      ...(viaClaudeCode ? { executor: 'claude-code' as const, estimate } : {}),
+    });
     runBudget?.done();
     switch (result.status) {
       case 'finished':
@@ -304,7 +362,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
           ...(asked.approves ? { approves: asked.approves } : {}),
         });
         transcript.write({ t: 'question', id: question.id, toolUseId: result.question!.toolUseId });
-        return settle('block', 'blocked', { outcome: 'blocked', baseSha, usage }, `asked the operator (${question.id}): ${tail(question.text, 300)}`, { usage });
+        return settle('block', 'blocked', { outcome: 'blocked', baseSha, usage, ...(viaClaudeCode ? { executor: 'claude-code' as const, ...(session ? { session } : {}) } : {}) }, `asked the operator (${question.id}): ${tail(question.text, 300)}`, { usage });
       }
       case 'rejected-key':
         return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: result.reason! }, result.reason, { rejectedKey: true, usage });

@@ -67,6 +67,9 @@ export interface TicketRun {
   reason?: string;
   /** The run was stopped by a budget: its worktree is kept and the next run continues in it. */
   stoppedBy?: 'budget';
+  /** The executor that ran it when not the built-in runtime, and its Claude Code session (resumed after a question). */
+  executor?: 'claude-code';
+  session?: string;
   usage: Usage;
   transcript: string;
 }
@@ -117,7 +120,7 @@ export interface Ticket {
 }
 
 export interface TicketHold {
-  kind: 'budget' | 'gate';
+  kind: 'budget' | 'gate' | 'executor';
   reason: string;
   at: string;
   /** For a gate hold: the main and branch commits it failed on; either moving lets the gate try again. */
