@@ -135,11 +135,13 @@ describe.skipIf(!ready)('the Claude Code executor (real claude, scripted model o
     answerQuestion(ws, question.id, 'call it zed');
     await dispatch({ ws, bus, sessionId: 'S-2', model, retry: FAST_RETRY });
     const done = ws.tickets.get(ticket.id);
+    expect(done.runs.map((r) => r.reason ?? r.outcome)).toEqual(['blocked', 'submitted']);
     expect(done.state).toBe('review');
     expect(git(path.join(home, 'repos/alpha-app'), 'show', `master/${ticket.id}:name.txt`)).toBe('zed');
-    // The resumed request carries the earlier turn (the same session) and the answer.
-    const resumed = JSON.stringify(model.server!.requests.find((r) => r.turn === 1)!.body);
-    expect(resumed).toContain('Which name should the file have?');
-    expect(resumed).toContain('call it zed');
+    // The resumed request carries the session's first prompt (only Claude Code's session has it) and the answer with its question.
+    const resumed = model.server!.requests.map((r) => JSON.stringify(r.body)).find((body) => body.includes('call it zed'));
+    expect(resumed).toContain('Ticket T-1: Name it');
+    expect(resumed).toContain('You asked the operator: \\"Which name should the file have?\\"');
+    expect(done.runs[1]!.transcript).toMatch(/R-2/);
   }, 240_000);
 });

@@ -311,8 +311,9 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       }
       const { runClaudeCode } = await import('./claudeCode/run.js');
       const lastQuestion = answeredQuestions(ws.store.state.questions, ticket.id).at(-1);
+      // Claude Code drops a tool call cut off by the stop, so the answer comes with its question.
       const prompt = sessionFrom
-        ? answerForModel(lastQuestion)
+        ? `You asked the operator: ${JSON.stringify(lastQuestion?.text ?? '')}\nThe operator answered: ${answerForModel(lastQuestion)}`
         : `${ticketPrompt(context.ticket!, answeredQuestions(ws.store.state.questions, ticket.id))}${continueFrom ? `\n\nA previous run (${continueFrom.id}) was stopped by a budget; what it changed is still in your worktree: continue from there.` : ''}`;
       transcript!.write({ t: 'message', message: { role: 'user', content: prompt } });
       const ran: ClaudeCodeRunResult = await runClaudeCode({

@@ -82,8 +82,11 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
   const started = Date.now();
   const abort = new AbortController();
   let stopReason: { status: AgentRunResult['status']; reason: string } | null = null;
+  let child: ReturnType<typeof spawn> | null = null;
+  // A stop is immediate: the SDK's abort only closes stdin, and Claude Code would go on asking its model for a while.
   const stopWith = (status: AgentRunResult['status'], reason: string) => {
     stopReason ??= { status, reason };
+    child?.kill('SIGKILL');
     abort.abort();
   };
   const onCancel = () => stopWith('cancelled', 'the run was stopped');
@@ -130,8 +133,9 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
         async ({ question }, extra) => {
           const id = (extra as { _meta?: Record<string, unknown> } | undefined)?._meta?.['claudecode/toolUseId'];
           control.asked ??= { question, toolUseId: typeof id === 'string' ? id : `ask-${Date.now()}`, kind: 'agent' };
-          // The question is recorded; the session stops here and resumes with the answer.
-          setImmediate(() => stopWith('blocked', 'asked the operator'));
+          // The session stops here, before Claude Code asks its model again, and resumes with the answer.
+          stopWith('blocked', 'asked the operator');
+          await new Promise((resolve) => setTimeout(resolve, 60_000).unref());
           return { content: [{ type: 'text' as const, text: 'Your question went to the operator. Stop here; their answer arrives as the next message.' }] };
         },
       ),
@@ -194,11 +198,12 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
       const at = args.indexOf('--chdir');
       args = [...args.slice(0, at), ...extra, ...args.slice(at)];
     }
-    const child = spawn(file, args, { cwd: spawnOptions.cwd ?? context.cwd, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stderr?.on('data', (chunk: Buffer) => {
+    const started = spawn(file, args, { cwd: spawnOptions.cwd ?? context.cwd, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    started.stderr?.on('data', (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString('utf8')).slice(-2000);
     });
-    return child;
+    child = started;
+    return started;
   };
 
   bus?.publish({ type: 'agent.start', ...labels, agent: context.agent, contract: contract.name, model: contract.model, via: 'claude-code' });
