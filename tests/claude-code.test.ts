@@ -145,3 +145,33 @@ describe.skipIf(!ready)('the Claude Code executor (real claude, scripted model o
     expect(done.runs[1]!.transcript).toMatch(/R-2/);
   }, 240_000);
 });
+
+describe('a missing claude', () => {
+  it('is a clear reason on the ticket and in the doctor, not a crash; the doctor names the version of a working one', async () => {
+    const { claudeCodeChecks } = await import('../src/doctor/checks/claudeCode.js');
+    const home = makeWorkspace({
+      brands: [{ id: 'alpha', name: 'Alpha', executor: 'claude-code', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }] }],
+      models: { provider: 'scripted', default: 'scripted-demo', script: 'model-script.json' },
+      claudeCode: { path: '/nonexistent/bin/claude' },
+    });
+    makeRepo(path.join(home, 'repos/alpha-app'), { 'README.md': '# alpha\n' });
+    writeFileSync(path.join(home, 'model-script.json'), JSON.stringify({ tickets: {} }));
+    const bus = new Bus();
+    const ws = await openWorkspace(home, { bus });
+    cleanup.push(() => ws.store.close());
+    const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Anything', state: 'ready' });
+    const report = await dispatch({ ws, bus, sessionId: 'S-1', retry: FAST_RETRY });
+    const after = ws.tickets.get(ticket.id);
+    expect(after.state).toBe('ready');
+    expect(after.runs).toEqual([]);
+    expect(after.hold).toMatchObject({ kind: 'executor', reason: expect.stringContaining('claudeCode.path "/nonexistent/bin/claude" is not an executable file') });
+    expect(report.waiting).toContain('/nonexistent/bin/claude');
+
+    const ctx = { registry: ws.registry, env: process.env } as unknown as Parameters<typeof claudeCodeChecks>[0];
+    expect(await claudeCodeChecks(ctx)).toMatchObject([{ id: 'agents.claude-code', status: 'fail' }]);
+    if (existsSync(CLAUDE)) {
+      ws.registry.claudeCode.path = CLAUDE;
+      expect(await claudeCodeChecks(ctx)).toMatchObject([{ id: 'agents.claude-code', status: 'pass', message: expect.stringContaining('2.1.197') }]);
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { errorMessage } from '../errors.js';
 import { loadRegistryFile } from '../registry/load.js';
 import type { Registry } from '../registry/schema.js';
 import { agentChecks } from './checks/agents.js';
+import { claudeCodeChecks } from './checks/claudeCode.js';
 import { guardChecks } from './checks/guards.js';
 import { machineChecks } from './checks/machine.js';
 import { registryChecks } from './checks/registry.js';
@@ -15,7 +16,7 @@ export type { CheckResult, CheckStatus, DoctorInput, DoctorReport, NamedProblem 
 export { gradeOf } from './types.js';
 
 /** The check groups, in the order the report lists them. */
-const GROUPS: CheckGroup[] = [registryChecks, repoChecks, stateChecks, guardChecks, agentChecks, machineChecks];
+const GROUPS: CheckGroup[] = [registryChecks, repoChecks, stateChecks, guardChecks, agentChecks, claudeCodeChecks, machineChecks];
 
 export interface DoctorOptions {
   /** File a housekeeping ticket for each precisely named problem that has none open. */
