@@ -11,6 +11,7 @@ import { scoutBench } from './scout.js';
 import { sessionBench } from './session.js';
 import { startupBench } from './startup.js';
 import { storeBench } from './store.js';
+import { claudeCodeBench } from './claudeCode.js';
 
 const BENCHES: Record<string, () => Promise<Section>> = {
   store: storeBench,
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<Section>> = {
   guards: guardsBench,
   gate: gateBench,
   doctor: doctorBench,
+  'claude-code': claudeCodeBench,
 };
 
 const DIR = import.meta.dirname;
