@@ -16,7 +16,7 @@ await build({
   platform: 'node',
   target: 'node20',
   // Small pure-JS dependencies are bundled (many small files cost startup); big ones load lazily from node_modules.
-  external: ['ink', 'react', 'react/*', 'ink-testing-library', '@anthropic-ai/sdk', '@anthropic-ai/sdk/*', '@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*', 'simple-git', 'yoga-layout'],
+  external: ['@anthropic-ai/claude-agent-sdk', 'ink', 'react', 'react/*', 'ink-testing-library', '@anthropic-ai/sdk', '@anthropic-ai/sdk/*', '@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*', 'simple-git', 'yoga-layout'],
   sourcemap: 'linked',
   minifySyntax: true,
   minifyWhitespace: true,

@@ -119,7 +119,8 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
   try {
     sdk = await import('@anthropic-ai/claude-agent-sdk');
   } catch (error) {
-    return end({ status: 'failed', reason: `the Claude Code Agent SDK could not load (${errorMessage(error)})`, denials: [] });
+    // Left out of the default install (its bundled 235 MB binary is never used): the operator adds it.
+    return end({ status: 'failed', reason: `the Claude Code Agent SDK is not installed (${errorMessage(error)}); add it next to master: npm install @anthropic-ai/claude-agent-sdk@0.3.197`, denials: [] });
   }
 
   const askServer = sdk.createSdkMcpServer({
