@@ -17,6 +17,7 @@ import { startupBench } from './startup.js';
 import { storeBench } from './store.js';
 import { store100kBench } from './store100k.js';
 import { wikiBench } from './wiki.js';
+import { claudeCodeBench } from './claudeCode.js';
 
 const BENCHES: Record<string, () => Promise<Section>> = {
   store: storeBench,
@@ -35,6 +36,7 @@ const BENCHES: Record<string, () => Promise<Section>> = {
   'cockpit-load': cockpitLoadBench,
   'cockpit-launch': cockpitLaunchBench,
   mcp: mcpBench,
+  'claude-code': claudeCodeBench,
 };
 
 const DIR = import.meta.dirname;

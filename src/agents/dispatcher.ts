@@ -14,6 +14,9 @@ import type { RetryPolicy } from './modelCall.js';
 import { unblockAnswered } from '../questions/index.js';
 import { recoverRuns, sweepWorktrees } from './recovery.js';
 import type { ToolChain } from './toolChain.js';
+import { BudgetBook, hasBudgets } from '../budget/index.js';
+import { executorFor } from './claudeCode/select.js';
+import { locateClaude, type ClaudeLocation } from './claudeCode/locate.js';
 
 export interface DispatchOptions {
   ws: Workspace;
@@ -38,6 +41,8 @@ export interface DispatchReport {
   unblocked: string[];
   /** Why agent tickets were left `ready`, said once. */
   waiting: string | null;
+  /** Brands whose agent tickets a daily budget held back, with why. */
+  budget: Record<string, string>;
   /** Said when the operator turned the OS sandbox off: commands ran unconfined. */
   sandboxOff: string | null;
   /** The most runs at once, in total and per brand. */
@@ -89,6 +94,7 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
   }
   if (model) bus.publish({ type: 'dispatch.model', via: model.label, provider: model.provider });
 
+  const book = new BudgetBook(ws);
   const deps: ExecutorDeps = {
     ws,
     bus,
@@ -97,6 +103,8 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
     chain,
     model,
     signal,
+    budget: book,
+    env: options.env ?? process.env,
     ...(options.retry ? { retry: options.retry } : {}),
   };
   const global = pLimit(ws.registry.dispatch.concurrency);
@@ -110,12 +118,40 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
   const inFlight = new Set<Promise<void>>();
   let agentsAllowed = model !== null;
 
+  // A run its brand's or the workspace's daily budget cannot cover is not started; the ticket says why.
+  const budgeted = hasBudgets(ws.registry);
+  const budgetWaits = new Map<string, string>();
+  const budgetAllows = (ticket: Ticket): boolean => {
+    if (!budgeted || !AGENT_KINDS.has(ticket.kind)) return true;
+    const reason = book.refusal(ticket.brand);
+    if (!reason) return true;
+    if (ticket.hold?.reason !== reason) ws.tickets.update(ticket.id, () => ({ hold: { kind: 'budget', reason, at: ws.store.now() } }));
+    if (budgetWaits.get(ticket.brand) !== reason) {
+      budgetWaits.set(ticket.brand, reason);
+      bus.publish({ type: 'dispatch.waiting', reason });
+    }
+    return false;
+  };
+  // Tickets whose contract runs through Claude Code need the operator's `claude`, not the API model.
+  let claude: ClaudeLocation | null = null;
+  const viaClaudeCode = (ticket: Ticket) => executorFor(ws.registry, ticket.brand, ticket.kind === 'housekeeping' ? 'housekeeper' : 'executor') === 'claude-code';
+  const claudeAllows = (ticket: Ticket): boolean => {
+    claude ??= locateClaude(ws.registry, options.env ?? process.env);
+    if (claude.ok) {
+      deps.claudePath = claude.path;
+      return true;
+    }
+    if (ticket.hold?.reason !== claude.reason) ws.tickets.update(ticket.id, () => ({ hold: { kind: 'executor', reason: claude!.ok ? '' : claude!.reason, at: ws.store.now() } }));
+    say(claude.reason);
+    return false;
+  };
   const dispatchable = (ticket: Ticket) =>
     ticket.state === 'ready' &&
     !claimed.has(ticket.id) &&
     lanes.has(ticket.brand) &&
     (!COMMAND_KINDS.has(ticket.kind) || commandsAllowed) &&
-    (ticket.kind === 'script' || agentsAllowed);
+    (ticket.kind === 'script' || (viaClaudeCode(ticket) ? claudeAllows(ticket) : agentsAllowed)) &&
+    budgetAllows(ticket);
 
   // A ticket moved by someone else while it runs (cancel, block, requeue by the operator) stops its run.
   const stoppers = new Map<string, AbortController>();
@@ -200,12 +236,15 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
   // Worktrees of tickets cancelled during this dispatch go now, not a session later.
   swept.push(...(await sweepWorktrees(ws)));
   const leftAgents = readyNow().filter((t) => (commandsAllowed ? AGENT_KINDS : COMMAND_KINDS).has(t.kind)).length;
+  const budgetHeld = Object.fromEntries([...budgetWaits].filter(([brand]) => readyNow().some((t) => t.brand === brand && AGENT_KINDS.has(t.kind))));
+  const waitingWhy = [leftAgents > 0 ? waiting : null, ...Object.values(budgetHeld)].filter((w): w is string => !!w);
   return {
     runs,
     recovered,
     swept,
     unblocked,
-    waiting: leftAgents > 0 ? waiting : null,
+    waiting: waitingWhy.length ? [...new Set(waitingWhy)].join('; ') : null,
+    budget: budgetHeld,
     sandboxOff: sandbox.ok && !sandbox.sandboxed ? sandbox.label : null,
     maxRunning,
     durationMs: Date.now() - started,

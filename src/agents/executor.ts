@@ -21,6 +21,9 @@ import { runToolCall } from './toolRunner.js';
 import type { RunControl, ToolDefinition } from './tools/index.js';
 import { readConversation, Transcript, transcriptPath, type SavedConversation } from './transcript.js';
 import { recordUsage } from './usage.js';
+import type { BudgetBook } from '../budget/index.js';
+import { executorFor } from './claudeCode/select.js';
+import type { ClaudeCodeRunResult } from './claudeCode/run.js';
 
 /** What running tickets needs: the workspace, where events go, the contracts, the chain and the model. */
 export interface ExecutorDeps {
@@ -33,6 +36,11 @@ export interface ExecutorDeps {
   model: ModelEndpoint | null;
   retry?: RetryPolicy;
   signal: AbortSignal;
+  /** The budgets of the registry: a run is stopped at the next turn when it crosses one. */
+  budget?: BudgetBook;
+  /** The operator's `claude`, for contracts whose executor is Claude Code (null: such tickets are not started). */
+  claudePath?: string | null;
+  env?: NodeJS.ProcessEnv;
 }
 
 export type RunOutcomeKind = 'submitted' | 'failed' | 'blocked' | 'requeued' | 'skipped';
@@ -135,7 +143,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     transcript: path.relative(ws.paths.home, transcriptFile),
   };
   try {
-    ws.tickets.transition(ticket.id, 'dispatch', { by: 'dispatcher', patch: { runs: [...ticket.runs, run] } });
+    ws.tickets.transition(ticket.id, 'dispatch', { by: 'dispatcher', patch: { runs: [...ticket.runs, run], ...(ticket.hold ? { hold: null } : {}) } });
   } catch (error) {
     if (error instanceof TransitionError) return { ...base, outcome: 'skipped', reason: error.message, totalMs: Date.now() - started };
     throw error;
@@ -146,6 +154,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
   // What the run knew when something threw: kept on its record.
   let runBaseSha: string | undefined;
   let runUsage = zeroUsage();
+  let runBudget: ReturnType<BudgetBook['open']> | null = null;
   const settle = (event: TicketEventName, outcome: RunOutcomeKind, changes: Partial<TicketRun>, note?: string, extra: Partial<TicketRunOutcome> = {}): TicketRunOutcome => {
     const patchRuns = (current: Ticket) => current.runs.map((r) => (r.id === runId ? { ...r, endedAt: ws.store.now(), ...changes } : r));
     try {
@@ -167,10 +176,24 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     // A run stopped for a question continues in the same worktree with the answer, even when a
     // follow-up run was interrupted meanwhile (a 401, a cancel, a crash): the answer is never lost.
     let resumeFrom: { run: TicketRun; conversation: SavedConversation } | null = null;
+    // A run stopped by a budget left its work in the worktree: the next one continues there, not from main.
+    let continueFrom: TicketRun | null = null;
     let baseSha: string;
-    if (ticket.kind !== 'script' && (await worktreeState(repo, worktree)).present) resumeFrom = runToResume(ws, ticket.runs);
+    // A Claude Code session stopped for a question resumes in Claude Code with the answer.
+    let sessionFrom: TicketRun | null = null;
+    if (ticket.kind !== 'script' && (await worktreeState(repo, worktree)).present) {
+      resumeFrom = runToResume(ws, ticket.runs);
+      const last = ticket.runs.filter((r) => r.id !== runId).at(-1);
+      if (!resumeFrom && last?.stoppedBy === 'budget' && last.baseSha) continueFrom = last;
+      const settled = lastSettledRun(ticket.runs);
+      if (!resumeFrom && settled?.outcome === 'blocked' && settled.session && settled.baseSha) sessionFrom = settled;
+    }
     if (resumeFrom) {
       baseSha = resumeFrom.run.baseSha!;
+    } else if (sessionFrom) {
+      baseSha = sessionFrom.baseSha!;
+    } else if (continueFrom) {
+      baseSha = continueFrom.baseSha!;
     } else {
       baseSha = await repo.head();
       await freshWorktree(repo, worktree, branch, baseSha);
@@ -242,17 +265,28 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     }
 
     const stopReason = () => (typeof deps.signal.reason === 'string' ? deps.signal.reason : 'the run was stopped');
-    if (!deps.model) return settle('requeue', 'requeued', { outcome: 'requeued', reason: 'no model is configured' }, 'no model is configured');
     const contract = ticket.kind === 'housekeeping' ? deps.contracts.housekeeper : deps.contracts.executor;
+    const viaClaudeCode = executorFor(ws.registry, ticket.brand, contract.name) === 'claude-code';
+    if (viaClaudeCode && !deps.claudePath) {
+      const why = 'the executor is Claude Code, but no working `claude` was found (see `master doctor`)';
+      return settle('requeue', 'requeued', { outcome: 'requeued', reason: why }, why);
+    }
+    if (!viaClaudeCode && !deps.model) return settle('requeue', 'requeued', { outcome: 'requeued', reason: 'no model is configured' }, 'no model is configured');
     let messages: MessageParam[];
-    if (resume) {
+    if (viaClaudeCode) {
+      messages = [];
+    } else if (resume) {
       const questionId = resume.pending?.questionId;
       const question = questionId ? ws.store.state.questions[questionId] : undefined;
       messages = resumeMessages(resume, answerForModel(question));
     } else {
-      messages = [{ role: 'user', content: ticketPrompt(context.ticket!, answeredQuestions(ws.store.state.questions, ticket.id)) }];
+      const prompt = ticketPrompt(context.ticket!, answeredQuestions(ws.store.state.questions, ticket.id));
+      const carryOn = continueFrom
+        ? `\n\nA previous run (${continueFrom.id}) was stopped by a budget (${continueFrom.reason ?? 'its limit'}). What it changed is still in your worktree: look at it (git status, git diff) and continue from there rather than starting over.`
+        : '';
+      messages = [{ role: 'user', content: prompt + carryOn }];
     }
-    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: context.agent, contract: contract.name, model: contract.model, via: deps.model.label, baseSha, ...(resumeFrom ? { resumedFrom: resumeFrom.run.id } : {}) });
+    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: context.agent, contract: contract.name, model: contract.model, via: viaClaudeCode ? 'claude-code' : deps.model!.label, baseSha, ...(resumeFrom ? { resumedFrom: resumeFrom.run.id } : {}), ...(sessionFrom ? { resumedFrom: sessionFrom.id, session: sessionFrom.session } : {}) });
     for (const message of messages) transcript.write({ t: 'message', message });
     const system = executorSystemPrompt(contract, context, { branch, mainBranch: repoConfig.mainBranch, baseSha });
     // The brand's MCP servers start with the run (only those the palette allows) and stop with it.
@@ -267,24 +301,68 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       }
       if (mcpTools.definitions.size) transcript.write({ t: 'meta', mcpTools: [...mcpTools.definitions.keys()] });
     }
-    const result = await runAgent({
-      contract,
-      model: deps.model,
-      system,
-      messages,
-      context,
-      chain: deps.chain,
-      transcript,
-      bus: deps.bus,
-      store: ws.store,
-      signal: deps.signal,
-      labels,
-      ...(deps.retry ? { retry: deps.retry } : {}),
-      ...(mcpTools ? { extraTools: mcpTools } : {}),
-    });
+    runBudget = deps.budget?.open(runId, ticket.brand) ?? null;
+    let session: string | undefined;
+    let estimate = false;
+    const runWith = async () => {
+      if (!viaClaudeCode) {
+        return runAgent({
+          contract,
+          model: deps.model!,
+          system,
+          messages,
+          context,
+          chain: deps.chain,
+          transcript: transcript!,
+          bus: deps.bus,
+          store: ws.store,
+          signal: deps.signal,
+          labels,
+          ...(deps.retry ? { retry: deps.retry } : {}),
+          ...(mcpTools ? { extraTools: mcpTools } : {}),
+          ...(runBudget ? { budget: runBudget.exceeded } : {}),
+        });
+      }
+      const { runClaudeCode } = await import('./claudeCode/run.js');
+      const lastQuestion = answeredQuestions(ws.store.state.questions, ticket.id).at(-1);
+      // Claude Code drops a tool call cut off by the stop, so the answer comes with its question.
+      const prompt = sessionFrom
+        ? `You asked the operator: ${JSON.stringify(lastQuestion?.text ?? '')}\nThe operator answered: ${answerForModel(lastQuestion)}`
+        : `${ticketPrompt(context.ticket!, answeredQuestions(ws.store.state.questions, ticket.id))}${continueFrom ? `\n\nA previous run (${continueFrom.id}) was stopped by a budget; what it changed is still in your worktree: continue from there.` : ''}`;
+      transcript!.write({ t: 'message', message: { role: 'user', content: prompt } });
+      const ran: ClaudeCodeRunResult = await runClaudeCode({
+        contract,
+        claudePath: deps.claudePath!,
+        systemAppend: `${system}\n\nYou run inside Claude Code for Master OS: instead of Finish, end your turn with a short summary of what you did; ask the operator with the ${'mcp__master__AskOperator'} tool, never AskUserQuestion.`,
+        prompt,
+        ...(sessionFrom?.session ? { resume: sessionFrom.session } : {}),
+        context,
+        chain: deps.chain,
+        transcript: transcript!,
+        bus: deps.bus,
+        store: ws.store,
+        signal: deps.signal,
+        labels,
+        ...(runBudget ? { budget: runBudget.exceeded } : {}),
+        ...(deps.model?.provider === 'scripted' && deps.model.server ? { baseUrl: deps.model.server.url } : {}),
+        ...(deps.env ? { env: deps.env } : {}),
+      });
+      session = ran.sessionId;
+      estimate = ran.estimate;
+      return ran;
+    };
+    const result = await runWith();
     const usage = result.usage;
     runUsage = usage;
-    recordUsage(ws.store, { ticket: ticket.id, brand: ticket.brand, run: runId, usage, timeZone: ws.registry.timezone });
+    recordUsage(ws.store, {
+      ticket: ticket.id,
+      brand: ticket.brand,
+      run: runId,
+      usage,
+      timeZone: ws.registry.timezone,
+      ...(viaClaudeCode ? { executor: 'claude-code' as const, estimate } : {}),
+    });
+    runBudget?.done();
     switch (result.status) {
       case 'finished':
         return await submit(result.summary ?? 'finished', usage, 0);
@@ -299,12 +377,17 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
           ...(asked.approves ? { approves: asked.approves } : {}),
         });
         transcript.write({ t: 'question', id: question.id, toolUseId: result.question!.toolUseId });
-        return settle('block', 'blocked', { outcome: 'blocked', baseSha, usage }, `asked the operator (${question.id}): ${tail(question.text, 300)}`, { usage });
+        return settle('block', 'blocked', { outcome: 'blocked', baseSha, usage, ...(viaClaudeCode ? { executor: 'claude-code' as const, ...(session ? { session } : {}) } : {}) }, `asked the operator (${question.id}): ${tail(question.text, 300)}`, { usage });
       }
       case 'rejected-key':
         return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: result.reason! }, result.reason, { rejectedKey: true, usage });
       case 'cancelled':
         return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: stopReason() }, stopReason(), { usage });
+      case 'budget': {
+        const why = `stopped by its budget: ${result.reason}; the worktree is kept and the next run continues in it`;
+        ws.tickets.update(ticket.id, () => ({ hold: { kind: 'budget', reason: why, at: ws.store.now() } }));
+        return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: why, stoppedBy: 'budget' }, why, { usage });
+      }
       default:
         return settle('fail', 'failed', { outcome: 'failed', baseSha, usage, reason: result.reason ?? 'the run failed' }, undefined, { usage });
     }
@@ -318,6 +401,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     );
   } finally {
     await mcpTools?.close();
+    runBudget?.done();
     transcript?.close();
     activeRuns.delete(runId);
   }

@@ -38,9 +38,11 @@ export interface AgentRunOptions {
   labels?: Record<string, string>;
   /** Tools of this run only (a brand's MCP servers): offered besides the palette's, called through the same runner. */
   extraTools?: { schemas: Tool[]; definitions: Map<string, ToolDefinition<Record<string, unknown>>> };
+  /** Asked before every model turn with the run's usage so far: why it must stop (a budget), or null. */
+  budget?: (usage: Usage) => string | null;
 }
 
-export type AgentRunStatus = 'finished' | 'blocked' | 'failed' | 'rejected-key' | 'cancelled';
+export type AgentRunStatus = 'finished' | 'blocked' | 'failed' | 'rejected-key' | 'cancelled' | 'budget';
 
 export interface AgentRunResult {
   status: AgentRunStatus;
@@ -123,6 +125,8 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
       if (used >= contract.maxTokens) {
         return end({ status: 'failed', reason: `hit the token limit (${used} of ${contract.maxTokens} tokens) before calling Finish` });
       }
+      const overBudget = options.budget?.(usage) ?? null;
+      if (overBudget) return end({ status: 'budget', reason: overBudget });
       const response = await callModel({
         model,
         params: {

@@ -47,7 +47,10 @@ export function totalTokens(usage: Usage): number {
 }
 
 /** Records a run's usage (per brand per day in the state; per run and ticket on the ticket's runs). */
-export function recordUsage(store: Store, entry: { ticket: string; brand: string; run: string; usage: Usage; timeZone: string }): void {
+export function recordUsage(
+  store: Store,
+  entry: { ticket: string; brand: string; run: string; usage: Usage; timeZone: string; executor?: 'sdk' | 'claude-code'; estimate?: boolean },
+): void {
   if (sameAsZero(entry.usage)) return;
   store.record({
     type: 'usage.recorded',
@@ -57,6 +60,8 @@ export function recordUsage(store: Store, entry: { ticket: string; brand: string
     // The workspace's calendar day, the same the report and the cadence count by.
     day: calendarDay(store.clock(), entry.timeZone),
     usage: entry.usage,
+    ...(entry.executor && entry.executor !== 'sdk' ? { executor: entry.executor } : {}),
+    ...(entry.estimate ? { estimate: true } : {}),
   });
 }
 

@@ -79,6 +79,18 @@ export function buildProgram(version: string): Command {
     .option('--note <text>', 'why (kept in the history; for retry, feedback for the next attempt)')
     .option('--json', 'print the ticket as JSON')
     .action(lazy(async () => (await import('./commands/ticket.js')).moveCommand(home)));
+  ticket
+    .command('recheck <id>')
+    .description('let the merge gate verify a ticket again that it held after failing on the same commits')
+    .action(lazy(async () => (await import('./commands/ticket.js')).recheckCommand(home)));
+
+  program
+    .command('usage')
+    .description('tokens and cost by day, brand and ticket')
+    .option('--brand <brand>', 'only this brand')
+    .option('--since <day>', 'only from this day on (YYYY-MM-DD)')
+    .option('--json', 'print the structured report')
+    .action(lazy(async () => (await import('./commands/usage.js')).usageCommand(home)));
 
   program
     .command('scout')

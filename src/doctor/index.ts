@@ -3,6 +3,7 @@ import { loadRegistryFile } from '../registry/load.js';
 import type { Registry } from '../registry/schema.js';
 import { agentChecks } from './checks/agents.js';
 import { claudeSettingsChecks } from './checks/claudeSettings.js';
+import { claudeCodeChecks } from './checks/claudeCode.js';
 import { guardChecks } from './checks/guards.js';
 import { machineChecks } from './checks/machine.js';
 import { registryChecks } from './checks/registry.js';
@@ -19,7 +20,7 @@ export type { CheckResult, CheckStatus, DoctorInput, DoctorReport, NamedProblem 
 export { gradeOf } from './types.js';
 
 /** The check groups, in the order the report lists them. */
-const GROUPS: CheckGroup[] = [registryChecks, repoChecks, stateChecks, storeChecks, guardChecks, claudeSettingsChecks, agentChecks, wikiChecks, machineChecks];
+const GROUPS: CheckGroup[] = [registryChecks, repoChecks, stateChecks, storeChecks, guardChecks, claudeSettingsChecks, agentChecks, claudeCodeChecks, wikiChecks, machineChecks];
 
 export interface DoctorOptions {
   /** File a housekeeping ticket for each precisely named problem that has none open. */

@@ -22,6 +22,8 @@ import { inspectCandidate } from '../git/inspect.js';
 import { behindMain, earlierMains, followMain } from './followMain.js';
 import { dropCandidate, dropped, gateTransition, stateNow } from './ticketMoved.js';
 import { gateWorktreePath } from './paths.js';
+import { BudgetBook } from '../budget/index.js';
+import { gateHoldReason, recordGateStall } from './stall.js';
 import type { DoctorGrade, GateOptions, GateOutcome, GateStepName, GateStepStatus, VerifierVerdict } from './types.js';
 
 /** Everything one repo's queue knows while it gates a ticket. */
@@ -125,6 +127,12 @@ async function holdReason(ctx: RepoQueueContext, ticket: Ticket): Promise<string
       return `${ticket.id} waits in review: the verifier agent cannot run (${model.reason}), or set "gate": {"verifier": "checks-only"} on repo ${ctx.repo.id}`;
     }
     if (!ctx.options.verifier) return `${ticket.id} waits in review: no verifier agent is available in this process`;
+    // The verifier is a paid run like any other: a spent budget holds it too.
+    const budget = new BudgetBook(ctx.ws).refusal(ticket.brand);
+    if (budget) return `${ticket.id} waits in review: the verifier would not be covered (${budget})`;
+    // Verifying again what the verifier could not finish twice, with nothing changed, would spend for nothing.
+    const stalled = await gateHoldReason(ctx.git, ctx.repo, ticket, ticketWork(ctx.ws, ctx.repo, ticket).branch);
+    if (stalled) return stalled;
   }
   return null;
 }
@@ -239,8 +247,10 @@ async function attemptOnce(
     } catch (error) {
       const reason = `${ticket.id} waits in review: the verifier could not finish (${errorMessage(error)})`;
       step('verifier', 'wait', { candidateSha, mode, reason });
+      recordGateStall(ws, ticket.id, { reason: `the verifier could not finish (${errorMessage(error)})`, mainSha, branchSha: tip });
       return { result: 'waiting', reason };
     }
+    if (ws.tickets.get(ticket.id).hold) ws.tickets.update(ticket.id, () => ({ hold: null }));
     step('verifier', verdict.verdict === 'pass' ? 'pass' : 'fail', { candidateSha, mode, reasons: verdict.reasons });
     if (verdict.verdict !== 'pass') {
       const feedback = `Merge gate: the verifier failed the candidate ${short(candidateSha)}:\n${verdict.reasons.map((r) => `- ${r}`).join('\n') || '- (no reasons given)'}`;

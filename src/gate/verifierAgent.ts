@@ -117,6 +117,8 @@ export function createAgentVerifier(deps: AgentVerifierDeps): Verifier {
     ]
       .filter(Boolean)
       .join('\n\n');
+    const { BudgetBook } = await import('../budget/index.js');
+    const runBudget = new BudgetBook(ws).open(runId, ticket.brand);
     transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: 'verifier', contract: contract.name, model: contract.model, via: deps.model.label, candidate: input.candidateSha });
     try {
       const result = await runAgent({
@@ -133,6 +135,7 @@ export function createAgentVerifier(deps: AgentVerifierDeps): Verifier {
         // The scripted model keys scripts by this label: a ticket's verifier turns are `verify:T-n`.
         labels: { ticket: `verify:${ticket.id}`, gate: ticket.id, run: runId, brand: ticket.brand },
         ...(deps.retry ? { retry: deps.retry } : {}),
+        budget: runBudget.exceeded,
       });
       recordUsage(ws.store, { ticket: ticket.id, brand: ticket.brand, run: runId, usage: result.usage, timeZone: ws.registry.timezone });
       const verdict = verdicts.get(transcript.file);
@@ -143,6 +146,7 @@ export function createAgentVerifier(deps: AgentVerifierDeps): Verifier {
           : `the verifier run ${result.status}${result.reason ? `: ${result.reason}` : ''}`,
       );
     } finally {
+      runBudget.done();
       verdicts.delete(transcript.file);
       transcript.close();
     }

@@ -52,6 +52,17 @@ const McpHttpServer = z.strictObject({
 const McpServer = z.union([McpHttpServer, McpStdioServer], { error: 'an MCP server: {"command", "args"?, "env"?} to start one, or {"type": "http", "url", "headers"?}' });
 const McpServerName = z.string().check(z.regex(/^[A-Za-z0-9-]+(?:_[A-Za-z0-9-]+)*$/, 'a server name of letters, digits, dashes and single underscores (its tools are mcp__<name>__<tool>)'));
 
+// Spending limits: a run's own cap, and what a brand or the whole workspace may spend per calendar day.
+const Limit = z.strictObject({
+  maxCostUsd: z.optional(z.number().check(z.gt(0, 'a dollar amount above 0, e.g. 2.5'))),
+  maxTokens: z.optional(Count(1)),
+});
+const Budget = z.strictObject({
+  run: z.optional(Limit),
+  day: z.optional(Limit),
+});
+const Executor = z.enum(['sdk', 'claude-code']);
+
 const Brand = z.strictObject({
   id: Id,
   name: z.string().check(z.minLength(1)),
@@ -59,6 +70,8 @@ const Brand = z.strictObject({
   lanes: z.optional(Count(1)),
   repos: z._default(z.array(Repo), []),
   mcpServers: z._default(z.record(McpServerName, McpServer), {}),
+  budget: z.optional(Budget),
+  executor: z.optional(Executor),
 });
 
 const NonEmpty = z.string().check(z.minLength(1));
@@ -70,6 +83,7 @@ const ContractOverride = z.strictObject({
   maxTurns: z.optional(Count(1)),
   maxTokens: z.optional(Count(1)),
   maxWallSeconds: z.optional(Count(1)),
+  executor: z.optional(Executor),
 });
 
 const ContractName = z.enum(CONTRACT_NAMES);
@@ -140,6 +154,15 @@ export const RegistrySchema = z
     ),
     archive: z.prefault(z.strictObject({ afterDays: z._default(Count(0), 30) }), {}),
     sandbox: z._default(Sandbox, 'on'),
+    budget: z.optional(Budget),
+    executor: z._default(Executor, 'sdk'),
+    claudeCode: z.prefault(
+      z.strictObject({
+        // The operator's own `claude` (default: the first on PATH).
+        path: z.optional(NonEmpty),
+      }),
+      {},
+    ),
   })
   .check(
     z.superRefine((registry, ctx) => {
@@ -176,6 +199,9 @@ export type Brand = Registry['brands'][number];
 export type Repo = Brand['repos'][number];
 export type ContractOverride = z.output<typeof ContractOverride>;
 export type McpServerConfig = z.output<typeof McpServer>;
+export type BudgetLimit = z.output<typeof Limit>;
+export type Budget = z.output<typeof Budget>;
+export type ExecutorKind = z.output<typeof Executor>;
 
 /** The registry's JSON Schema, for editors (`$schema`) and `master registry schema`. */
 export function registryJsonSchema(): Record<string, unknown> {

@@ -23,7 +23,7 @@ export type StateEvent =
   | { type: 'phase.end'; session: string; phase: string; ok: boolean; result?: unknown; reason?: string }
   | { type: 'question.asked'; question: Question }
   | { type: 'question.answered'; id: string; answer: string; by: string }
-  | { type: 'usage.recorded'; ticket: string; brand: string; run: string; day: string; usage: Usage }
+  | { type: 'usage.recorded'; ticket: string; brand: string; run: string; day: string; usage: Usage; executor?: 'sdk' | 'claude-code'; estimate?: boolean }
   | {
       type: 'log.repaired';
       /** Damaged lines and gaps `master repair` found and accounted for: they no longer count as unexplained. */

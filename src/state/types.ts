@@ -65,6 +65,11 @@ export interface TicketRun {
   owner: { pid: number; host: string };
   outcome?: 'submitted' | 'failed' | 'requeued' | 'blocked';
   reason?: string;
+  /** The run was stopped by a budget: its worktree is kept and the next run continues in it. */
+  stoppedBy?: 'budget';
+  /** The executor that ran it when not the built-in runtime, and its Claude Code session (resumed after a question). */
+  executor?: 'claude-code';
+  session?: string;
   usage: Usage;
   transcript: string;
 }
@@ -103,14 +108,30 @@ export interface Ticket {
   runs: TicketRun[];
   gate: GateEvidence | null;
   feedback: string[];
+  /**
+   * Why the ticket waits where it is instead of being worked on (a budget that cannot cover a run, a
+   * gate that cannot finish on an unchanged candidate); null or absent when nothing holds it.
+   */
+  hold?: TicketHold | null;
   /** Identifies the problem a housekeeping ticket was filed for, so it is filed once. */
   problem?: string;
   createdAt: string;
   updatedAt: string;
 }
 
+export interface TicketHold {
+  kind: 'budget' | 'gate' | 'executor';
+  reason: string;
+  at: string;
+  /** For a gate hold: the main and branch commits it failed on; either moving lets the gate try again. */
+  mainSha?: string;
+  branchSha?: string;
+  /** For a gate hold: how many gate runs in a row failed on these commits (the hold applies from the second). */
+  failures?: number;
+}
+
 /** What may change on a ticket besides its state (its state only changes by transition). */
-export type TicketPatch = Partial<Pick<Ticket, 'runs' | 'gate' | 'feedback' | 'title' | 'body' | 'acceptance' | 'priority'>>;
+export type TicketPatch = Partial<Pick<Ticket, 'runs' | 'gate' | 'feedback' | 'title' | 'body' | 'acceptance' | 'priority' | 'hold'>>;
 
 export interface Question {
   id: string;

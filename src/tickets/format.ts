@@ -29,6 +29,7 @@ function formatTicketRaw(t: Ticket): string {
     `  kind      ${t.kind}   priority ${t.priority}`,
     `  created   ${t.createdAt}   updated ${t.updatedAt}`,
   ];
+  if (t.hold) lines.push(`  waiting   ${t.hold.reason}`);
   if (t.body) lines.push('', ...t.body.split('\n').map((l) => `  ${l}`));
   if (t.acceptance.length) lines.push('', '  acceptance:', ...t.acceptance.map((a) => `    - ${a}`));
   if (t.run.length) lines.push('', '  commands:', ...t.run.map((c) => `    $ ${c}`));

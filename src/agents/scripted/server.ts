@@ -117,6 +117,13 @@ export async function startScriptedServer(initial: ModelScript, options: Scripte
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // Claude Code counts tokens before some requests: an estimate (about 4 characters a token) answers it.
+    if (req.method === 'POST' && url.pathname === '/v1/messages/count_tokens') {
+      const counted = await readBody(req);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ input_tokens: tokens(counted) }));
+      return;
+    }
     if (req.method !== 'POST' || url.pathname !== '/v1/messages') {
       sendError(res, 404, 'not_found_error', `the scripted demo model only answers POST /v1/messages (got ${req.method} ${url.pathname})`);
       return;

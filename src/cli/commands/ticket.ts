@@ -111,3 +111,15 @@ export function moveCommand(home: Home) {
       else out(`${ticket.id}: ${before} → ${ticket.state}`);
     });
 }
+
+export function recheckCommand(home: Home) {
+  return (id: string) =>
+    withWorkspace(home, ({ tickets }) => {
+      const ticket = tickets.get(id);
+      if (ticket.hold?.kind !== 'gate') {
+        throw new UserError(`${ticket.id} is not held by the merge gate (it is ${ticket.state}${ticket.hold ? `, waiting: ${ticket.hold.reason}` : ''}); nothing to recheck`);
+      }
+      tickets.update(ticket.id, () => ({ hold: null }));
+      out(`${ticket.id}: the gate verifies it again on its next run`);
+    });
+}
