@@ -33,8 +33,11 @@ describe('startup', () => {
       for (const heavy of HEAVY) expect(loaded.filter((url) => heavy.test(url)), `${args.join(' ')} loads ${heavy}`).toEqual([]);
     }
     // The trace sees heavy modules when a command does load them (so the check above can fail).
-    const scout = modulesLoadedBy(['scout', '--home', home]);
-    expect(scout.some((url) => /simple-git/.test(url))).toBe(true);
+    // (git runs as plain processes now; an agent run is what loads the model SDK from node_modules.)
+    const demo = path.join(tempDir(), 'demo');
+    expect(spawnSync(process.execPath, [BIN, 'demo', '--dir', demo], { encoding: 'utf8' }).status).toBe(0);
+    const dispatch = modulesLoadedBy(['start', '--ci', '--only', 'dispatch', '--home', demo]);
+    expect(dispatch.some((url) => /@anthropic-ai\/sdk/.test(url))).toBe(true);
     // The MCP SDK is bundled into chunks of its own: recognised by its protocol strings.
     const mcp = modulesLoadedBy(['mcp', '--home', home]);
     expect(mcp.filter(loadsMcpSdk).length).toBeGreaterThan(0);
