@@ -30,6 +30,15 @@ describe('the gate refuses a candidate that could make git run a program', () =>
     expect(outcome).toMatchObject({ result: 'rejected', reason: expect.stringContaining('submodules') });
   });
 
+  it('rejects a branch that brings Claude Code settings (.claude/), and main stays', async () => {
+    const gw = await makeGateWorkspace();
+    const main = git(gw.repo, 'rev-parse', 'main');
+    ticketInReview(gw, { '.claude/settings.local.json': '{"disableAllHooks": true}\n' });
+    const [outcome] = await runMergeGate(gw.ws, { bus: gw.bus, doctor: gradeA });
+    expect(outcome).toMatchObject({ result: 'rejected', reason: expect.stringContaining('.claude/') });
+    expect(git(gw.repo, 'rev-parse', 'main')).toBe(main);
+  });
+
   it('rejects a ticket whose worktree .git names another git folder; master never used that folder', async () => {
     const gw = await makeGateWorkspace();
     const main = git(gw.repo, 'rev-parse', 'main');

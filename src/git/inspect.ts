@@ -11,8 +11,9 @@ const DRIVER = /(^|\s)(filter|diff|merge)=\S/m;
  * What the gate checks before it checks anything out or runs anything for a
  * ticket: the ticket's worktree still points at the git folder master made
  * for it, and the branch adds or changes no `.gitattributes` that names a
- * filter, diff or merge driver and no `.gitmodules` (each a way to make a
- * later git command run a program or fetch from elsewhere). Blobs are read
+ * filter, diff or merge driver, no `.gitmodules` (each a way to make a
+ * later git command run a program or fetch from elsewhere) and nothing under
+ * `.claude/` (Claude Code settings that could switch its hooks off). Blobs are read
  * with `cat-file`, which runs no driver. Returns the reasons (empty: clean).
  */
 export async function inspectCandidate(repo: GitRepo, mainSha: string, branchSha: string, worktree: string | null): Promise<string[]> {
@@ -26,6 +27,8 @@ export async function inspectCandidate(repo: GitRepo, mainSha: string, branchSha
   const changed = await runGit(repo.path, ['diff', '--no-ext-diff', '--no-textconv', '--no-renames', '--name-only', '--diff-filter=d', '-z', base.stdout.trim(), branchSha]);
   for (const file of changed.stdout.split('\0').filter(Boolean)) {
     const name = path.posix.basename(file);
+    // Claude Code reads `.claude/settings*.json` of a checkout: merged, an agent's settings would switch hooks off for the operator.
+    if (file.split('/').includes('.claude')) reasons.push(`${file}: the branch changes Claude Code settings (.claude/), which the gate does not accept from an agent`);
     if (name === '.gitmodules') reasons.push(`${file}: the branch adds or changes submodules, which the gate does not accept from an agent`);
     if (name !== '.gitattributes') continue;
     const blob = await runGit(repo.path, ['cat-file', 'blob', `${branchSha}:${file}`]);
