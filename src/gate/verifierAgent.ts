@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { resolveContracts } from '../agents/contracts.js';
 import type { ModelEndpoint } from '../agents/model.js';
 import { repoInstructions } from '../agents/prompt.js';

@@ -1,5 +1,7 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
 import type { GuardDecision, ToolCall, ToolContext } from '../agents/toolChain.js';
 import { errorMessage, UserError } from '../errors.js';
 import type { GuardChain } from '../guards/chain.js';
@@ -27,6 +29,16 @@ const INSTRUCTIONS = [
   'Every call passes the workspace guard chain; a refused call says which guard refused it and why.',
 ].join(' ');
 
+/**
+ * The SDK's default validator builds an Ajv instance with all its formats for
+ * every server, some milliseconds of each start; it only serves elicitation,
+ * which these tools never ask for, so it is built on first use.
+ */
+function lazyValidator(): jsonSchemaValidator {
+  let ajv: AjvJsonSchemaValidator | undefined;
+  return { getValidator: (schema) => (ajv ??= new AjvJsonSchemaValidator()).getValidator(schema) };
+}
+
 function textResult(text: string, isError: boolean, structured?: Record<string, unknown>): CallToolResult {
   return { content: [{ type: 'text', text }], ...(structured ? { structuredContent: structured } : {}), ...(isError ? { isError: true } : {}) };
 }
@@ -42,7 +54,7 @@ export function createMasterServer(options: MasterServerOptions): McpServer {
   const { ws, chain } = options;
   const scope: McpScope = mcpScope(ws.registry, options.brand);
   const version = typeof MASTER_VERSION === 'string' ? MASTER_VERSION : '0.0.0-dev';
-  const server = new McpServer({ name: 'master', title: 'Master OS', version }, { instructions: INSTRUCTIONS, capabilities: { tools: {}, resources: {} } });
+  const server = new McpServer({ name: 'master', title: 'Master OS', version }, { instructions: INSTRUCTIONS, capabilities: { tools: {}, resources: {} }, jsonSchemaValidator: lazyValidator() });
   let calls = 0;
   const env = (): McpToolEnv => {
     const client = server.server.getClientVersion()?.name;

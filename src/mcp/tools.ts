@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError } from '../errors.js';
 import { answerQuestion, openQuestions } from '../questions/index.js';
 import { processAlive } from '../state/lock.js';

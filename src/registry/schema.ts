@@ -105,6 +105,8 @@ const Sandbox = z.union([
 ]);
 
 function validTimeZone(zone: string): boolean {
+  // UTC (what `init` writes) is always valid; asking Intl would load its time-zone data (~25 ms) for every command.
+  if (zone === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;

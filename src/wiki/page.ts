@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import matter from 'gray-matter';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The frontmatter every page carries (`updated` is a YAML date or a string). */
 export const FrontmatterSchema = z.object({

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Bus } from '../../bus/index.js';
 import { errorMessage } from '../../errors.js';
 import { buildPolicy, bwrapArgs, sandboxLaunch } from '../../sandbox/index.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeOutcome, spawnBash } from './spawnBash.js';
 import { failed, ok, type ToolDefinition } from './types.js';
 

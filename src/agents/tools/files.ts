@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkPathAccess } from '../../guards/pathPolicy.js';
 import { OUTPUT_CAP } from './spawnBash.js';
 import { errorMessage } from '../../errors.js';

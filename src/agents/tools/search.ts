@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ToolContext } from '../toolChain.js';
 import { allowedPath } from './files.js';
 import { globMatch } from './globMatch.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contextBrand } from '../../guards/silo/areas.js';
 import { siloPathCheck } from '../../guards/silo/runtimeCheck.js';
 import { resolveReal } from '../../guards/pathPolicy.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { wikiDataDir, writeAtomic } from '../catalog.js';
 
 /** What a distiller may propose: its only output. */
