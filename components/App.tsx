@@ -2,6 +2,7 @@ import { Box, Text, useInput, type Key } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import type { CockpitSnapshot } from '../src/cockpit/model.js';
 import { mainAction, operatorActions } from '../src/tickets/actions.js';
+import { isDestructive } from '../src/questions/index.js';
 import { PRIORITIES, type Ticket, type TicketEventName } from '../src/state/types.js';
 import { BrandPanes, PANE_HEIGHT } from './BrandPanes.js';
 import { Footer } from './Footer.js';
@@ -80,6 +81,14 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
     else act(ticket.id, event);
   };
 
+  /** Sends an answer; one that gives something up (cancel, delete…) asks to confirm first. */
+  const answer = (questionId: string, text: string) => {
+    if (isDestructive(text)) {
+      return dispatch({ type: 'confirm', confirm: { kind: 'answer', target: questionId, answer: text, text: `answer ${questionId} "${text}"? it cannot be undone` } });
+    }
+    void controller.answer(questionId, text).then((r) => say(r.message));
+  };
+
   const typing = ui.prompt !== null;
 
   useInput(
@@ -98,7 +107,8 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
             setStopping(true);
             say('stopping: running tickets go back to ready…');
             void controller.quit().then(onQuit);
-          } else act(confirm.target, 'cancel', 'cancelled in the cockpit');
+          } else if (confirm.kind === 'answer') void controller.answer(confirm.target, confirm.answer).then((r) => say(r.message));
+          else act(confirm.target, 'cancel', 'cancelled in the cockpit');
         } else if (is('confirmNo')) dispatch({ type: 'confirm', confirm: null });
         return;
       }
@@ -144,13 +154,20 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
             return dispatch({ type: 'confirm', confirm: { kind: 'cancel', target: item.ticket.id, text: `cancel ${item.ticket.id} "${item.ticket.title}"?` } });
           }
         } else {
-          if (is('yes')) return void controller.answer(item.question.id, 'yes').then((r) => say(r.message));
-          if (is('no')) return void controller.answer(item.question.id, 'no').then((r) => say(r.message));
+          const choices = item.question.choices ?? [];
+          if (choices.length > 0 && is('choose')) {
+            const picked = choices[Number(input) - 1];
+            return picked === undefined ? say(`${input}: there are ${choices.length} choices`) : answer(item.question.id, picked);
+          }
+          if (is('yes')) return answer(item.question.id, 'yes');
+          if (is('no')) return answer(item.question.id, 'no');
           if (is('typeAnswer')) return dispatch({ type: 'prompt', prompt: { purpose: 'answer', label: 'answer', target: item.question.id, value: '' } });
         }
         if (is('skip')) return dispatch({ type: 'skip', key: item.key });
       }
       if (is('quit')) return quit(true);
+      if (is('phases')) return dispatch({ type: 'phase', phase: ui.phase === null ? 0 : (ui.phase + 1) % snapshot.phases.length });
+      if (is('back') && ui.phase !== null) return dispatch({ type: 'phase', phase: null });
       if (is('triage')) return dispatch({ type: 'view', view: 'triage' });
       if (is('nextPane')) return dispatch({ type: 'focus', focus: (ui.focus + 1) % Math.max(1, snapshot.brands.length) });
       if (is('pane')) {
@@ -193,7 +210,7 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
         return dispatch({ type: 'filter', filter: text });
       case 'answer':
         if (!text) return say('an empty answer was not sent');
-        return void controller.answer(prompt.target!, text).then((r) => say(r.message));
+        return answer(prompt.target!, text);
       case 'retry':
         return act(prompt.target!, 'retry', text || undefined);
       case 'new-repo':
@@ -231,14 +248,15 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
   // scrolls by itself); the panes become a list when the grid does not leave room for the rest.
   const headerLines = 3;
   const footerLines = 3;
-  const interviewLines = item ? (size.rows < 30 ? 5 : 7) : 0;
+  const choiceLines = item?.kind === 'question' ? Math.min(item.question.choices?.length ?? 0, 9) : 0;
+  const interviewLines = item ? (size.rows < 30 ? 5 : 7) + choiceLines : 0;
   const perRow = Math.max(1, Math.min(snapshot.brands.length, Math.floor(size.columns / 38)));
   const gridHeight = Math.ceil(snapshot.brands.length / perRow) * PANE_HEIGHT;
   const room = size.rows - headerLines - footerLines - interviewLines - 1;
   const compact = room - gridHeight < Math.min(snapshot.gate.length, 2);
   const gateLines = Math.max(1, Math.min(snapshot.gate.length, room - (compact ? snapshot.brands.length : gridHeight)));
   const bodyHeight = Math.max(3, size.rows - 3 - 3);
-  const offers = offersFor(ui.view, { item, passRunning: snapshot.passRunning, paneTicket, cursorTicket, confirm: ui.confirm !== null, typing });
+  const offers = offersFor(ui.view, { item, passRunning: snapshot.passRunning, paneTicket, cursorTicket, confirm: ui.confirm !== null, typing, phaseFocused: ui.phase !== null });
   const message = stopping ? (ui.message ?? 'stopping…') : (ui.message ?? snapshot.notices.at(-1) ?? null);
 
   let body: ReactElement;
@@ -259,7 +277,7 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
 
   return (
     <Box flexDirection="column" width={size.columns} height={size.rows} overflow="hidden">
-      <Header snapshot={snapshot} focusedPhase={null} />
+      <Header snapshot={snapshot} focusedPhase={ui.phase === null ? null : (snapshot.phases[ui.phase]?.name ?? null)} />
       <Box flexDirection="column" flexGrow={1} overflow="hidden">
         {body}
       </Box>
@@ -300,6 +318,7 @@ function offersFor(
     cursorTicket: Ticket | undefined;
     confirm: boolean;
     typing: boolean;
+    phaseFocused: boolean;
   },
 ): Offer[] {
   if (ctx.confirm) return [{ id: 'confirmYes' }, { id: 'confirmNo' }];
@@ -333,10 +352,16 @@ function offersFor(
   }
   const offers: Offer[] = [];
   if (ctx.item?.kind === 'approval') offers.push({ id: 'yes', label: 'approve' }, { id: 'cancelTicket' }, { id: 'skip' });
-  else if (ctx.item) offers.push({ id: 'yes' }, { id: 'no' }, { id: 'typeAnswer' }, { id: 'skip' });
+  else if (ctx.item) {
+    const choices = ctx.item.question.choices?.length ?? 0;
+    if (choices > 0) offers.push({ id: 'choose', label: `choose 1-${Math.min(choices, 9)}` });
+    offers.push({ id: 'yes' }, { id: 'no' }, { id: 'typeAnswer' }, { id: 'skip' });
+  }
   offers.push({ id: 'triage' }, { id: 'nextPane' });
   offers.push({ id: 'transcript', ...(ctx.paneTicket ? {} : { disabled: 'no ticket in this pane yet' }) });
   if (!ctx.item) offers.push({ id: 'pass', ...(ctx.passRunning ? { disabled: 'a pass is running' } : {}) });
+  offers.push({ id: 'phases' });
+  if (ctx.phaseFocused) offers.push({ id: 'back', label: 'leave phases' });
   offers.push({ id: 'help' }, { id: 'quit' });
   return offers;
 }

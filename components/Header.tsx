@@ -21,7 +21,7 @@ export const Header = memo(function Header({
   focusedPhase?: string | null;
 }) {
   const { doctor } = snapshot;
-  const focused = snapshot.phases.find((p) => p.name === focusedPhase && p.reason);
+  const focused = snapshot.phases.find((p) => p.name === focusedPhase);
   return (
     <Box flexDirection="column">
       <Box justifyContent="space-between">
@@ -46,12 +46,18 @@ export const Header = memo(function Header({
       <Text wrap="truncate-end">
         {snapshot.phases.map((phase) => (
           <Text key={phase.name} color={PHASE_MARK[phase.status].color}>
-            {PHASE_MARK[phase.status].mark} {phase.name}
+            <Text inverse={phase.name === focusedPhase}>
+              {PHASE_MARK[phase.status].mark} {phase.name}
+            </Text>
             {'  '}
           </Text>
         ))}
       </Text>
-      {focused ? <Text color={theme.muted} wrap="truncate-end">{focused.name}: {focused.reason}</Text> : null}
+      {focused ? (
+        <Text color={theme.muted} wrap="truncate-end">
+          {focused.name}: {focused.reason ?? focused.status}
+        </Text>
+      ) : null}
     </Box>
   );
 });

@@ -4,8 +4,8 @@ import { theme } from './theme.js';
 
 const SECTIONS: Array<{ title: string; ids: CommandId[] }> = [
   { title: 'everywhere', ids: ['help', 'quit', 'forceQuit', 'back'] },
-  { title: 'main screen', ids: ['triage', 'nextPane', 'pane', 'transcript', 'pass'] },
-  { title: 'interview', ids: ['yes', 'no', 'typeAnswer', 'cancelTicket', 'skip'] },
+  { title: 'main screen', ids: ['triage', 'nextPane', 'pane', 'transcript', 'pass', 'phases'] },
+  { title: 'interview', ids: ['yes', 'no', 'choose', 'typeAnswer', 'cancelTicket', 'skip'] },
   { title: 'triage table', ids: ['filter', 'down', 'up', 'main', 'newTicket', 'edit', 'cancel', 'retry', 'block', 'details'] },
 ];
 

@@ -30,6 +30,13 @@ export const Interview = memo(function Interview({
         <Text color={theme.muted}> ({left} waiting)</Text>
       </Text>
       {item.kind === 'question' ? <Text wrap="truncate-end">{item.question.text}</Text> : null}
+      {item.kind === 'question' && typing === null
+        ? (item.question.choices ?? []).slice(0, 9).map((choice, i) => (
+            <Text key={i} wrap="truncate-end">
+              <Text color={theme.key}>{i + 1}</Text> {choice}
+            </Text>
+          ))
+        : null}
       {!compact && ticket?.body ? <Text color={theme.muted} wrap="truncate-end">{ticket.body}</Text> : null}
       {!compact && ticket?.acceptance.length ? <Text color={theme.muted} wrap="truncate-end">accept: {ticket.acceptance.join('; ')}</Text> : null}
       {typing !== null ? (

@@ -15,11 +15,13 @@ export const COMMANDS = {
   transcript: { keys: ['enter'], label: 'transcript', help: "open the focused pane's live transcript" },
   pass: { keys: ['s'], label: 'start pass', help: 'start another pass of the loop (the cadence decides what runs)' },
   back: { keys: ['esc'], label: 'back', help: 'go back' },
+  phases: { keys: ['p'], label: 'phases', help: 'move focus over the phases: the focused one shows its state and why it was skipped (esc leaves)' },
   // The interview prompt.
   yes: { keys: ['y'], label: 'yes', help: 'approve the ticket / answer yes' },
   no: { keys: ['n'], label: 'no', help: 'answer no' },
   cancelTicket: { keys: ['x'], label: 'cancel ticket', help: 'cancel (asks to confirm)' },
   typeAnswer: { keys: ['a'], label: 'type answer', help: 'type a free-text answer (enter sends, esc leaves)' },
+  choose: { keys: ['1-9'], label: 'choose', help: 'answer with that numbered choice (a destructive one asks to confirm)' },
   skip: { keys: ['s'], label: 'skip', help: 'leave it for later, show the next one' },
   // The triage table.
   filter: { keys: ['/'], label: 'filter', help: 'filter by brand, state or text' },

@@ -23,7 +23,11 @@ export interface Prompt {
   choice?: number;
 }
 
-export type Confirm = { kind: 'quit'; text: string } | { kind: 'cancel'; target: string; text: string };
+export type Confirm =
+  | { kind: 'quit'; text: string }
+  | { kind: 'cancel'; target: string; text: string }
+  /** A destructive answer to a question, sent once confirmed. */
+  | { kind: 'answer'; target: string; answer: string; text: string };
 
 export interface UiState {
   view: View;
@@ -31,6 +35,8 @@ export interface UiState {
   back: View;
   ticket: string | null;
   focus: number;
+  /** The header phase in focus (its reason shows), or null. */
+  phase: number | null;
   cursor: number;
   filter: string;
   skipped: ReadonlySet<string>;
@@ -44,6 +50,7 @@ export const initialUi: UiState = {
   back: 'main',
   ticket: null,
   focus: 0,
+  phase: null,
   cursor: 0,
   filter: '',
   skipped: new Set(),
@@ -55,6 +62,7 @@ export const initialUi: UiState = {
 export type UiAction =
   | { type: 'view'; view: View; ticket?: string }
   | { type: 'focus'; focus: number }
+  | { type: 'phase'; phase: number | null }
   | { type: 'cursor'; cursor: number }
   | { type: 'filter'; filter: string }
   | { type: 'skip'; key: string }
@@ -78,6 +86,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       };
     case 'focus':
       return state.focus === action.focus ? state : { ...state, focus: action.focus };
+    case 'phase':
+      return state.phase === action.phase ? state : { ...state, phase: action.phase };
     case 'cursor':
       return state.cursor === action.cursor ? state : { ...state, cursor: action.cursor };
     case 'filter':

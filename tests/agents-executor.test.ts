@@ -76,7 +76,7 @@ describe('an answer survives an interrupted follow-up run', () => {
   const script: ModelScript = {
     tickets: {
       'Name it': [
-        { tools: [{ name: 'Write', input: { file_path: 'draft.txt', content: 'draft\n' } }, { name: 'AskOperator', input: { question: 'Which name?' } }] },
+        { tools: [{ name: 'Write', input: { file_path: 'draft.txt', content: 'draft\n' } }, { name: 'AskOperator', input: { question: 'Which name?', choices: ['zed', 'something longer'] } }] },
         { error: { kind: 401, times: 1 }, tools: [{ name: 'Write', input: { file_path: 'name.txt', content: 'zed\n' } }, { name: 'Finish', input: { summary: 'named it' } }] },
       ],
     },
@@ -90,6 +90,8 @@ describe('an answer survives an interrupted follow-up run', () => {
       await dispatch({ ws, bus, sessionId: 'S-1', model, retry: FAST_RETRY });
       expect(ws.tickets.get(ticket.id).state).toBe('blocked');
       const question = Object.values(ws.store.state.questions).find((q) => q.ticket === ticket.id)!;
+      // The agent's choices reach the stored question, which the cockpit numbers.
+      expect(question.choices).toEqual(['zed', 'something longer']);
       answerQuestion(ws, question.id, 'call it zed');
       await dispatch({ ws, bus, sessionId: 'S-2', model, retry: FAST_RETRY });
       expect(ws.tickets.get(ticket.id).runs.map((r) => r.outcome)).toEqual(['blocked', 'requeued']);

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { askOperator } from '../src/questions/index.js';
 import { makeSimpleWorkspace } from './helpers/workspace.js';
 import { KEYS, mountCockpit } from './helpers/cockpit.js';
 
@@ -161,5 +162,58 @@ describe('cockpit keyboard flows', () => {
     await press('q');
     await expect.poll(quitted, { timeout: 10_000, interval: 10 }).toBe(true);
     expect(ws.tickets.get('T-1').state).toBe('triage');
+  });
+  it('a question with choices shows them numbered; a digit answers with that choice', async () => {
+    const { ws, waitFor, press, frame } = await cockpitWithTickets();
+    const asked = askOperator(ws, { kind: 'agent', text: 'Which parser should the fix use?', askedBy: 'test', choices: ['the new streaming parser', 'the old one'] });
+    await waitFor(`? ${asked.id}`);
+    expect(frame()).toMatch(/1 the new streaming parser/);
+    expect(frame()).toMatch(/2 the old one/);
+    expect(frame()).toContain('1-9 choose 1-2');
+    // A digit past the choices says so and answers nothing; the panes are not what 1-9 reach here.
+    await press('5');
+    await waitFor('5: there are 2 choices');
+    expect(ws.store.state.questions[asked.id]!.answer).toBeUndefined();
+    await press('2');
+    await waitFor(`${asked.id} answered`);
+    expect(ws.store.state.questions[asked.id]!.answer).toBe('the old one');
+    await waitFor('approve T-1');
+  });
+
+  it('a destructive answer asks to confirm first: n sends nothing, y sends it', async () => {
+    const { ws, waitFor, press } = await cockpitWithTickets();
+    const asked = askOperator(ws, { kind: 'agent', text: 'The repo has no tests; what now?', askedBy: 'test', choices: ['write tests first', 'cancel the ticket'] });
+    await waitFor(`? ${asked.id}`);
+    await press('2');
+    await waitFor(`answer ${asked.id} "cancel the ticket"? it cannot be undone`);
+    await press('n');
+    await waitFor(/1-9 choose/);
+    expect(ws.store.state.questions[asked.id]!.answer).toBeUndefined();
+    // A typed answer that cancels asks too.
+    await press('a', ...'cancel it', KEYS.enter);
+    await waitFor(`answer ${asked.id} "cancel it"?`);
+    await press('y');
+    await waitFor(`${asked.id} answered`);
+    expect(ws.store.state.questions[asked.id]!.answer).toBe('cancel it');
+  });
+
+  it('p moves focus over the header phases and shows a skipped one with its reason; esc leaves', async () => {
+    const home = makeSimpleWorkspace();
+    mounted = await mountCockpit(home);
+    const { ws, waitFor, press, frame } = mounted;
+    ws.store.commit(() => ({ events: [{ type: 'phase.skip', session: 'S-1', phase: 'distill', reason: 'nothing merged since the last distill' }], result: undefined }));
+    await waitFor(/– distill/);
+    expect(frame()).toContain('p phases');
+    await press('p');
+    await waitFor('scout: waiting');
+    await press('p');
+    await waitFor('distill: nothing merged since the last distill');
+    expect(frame()).not.toContain('scout: waiting');
+    expect(frame()).toContain('esc leave phases');
+    await press(KEYS.esc);
+    await vi.waitFor(() => expect(frame()).not.toContain('distill: nothing merged'), { timeout: 5_000, interval: 10 });
+    await press('?');
+    await waitFor('move focus over the phases');
+    expect(frame()).toContain('answer with that numbered choice');
   });
 });

@@ -375,6 +375,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
           text: asked.text,
           askedBy: `${contract.name} ${runId}`,
           ...(asked.approves ? { approves: asked.approves } : {}),
+          ...(asked.choices ? { choices: asked.choices } : {}),
         });
         transcript.write({ t: 'question', id: question.id, toolUseId: result.question!.toolUseId });
         return settle('block', 'blocked', { outcome: 'blocked', baseSha, usage, ...(viaClaudeCode ? { executor: 'claude-code' as const, ...(session ? { session } : {}) } : {}) }, `asked the operator (${question.id}): ${tail(question.text, 300)}`, { usage });

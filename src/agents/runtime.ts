@@ -49,7 +49,7 @@ export interface AgentRunResult {
   /** Why a run failed or stopped, in words a person can act on. */
   reason?: string;
   summary?: string;
-  question?: { text: string; toolUseId: string; kind?: 'agent' | 'guard'; approves?: string };
+  question?: { text: string; toolUseId: string; kind?: 'agent' | 'guard'; approves?: string; choices?: readonly string[] };
   usage: Usage;
   turns: number;
   toolCalls: number;
@@ -200,8 +200,8 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
       }
       if (control.asked) {
         transcript.write({ t: 'pending', results, toolUseId: control.asked.toolUseId, question: control.asked.question });
-        const { question, toolUseId, kind, approves } = control.asked;
-        return end({ status: 'blocked', question: { text: question, toolUseId, ...(kind ? { kind } : {}), ...(approves ? { approves } : {}) } });
+        const { question, toolUseId, kind, approves, choices } = control.asked;
+        return end({ status: 'blocked', question: { text: question, toolUseId, ...(kind ? { kind } : {}), ...(approves ? { approves } : {}), ...(choices ? { choices } : {}) } });
       }
       const user: MessageParam = { role: 'user', content: results };
       messages.push(user);

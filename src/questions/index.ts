@@ -41,6 +41,15 @@ export function callRefused(questions: Record<string, Question>, ticket: Ticket,
   );
 }
 
+/**
+ * Whether an answer gives something up for good (cancels, deletes, drops,
+ * discards, abandons, removes, rejects): the cockpit asks the operator to
+ * confirm such an answer before it is sent.
+ */
+export function isDestructive(answer: string): boolean {
+  return /^\s*(cancel|delete|drop|discard|abandon|remove|reject|destroy|wipe)\b/i.test(answer);
+}
+
 export function openQuestions(questions: Record<string, Question>): Question[] {
   return Object.values(questions).filter((q) => q.answer === undefined);
 }

@@ -145,6 +145,8 @@ export interface Question {
   answeredAt?: string;
   /** For a guard's `ask`: the call (`tool:inputDigest`) an affirmative answer approves for this ticket. */
   approves?: string;
+  /** Answers the asker offers; the cockpit numbers them and the operator picks one with its digit. */
+  choices?: readonly string[];
 }
 
 export interface PhaseRecord {

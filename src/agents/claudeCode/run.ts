@@ -297,8 +297,8 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
 
   function stopped(why: { status: AgentRunResult['status']; reason: string }): ClaudeCodeRunResult {
     if (why.status === 'blocked' && control.asked) {
-      const { question, toolUseId, kind, approves } = control.asked;
-      return end({ status: 'blocked', question: { text: question, toolUseId, ...(kind ? { kind } : {}), ...(approves ? { approves } : {}) }, denials });
+      const { question, toolUseId, kind, approves, choices } = control.asked;
+      return end({ status: 'blocked', question: { text: question, toolUseId, ...(kind ? { kind } : {}), ...(approves ? { approves } : {}), ...(choices ? { choices } : {}) }, denials });
     }
     return end({ status: why.status, reason: why.reason, denials });
   }

@@ -27,17 +27,18 @@ export const bashTool: ToolDefinition<z.infer<typeof BashInput>> = {
   },
 };
 
-const AskInput = z.object({ question: z.string().trim().min(1) });
+// Up to nine choices: the cockpit numbers them and the operator answers with one digit.
+const AskInput = z.object({ question: z.string().trim().min(1), choices: z.array(z.string().trim().min(1)).min(2).max(9).optional() });
 
 export const askOperatorTool: ToolDefinition<z.infer<typeof AskInput>> = {
   name: 'AskOperator',
   description:
-    'Asks the operator a question only they can decide. The ticket waits (blocked) until they answer; the answer comes back as this tool\'s result in a later run. Ask one clear, self-contained question.',
+    'Asks the operator a question only they can decide. The ticket waits (blocked) until they answer; the answer comes back as this tool\'s result in a later run. Ask one clear, self-contained question; when the answer is one of a few options, list them in `choices` (2 to 9).',
   input: AskInput,
   paths: () => [],
   async run(input, context) {
     if (context.control.asked) return failed('one question per turn; this one waits for the operator too');
-    context.control.asked = { question: input.question, toolUseId: context.toolUseId };
+    context.control.asked = { question: input.question, toolUseId: context.toolUseId, ...(input.choices ? { choices: input.choices } : {}) };
     return ok('question stored; the run pauses until the operator answers');
   },
 };

@@ -6,7 +6,7 @@ import type { AgentContract } from '../contracts.js';
 /** What a tool asks the run loop to do after it: end the run, or wait for the operator. */
 export interface RunControl {
   finished?: { summary: string };
-  asked?: { question: string; toolUseId: string; kind?: 'agent' | 'guard'; approves?: string };
+  asked?: { question: string; toolUseId: string; kind?: 'agent' | 'guard'; approves?: string; choices?: readonly string[] };
 }
 
 /** What a tool gets when it runs: the call's context plus the run's contract and control. */
