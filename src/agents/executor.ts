@@ -272,6 +272,12 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       return settle('requeue', 'requeued', { outcome: 'requeued', reason: why }, why);
     }
     if (!viaClaudeCode && !deps.model) return settle('requeue', 'requeued', { outcome: 'requeued', reason: 'no model is configured' }, 'no model is configured');
+    // A fresh run's first message, for either executor: the ticket, its answered questions, and where a budget-stopped run left off.
+    const freshPrompt =
+      ticketPrompt(context.ticket!, answeredQuestions(ws.store.state.questions, ticket.id)) +
+      (continueFrom
+        ? `\n\nA previous run (${continueFrom.id}) was stopped by a budget (${continueFrom.reason ?? 'its limit'}). What it changed is still in your worktree: look at it (git status, git diff) and continue from there rather than starting over.`
+        : '');
     let messages: MessageParam[];
     if (viaClaudeCode) {
       messages = [];
@@ -280,11 +286,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       const question = questionId ? ws.store.state.questions[questionId] : undefined;
       messages = resumeMessages(resume, answerForModel(question));
     } else {
-      const prompt = ticketPrompt(context.ticket!, answeredQuestions(ws.store.state.questions, ticket.id));
-      const carryOn = continueFrom
-        ? `\n\nA previous run (${continueFrom.id}) was stopped by a budget (${continueFrom.reason ?? 'its limit'}). What it changed is still in your worktree: look at it (git status, git diff) and continue from there rather than starting over.`
-        : '';
-      messages = [{ role: 'user', content: prompt + carryOn }];
+      messages = [{ role: 'user', content: freshPrompt }];
     }
     transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: context.agent, contract: contract.name, model: contract.model, via: viaClaudeCode ? 'claude-code' : deps.model!.label, baseSha, ...(resumeFrom ? { resumedFrom: resumeFrom.run.id } : {}), ...(sessionFrom ? { resumedFrom: sessionFrom.id, session: sessionFrom.session } : {}) });
     for (const message of messages) transcript.write({ t: 'message', message });
@@ -328,7 +330,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       // Claude Code drops a tool call cut off by the stop, so the answer comes with its question.
       const prompt = sessionFrom
         ? `You asked the operator: ${JSON.stringify(lastQuestion?.text ?? '')}\nThe operator answered: ${answerForModel(lastQuestion)}`
-        : `${ticketPrompt(context.ticket!, answeredQuestions(ws.store.state.questions, ticket.id))}${continueFrom ? `\n\nA previous run (${continueFrom.id}) was stopped by a budget; what it changed is still in your worktree: continue from there.` : ''}`;
+        : freshPrompt;
       transcript!.write({ t: 'message', message: { role: 'user', content: prompt } });
       const ran: ClaudeCodeRunResult = await runClaudeCode({
         contract,
