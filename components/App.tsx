@@ -7,7 +7,7 @@ import { PRIORITIES, type Ticket, type TicketEventName } from '../src/state/type
 import { BrandPanes, PANE_HEIGHT } from './BrandPanes.js';
 import { Footer } from './Footer.js';
 import { GateBar } from './GateBar.js';
-import { Header } from './Header.js';
+import { budgetLines, Header } from './Header.js';
 import { Help } from './Help.js';
 import { Interview } from './Interview.js';
 import { LineInput, PickList } from './LineInput.js';
@@ -246,7 +246,7 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
 
   // Layout: what fits the terminal's height (the live region never runs past it, so the screen never
   // scrolls by itself); the panes become a list when the grid does not leave room for the rest.
-  const headerLines = 3;
+  const headerLines = 3 + budgetLines(snapshot.budgetHolds).length;
   const footerLines = 3;
   const choiceLines = item?.kind === 'question' ? Math.min(item.question.choices?.length ?? 0, 9) : 0;
   const interviewLines = item ? (size.rows < 30 ? 5 : 7) + choiceLines : 0;
@@ -255,7 +255,7 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
   const room = size.rows - headerLines - footerLines - interviewLines - 1;
   const compact = room - gridHeight < Math.min(snapshot.gate.length, 2);
   const gateLines = Math.max(1, Math.min(snapshot.gate.length, room - (compact ? snapshot.brands.length : gridHeight)));
-  const bodyHeight = Math.max(3, size.rows - 3 - 3);
+  const bodyHeight = Math.max(3, size.rows - headerLines - 3);
   const offers = offersFor(ui.view, { item, passRunning: snapshot.passRunning, paneTicket, cursorTicket, confirm: ui.confirm !== null, typing, phaseFocused: ui.phase !== null });
   const message = stopping ? (ui.message ?? 'stopping…') : (ui.message ?? snapshot.notices.at(-1) ?? null);
 

@@ -11,12 +11,18 @@ const PHASE_MARK: Record<PhaseView['status'], { mark: string; color: string }> =
   failed: { mark: '✗', color: theme.bad },
 };
 
-/** Workspace, session, phases with their state, the doctor's grade and today's usage. */
+/** The header's budget lines (at most two, so the layout can count them): why dispatch holds a brand back. */
+export function budgetLines(holds: CockpitSnapshot['budgetHolds']): string[] {
+  const lines = holds.map((hold) => `⏸ budget ${hold.brand}: ${hold.reason}`);
+  return lines.length <= 2 ? lines : [lines[0]!, `⏸ budget: ${lines.length - 1} more brands wait for their budget (ticket show names the reason)`];
+}
+
+/** Workspace, session, phases with their state, the doctor's grade, today's usage and why a budget holds a brand back. */
 export const Header = memo(function Header({
   snapshot,
   focusedPhase,
 }: {
-  snapshot: Pick<CockpitSnapshot, 'workspace' | 'sessionId' | 'phases' | 'doctor' | 'sandboxWarning' | 'today' | 'passRunning'>;
+  snapshot: Pick<CockpitSnapshot, 'workspace' | 'sessionId' | 'phases' | 'doctor' | 'sandboxWarning' | 'today' | 'passRunning'> & Partial<Pick<CockpitSnapshot, 'budgetHolds'>>;
   /** A skipped phase's reason is shown when it is focused. */
   focusedPhase?: string | null;
 }) {
@@ -53,6 +59,11 @@ export const Header = memo(function Header({
           </Text>
         ))}
       </Text>
+      {budgetLines(snapshot.budgetHolds ?? []).map((line) => (
+        <Text key={line} color={theme.warn} wrap="truncate-end">
+          {line}
+        </Text>
+      ))}
       {focused ? (
         <Text color={theme.muted} wrap="truncate-end">
           {focused.name}: {focused.reason ?? focused.status}

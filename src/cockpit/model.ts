@@ -79,6 +79,8 @@ export interface CockpitSnapshot {
   /** The OS sandbox (silo layer 4) is missing or degraded. */
   sandboxWarning: boolean;
   today: { tokens: number; costUsd: number };
+  /** Brands whose ready agent tickets a budget holds back, with dispatch's reason (from the tickets' holds). */
+  budgetHolds: ReadonlyArray<{ brand: string; reason: string }>;
   brands: readonly BrandView[];
   tickets: readonly Ticket[];
   questions: readonly Question[];
@@ -420,6 +422,13 @@ export class CockpitModel {
       tokens += usage.input + usage.output + usage.cacheRead + usage.cacheWrite;
       costUsd += usage.costUsd;
     }
+    // The hold is on the ticket (kept across restarts), so the header shows it whether or not dispatch ran in this cockpit.
+    const budgetHolds = new Map<string, { brand: string; reason: string; at: string }>();
+    for (const ticket of tickets) {
+      if (ticket.state !== 'ready' || ticket.hold?.kind !== 'budget' || !ticket.hold.reason) continue;
+      const known = budgetHolds.get(ticket.brand);
+      if (!known || ticket.hold.at > known.at) budgetHolds.set(ticket.brand, { brand: ticket.brand, reason: ticket.hold.reason, at: ticket.hold.at });
+    }
     const questions = Object.values(state.questions)
       .filter((q) => q.answer === undefined)
       .map((q) => deepFreeze({ ...q }));
@@ -433,6 +442,7 @@ export class CockpitModel {
       doctor: this.doctor,
       sandboxWarning: this.sandboxWarning,
       today: { tokens, costUsd: Math.round(costUsd * 100) / 100 },
+      budgetHolds: [...budgetHolds.values()].map(({ brand, reason }) => ({ brand, reason })),
       brands,
       tickets,
       questions,
