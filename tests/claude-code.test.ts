@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { claudeSessionFile } from '../src/agents/claudeCode/run.js';
 import { dispatch } from '../src/agents/dispatcher.js';
 import { openModel, type ModelEndpoint } from '../src/agents/model.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
@@ -131,6 +132,10 @@ describe.skipIf(!ready)('the Claude Code executor (real claude, scripted model o
     const question = Object.values(ws.store.state.questions).find((q) => q.ticket === ticket.id)!;
     expect(question).toMatchObject({ kind: 'agent', text: 'Which name should the file have?' });
     expect(blocked.runs[0]!.session).toBeTruthy();
+    // Claude Code had saved the session up to the question before its process was stopped (else the resume finds nothing).
+    const saved = claudeSessionFile(path.join(ws.paths.data, 'tmp', ticket.id, 'home', '.claude'), blocked.runs[0]!.session!);
+    expect(saved).not.toBeNull();
+    expect(readFileSync(saved!, 'utf8')).toContain('Which name should the file have?');
 
     answerQuestion(ws, question.id, 'call it zed');
     await dispatch({ ws, bus, sessionId: 'S-2', model, retry: FAST_RETRY });
@@ -143,6 +148,47 @@ describe.skipIf(!ready)('the Claude Code executor (real claude, scripted model o
     expect(resumed).toContain('Ticket T-1: Name it');
     expect(resumed).toContain('You asked the operator: \\"Which name should the file have?\\"');
     expect(done.runs[1]!.transcript).toMatch(/R-2/);
+  }, 240_000);
+
+  it('a session Claude Code never saved (the process stopped first) is not a dead end: the next run starts afresh with the question and answer, and says so', async () => {
+    const { home, ws, bus, events, model } = await claudeWorkspace((_home, worktree) => ({
+      tickets: {
+        'T-1': [
+          { tools: [{ name: 'mcp__master__AskOperator', input: { question: 'Which name should the file have?' } }] },
+          { tools: [{ name: 'Write', input: { file_path: path.join(worktree, 'name.txt'), content: 'zed\n' } }] },
+          { text: 'Named it.' },
+        ],
+      },
+    }));
+    const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Name it', state: 'ready' });
+    await dispatch({ ws, bus, sessionId: 'S-1', model, retry: FAST_RETRY });
+    const blocked = ws.tickets.get(ticket.id);
+    expect(blocked.state).toBe('blocked');
+    // The state the race leaves behind, made on purpose: the session's file is not there.
+    const saved = claudeSessionFile(path.join(ws.paths.data, 'tmp', ticket.id, 'home', '.claude'), blocked.runs[0]!.session!);
+    rmSync(saved!);
+    // A fresh session starts at the script's first turn: the model that read the answer in its prompt writes the file.
+    model.server!.setScript({
+      tickets: {
+        'T-1': [{ tools: [{ name: 'Write', input: { file_path: path.join(blocked.runs[0]!.worktree, 'name.txt'), content: 'zed\n' } }] }, { text: 'Named it.' }],
+      },
+    });
+    const question = Object.values(ws.store.state.questions).find((q) => q.ticket === ticket.id)!;
+    answerQuestion(ws, question.id, 'call it zed');
+    const before = model.server!.requests.length;
+    await dispatch({ ws, bus, sessionId: 'S-2', model, retry: FAST_RETRY });
+
+    const done = ws.tickets.get(ticket.id);
+    expect(done.runs.map((r) => r.reason ?? r.outcome)).toEqual(['blocked', 'submitted']);
+    expect(git(path.join(home, 'repos/alpha-app'), 'show', `master/${ticket.id}:name.txt`)).toBe('zed');
+    // The fresh session's first request carries the ticket, the question and the answer.
+    const fresh = JSON.stringify(model.server!.requests[before]!.body);
+    expect(fresh).toContain('Ticket T-1: Name it');
+    expect(fresh).toContain('Which name should the file have?');
+    expect(fresh).toContain('call it zed');
+    const transcript = readFileSync(path.join(home, done.runs[1]!.transcript), 'utf8');
+    expect(transcript).toMatch(/"t":"note","text":"the Claude Code session [^ ]+ of R-1 could not be resumed \(.*No conversation found/i);
+    expect(events.some((e) => e.type === 'note' && e.level === 'warn' && String(e.message).includes('could not be resumed'))).toBe(true);
   }, 240_000);
 });
 

@@ -7,7 +7,7 @@ import { GitRepo } from '../git/repo.js';
 import { freshWorktree, worktreeState, worktreeStatus } from '../git/ticketWorktree.js';
 import { findBrand, findRepo, repoPath } from '../registry/load.js';
 import type { ContractName } from '../registry/schema.js';
-import { zeroUsage, type Question, type Ticket, type TicketEventName, type TicketRun, type Usage } from '../state/types.js';
+import { addUsage, zeroUsage, type Question, type Ticket, type TicketEventName, type TicketRun, type Usage } from '../state/types.js';
 import { TransitionError } from '../tickets/index.js';
 import type { Workspace } from '../workspace/open.js';
 import type { AgentContract } from './contracts.js';
@@ -328,17 +328,16 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       const { runClaudeCode } = await import('./claudeCode/run.js');
       const lastQuestion = answeredQuestions(ws.store.state.questions, ticket.id).at(-1);
       // Claude Code drops a tool call cut off by the stop, so the answer comes with its question.
-      const prompt = sessionFrom
-        ? `You asked the operator: ${JSON.stringify(lastQuestion?.text ?? '')}\nThe operator answered: ${answerForModel(lastQuestion)}`
-        : freshPrompt;
-      transcript!.write({ t: 'message', message: { role: 'user', content: prompt } });
-      const ran: ClaudeCodeRunResult = await runClaudeCode({
-        contract,
-        claudePath: deps.claudePath!,
-        systemAppend: `${system}\n\nYou run inside Claude Code for Master OS: instead of Finish, end your turn with a short summary of what you did; ask the operator with the ${'mcp__master__AskOperator'} tool, never AskUserQuestion.`,
-        prompt,
-        ...(sessionFrom?.session ? { resume: sessionFrom.session } : {}),
-        context,
+      const answerPrompt = `You asked the operator: ${JSON.stringify(lastQuestion?.text ?? '')}\nThe operator answered: ${answerForModel(lastQuestion)}`;
+      const runOnce = (prompt: string, resume?: string) => {
+        transcript!.write({ t: 'message', message: { role: 'user', content: prompt } });
+        return runClaudeCode({
+          contract,
+          claudePath: deps.claudePath!,
+          systemAppend: `${system}\n\n${CLAUDE_CODE_NOTE}`,
+          prompt,
+          ...(resume ? { resume } : {}),
+          context,
         chain: deps.chain,
         transcript: transcript!,
         bus: deps.bus,
@@ -346,9 +345,23 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
         signal: deps.signal,
         labels,
         ...(runBudget ? { budget: runBudget.exceeded } : {}),
-        ...(deps.model?.provider === 'scripted' && deps.model.server ? { baseUrl: deps.model.server.url } : {}),
-        ...(deps.env ? { env: deps.env } : {}),
-      });
+          ...(deps.model?.provider === 'scripted' && deps.model.server ? { baseUrl: deps.model.server.url } : {}),
+          ...(deps.env ? { env: deps.env } : {}),
+        });
+      };
+      let ran: ClaudeCodeRunResult = await runOnce(sessionFrom ? answerPrompt : freshPrompt, sessionFrom?.session);
+      if (sessionFrom?.session && ran.status === 'failed' && LOST_SESSION.test(ran.reason ?? '')) {
+        // Claude Code lost the session (stopped before it saved it): start afresh in the same worktree,
+        // with the ticket's questions and answers in the first prompt, and say so in the transcript.
+        const note = `the Claude Code session ${sessionFrom.session} of ${sessionFrom.id} could not be resumed (${ran.reason}); this run starts a fresh session with the question and the answer in its prompt`;
+        transcript!.write({ t: 'note', text: note });
+        deps.bus.publish({ type: 'note', level: 'warn', message: `${ticket.id}: ${note}` });
+        const lost = ran.usage;
+        ran = await runOnce(
+          `${freshPrompt}\n\nAn earlier run (${sessionFrom.id}) stopped to ask the operator; its session was lost. ${answerPrompt}\nWhat it changed is still in your worktree: look at it (git status, git diff) and continue from there.`,
+        );
+        ran = { ...ran, usage: addUsage(lost, ran.usage) };
+      }
       session = ran.sessionId;
       estimate = ran.estimate;
       return ran;
@@ -409,6 +422,13 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     activeRuns.delete(runId);
   }
 }
+
+/** What an agent running in Claude Code is told besides its contract's system prompt. */
+const CLAUDE_CODE_NOTE =
+  "You run inside Claude Code for Master OS: instead of Finish, end your turn with a short summary of what you did; ask the operator with the mcp__master__AskOperator tool, never AskUserQuestion.";
+
+/** How Claude Code says a session to resume is not there (it was never saved). */
+const LOST_SESSION = /no conversation found/i;
 
 /**
  * What the model is told when its run resumes after a question. A guard's

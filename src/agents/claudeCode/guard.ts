@@ -24,9 +24,29 @@ export interface ClaudeCodeGuardDeps {
   bus?: Bus;
 }
 
-/** The contract's palette in Claude Code's names (AskOperator is our MCP tool; Finish is the end of the turn). */
+/** Tools Claude Code has itself, under the same name and with the same input as master's. */
+const CLAUDE_CODE_BUILTINS = new Set(['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep']);
+const MCP_PREFIX = `mcp__${MCP_SERVER}__`;
+
+/**
+ * master's own tools of the contract that Claude Code lacks (AskOperator,
+ * Verdict, WikiRead, ProposeFinding…): offered to it through master's
+ * in-process MCP server and run by master's implementation. Finish is the end
+ * of Claude Code's turn.
+ */
+export function masterMcpTools(contract: AgentContract): string[] {
+  return contract.tools.filter((t) => t !== 'Finish' && !CLAUDE_CODE_BUILTINS.has(t) && !t.startsWith('mcp__') && (t === 'AskOperator' || getTool(t) !== undefined));
+}
+
+/** master's name of a tool Claude Code calls (`mcp__master__Verdict` is Verdict). */
+export function masterToolName(name: string): string {
+  return name.startsWith(MCP_PREFIX) ? name.slice(MCP_PREFIX.length) : name;
+}
+
+/** The contract's palette in Claude Code's names (master's own tools are MCP tools; Finish is the end of the turn). */
 export function claudeCodePalette(contract: AgentContract): string[] {
-  return contract.tools.filter((t) => t !== 'Finish').map((t) => (t === 'AskOperator' ? ASK_OPERATOR_TOOL : t));
+  const own = new Set(masterMcpTools(contract));
+  return contract.tools.filter((t) => t !== 'Finish').map((t) => (own.has(t) ? `${MCP_PREFIX}${t}` : t));
 }
 
 /**
@@ -58,13 +78,15 @@ export async function decideClaudeCodeCall(call: ToolCall, deps: ClaudeCodeGuard
     return deny({ verdict: 'deny', guard: 'palette', reason: `${call.name} is not in the ${contract.name} contract's palette (${palette.join(', ')})` });
   }
   if (call.name === ASK_OPERATOR_TOOL) return { allow: true };
-  const tool = getTool(call.name);
+  // The chain sees master's own name, as it does under the built-in runtime.
+  const name = masterToolName(call.name);
+  const tool = getTool(name);
   // A palette tool master has no implementation for cannot be checked the way the chain expects: refused.
   if (!tool) return deny({ verdict: 'deny', guard: 'palette', reason: `${call.name} has no guard mapping in master` });
   const parsed = tool.input.safeParse(call.input);
   if (!parsed.success) return deny({ verdict: 'deny', guard: 'input', reason: `its input does not have the expected shape (${parsed.error.issues[0]?.message ?? 'invalid'})` });
   const input = parsed.data as Record<string, unknown>;
-  const validated: ToolCall = { ...call, input };
+  const validated: ToolCall = { ...call, name, input };
   const runContext = { ...context, contract, control: deps.control, toolUseId: call.id };
   for (const touched of tool.paths(input, runContext)) {
     if (touched.access !== 'write') continue;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages.js';
@@ -12,10 +12,10 @@ import { addUsage, zeroUsage, type Usage } from '../../state/types.js';
 import type { AgentContract } from '../contracts.js';
 import type { AgentRunResult } from '../runtime.js';
 import type { ToolChain, ToolContext } from '../toolChain.js';
-import type { RunControl } from '../tools/index.js';
+import { getTool, type RunControl } from '../tools/index.js';
 import type { Transcript } from '../transcript.js';
 import { totalTokens, usageFromResponse } from '../usage.js';
-import { ASK_OPERATOR_TOOL, decideClaudeCodeCall, MCP_SERVER } from './guard.js';
+import { ASK_OPERATOR_TOOL, decideClaudeCodeCall, masterMcpTools, masterToolName, MCP_SERVER } from './guard.js';
 
 export interface ClaudeCodeRunOptions {
   contract: AgentContract;
@@ -62,6 +62,39 @@ const QUIET_ENV = {
   CLAUDE_CODE_DISABLE_TERMINAL_TITLE: '1',
 };
 
+/** How long a question waits for Claude Code to save its session before the process is stopped anyway. */
+const SESSION_SAVE_MS = 15_000;
+
+/**
+ * The file in which Claude Code keeps a session (`<config>/projects/<cwd key>/<id>.jsonl`),
+ * or null while it has not written it yet.
+ */
+export function claudeSessionFile(configDir: string, sessionId: string): string | null {
+  const projects = path.join(configDir, 'projects');
+  let folders: string[];
+  try {
+    folders = readdirSync(projects);
+  } catch {
+    return null;
+  }
+  for (const folder of folders) {
+    const file = path.join(projects, folder, `${sessionId}.jsonl`);
+    if (existsSync(file)) return file;
+  }
+  return null;
+}
+
+/** Whether Claude Code's saved session holds `marker` (a tool call's id) yet. */
+function sessionHolds(configDir: string, sessionId: string, marker: string): boolean {
+  const file = claudeSessionFile(configDir, sessionId);
+  if (!file) return false;
+  try {
+    return readFileSync(file, 'utf8').includes(marker);
+  } catch {
+    return false;
+  }
+}
+
 /** Result texts by which Claude Code says it has no login (it never gets one from us). */
 const LOGGED_OUT = /invalid api key|please run \/login|not logged in|authentication_error|oauth token/i;
 
@@ -101,6 +134,21 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
   let toolCalls = 0;
   let sessionId = options.resume;
   let stderrTail = '';
+  // Where this Claude Code keeps its config and sessions (its HOME's .claude, the sandbox's private HOME).
+  let configDir: string | null = null;
+  /**
+   * Waits until Claude Code has saved the session up to the call `marker`:
+   * it writes its session file behind the conversation, and a process
+   * stopped before that write leaves nothing to resume. Bounded: a session
+   * that never shows is caught on resume (the run starts afresh).
+   */
+  const sessionSaved = async (marker: string): Promise<void> => {
+    const deadline = Date.now() + SESSION_SAVE_MS;
+    while (Date.now() < deadline && !stopReason) {
+      if (configDir && sessionId && sessionHolds(configDir, sessionId, marker)) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
   const seenMessages = new Set<string>();
   const toolNames = new Map<string, string>();
   const allowedIds = new Set<string>();
@@ -123,6 +171,30 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
     return end({ status: 'failed', reason: `the Claude Code Agent SDK is not installed (${errorMessage(error)}); add it next to master: npm install @anthropic-ai/claude-agent-sdk@0.3.197`, denials: [] });
   }
 
+  // master's own tools of the palette (Verdict, WikiRead, ProposeFinding…), run by master once the guard hook let them through.
+  const ownTools = masterMcpTools(contract)
+    .filter((name) => name !== 'AskOperator')
+    .flatMap((name) => {
+      const definition = getTool(name)!;
+      const shape = (definition.input as unknown as { shape?: z.ZodRawShape }).shape;
+      if (!shape) return [];
+      return [
+        sdk.tool(name, definition.description, shape, async (args: Record<string, unknown>, extra: unknown) => {
+          const parsed = definition.input.safeParse(args);
+          let result;
+          if (!parsed.success) result = { content: `${name}: its input does not have the expected shape (${parsed.error.issues[0]?.message ?? 'invalid'})`, isError: true };
+          else {
+            try {
+              result = await definition.run(parsed.data, { ...context, contract, control, toolUseId: toolUseIdOf(extra) ?? `${name}-${Date.now()}` });
+            } catch (error) {
+              result = { content: `${name} failed: ${errorMessage(error)}`, isError: true };
+            }
+          }
+          return { content: [{ type: 'text' as const, text: result.content }], ...(result.isError ? { isError: true } : {}) };
+        }),
+      ];
+    });
+
   const askServer = sdk.createSdkMcpServer({
     name: MCP_SERVER,
     version: '1.0.0',
@@ -132,14 +204,17 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
         'Ask the operator (a person) a question only they can answer. The run pauses until they answer; their answer comes back as the next message.',
         { question: z.string().min(1) },
         async ({ question }, extra) => {
-          const id = (extra as { _meta?: Record<string, unknown> } | undefined)?._meta?.['claudecode/toolUseId'];
-          control.asked ??= { question, toolUseId: typeof id === 'string' ? id : `ask-${Date.now()}`, kind: 'agent' };
-          // The session stops here, before Claude Code asks its model again, and resumes with the answer.
+          const id = toolUseIdOf(extra);
+          control.asked ??= { question, toolUseId: id ?? `ask-${Date.now()}`, kind: 'agent' };
+          // The session stops here, before Claude Code asks its model again, and resumes with the answer:
+          // once Claude Code has saved it up to this call, or the resume would find no session.
+          await sessionSaved(id ?? question);
           stopWith('blocked', 'asked the operator');
           await new Promise((resolve) => setTimeout(resolve, 60_000).unref());
           return { content: [{ type: 'text' as const, text: 'Your question went to the operator. Stop here; their answer arrives as the next message.' }] };
         },
       ),
+      ...ownTools,
     ],
   });
 
@@ -149,17 +224,18 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
     const id = toolUseId ?? input.tool_use_id ?? `call-${Date.now()}`;
     const call = { id, name, input: (input.tool_input ?? {}) as Record<string, unknown> };
     toolCalls++;
-    toolNames.set(id, name);
-    bus?.publish({ type: 'tool.call', ...labels, agent: context.agent, id, tool: name, input: call.input });
+    toolNames.set(id, masterToolName(name));
+    bus?.publish({ type: 'tool.call', ...labels, agent: context.agent, id, tool: masterToolName(name), input: call.input });
     const decision = await decideClaudeCodeCall(call, guardDeps);
     if (decision.allow) {
       allowedIds.add(id);
       // No decision here: Claude Code's permission check still asks canUseTool, the deterministic second layer.
       return { continue: true };
     }
-    bus?.publish({ type: 'tool.result', ...labels, agent: context.agent, id, tool: name, isError: true, content: decision.reason, ms: 0, refusedBy: decision.guard });
+    bus?.publish({ type: 'tool.result', ...labels, agent: context.agent, id, tool: masterToolName(name), isError: true, content: decision.reason, ms: 0, refusedBy: decision.guard });
     transcript.write({ t: 'tool', name, input: call.input, isError: true, content: decision.reason });
-    if (control.asked?.toolUseId === id) setImmediate(() => stopWith('blocked', 'a guard asked the operator'));
+    // A guard's question stops the run too, once the session holds the call (so the answer can resume it).
+    if (control.asked?.toolUseId === id) void sessionSaved(id).then(() => stopWith('blocked', 'a guard asked the operator'));
     return { hookSpecificOutput: { hookEventName: 'PreToolUse' as const, permissionDecision: 'deny' as const, permissionDecisionReason: decision.reason } };
   };
 
@@ -174,7 +250,9 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
   if (options.baseUrl) {
     processEnv.ANTHROPIC_BASE_URL = options.baseUrl;
     processEnv.ANTHROPIC_API_KEY = 'scripted-demo-model';
-    if (context.ticket) processEnv.ANTHROPIC_CUSTOM_HEADERS = `x-master-ticket: ${context.ticket.id}`;
+    // The scripted model keys a run's turns by its ticket label (`T-1`, `verify:T-1`, `distill:alpha`), as for the built-in runtime.
+    const key = labels.ticket ?? context.ticket?.id;
+    if (key) processEnv.ANTHROPIC_CUSTOM_HEADERS = `x-master-ticket: ${key}`;
   }
 
   const spawnSandboxed = (spawnOptions: { command: string; args: string[]; cwd?: string; env: Record<string, string | undefined> }) => {
@@ -185,6 +263,7 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
     let args = launch.args;
     const childEnv: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...spawnOptions.env, ...launch.env })) if (value !== undefined) childEnv[key] = value;
+    configDir = childEnv.CLAUDE_CONFIG_DIR ?? path.join(childEnv.HOME ?? os.homedir(), '.claude');
     if (launch.sandboxed && launch.file === 'bwrap') {
       // The operator's login, if any, is visible read-only at the private HOME; master never opens it.
       const policy = buildPolicy(context);
@@ -279,7 +358,8 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
     if (!result) return end({ status: 'failed', reason: `Claude Code ended without a result${stderrTail ? `: ${stderrTail.trim().slice(-300)}` : ''}`, denials });
     for (const denial of result.permission_denials ?? []) denials.push(`${denial.tool_name} ${JSON.stringify(denial.tool_input).slice(0, 200)}`);
     if (result.subtype === 'success' && !result.is_error) {
-      const text = (result.result ?? '').trim() || 'Claude Code ended its turn without a summary';
+      // A tool that ends the run (Verdict) gave the summary; else Claude Code's last words.
+      const text = control.finished?.summary ?? ((result.result ?? '').trim() || 'Claude Code ended its turn without a summary');
       // Refused calls are part of the record: the summary says what Claude Code was not allowed to do.
       const summary = denials.length ? `${text}\n(${denials.length} call${denials.length === 1 ? ' was' : 's were'} refused: ${denials.join('; ')})` : text;
       return end({ status: 'finished', summary, denials });
@@ -302,6 +382,12 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
     }
     return end({ status: why.status, reason: why.reason, denials });
   }
+}
+
+/** The id of the call an in-process MCP tool runs for (Claude Code passes it in the request's _meta). */
+function toolUseIdOf(extra: unknown): string | undefined {
+  const id = (extra as { _meta?: Record<string, unknown> } | undefined)?._meta?.['claudecode/toolUseId'];
+  return typeof id === 'string' ? id : undefined;
 }
 
 export { ASK_OPERATOR_TOOL };
