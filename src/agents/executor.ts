@@ -24,6 +24,7 @@ import { recordUsage } from './usage.js';
 import type { BudgetBook } from '../budget/index.js';
 import { executorFor } from './claudeCode/select.js';
 import type { ClaudeCodeRunResult } from './claudeCode/run.js';
+import { CLAUDE_CODE_NOTE } from './runContract.js';
 
 /** What running tickets needs: the workspace, where events go, the contracts, the chain and the model. */
 export interface ExecutorDeps {
@@ -422,10 +423,6 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     activeRuns.delete(runId);
   }
 }
-
-/** What an agent running in Claude Code is told besides its contract's system prompt. */
-const CLAUDE_CODE_NOTE =
-  "You run inside Claude Code for Master OS: instead of Finish, end your turn with a short summary of what you did; ask the operator with the mcp__master__AskOperator tool, never AskUserQuestion.";
 
 /** How Claude Code says a session to resume is not there (it was never saved). */
 const LOST_SESSION = /no conversation found/i;

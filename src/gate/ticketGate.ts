@@ -16,7 +16,7 @@ import { TransitionError } from '../tickets/index.js';
 import type { CheckEvidence, GateEvidence, Ticket } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';
 import { checkPassed, configuredChecks, runCheck } from './checks.js';
-import { modelAvailability } from '../agents/availability.js';
+import { contractAvailability } from '../agents/runContract.js';
 import { removePrivateTemp, sandboxReadiness } from '../sandbox/index.js';
 import { inspectCandidate } from '../git/inspect.js';
 import { behindMain, earlierMains, followMain } from './followMain.js';
@@ -122,7 +122,8 @@ async function holdReason(ctx: RepoQueueContext, ticket: Ticket): Promise<string
     if (!sandbox.ok) return `${ticket.id} waits in review: its checks cannot run (${sandbox.reason})`;
   }
   if (ctx.repo.gate.verifier === 'agent') {
-    const model = modelAvailability(ctx.ws.registry);
+    // The verifier runs through the executor the registry names for the brand's verifier: a model, or a working `claude`.
+    const model = contractAvailability(ctx.ws.registry, ticket.brand, 'verifier');
     if (!model.ok) {
       return `${ticket.id} waits in review: the verifier agent cannot run (${model.reason}), or set "gate": {"verifier": "checks-only"} on repo ${ctx.repo.id}`;
     }

@@ -12,6 +12,7 @@ import type { PhaseContext } from '../loop/phase.js';
 import type { CheckEvidence } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';
 import { modelAvailability } from '../agents/availability.js';
+import { contractAvailability } from '../agents/runContract.js';
 import type { Verifier, VerifierInput, VerifierVerdict } from './types.js';
 
 /** Verdicts given by runs in flight, keyed by the run's transcript file (unique per run). */
@@ -71,23 +72,26 @@ export function verifierPrompt(input: VerifierInput): string {
 
 export interface AgentVerifierDeps {
   ws: Workspace;
-  model: ModelEndpoint;
+  /** The API model (null when every verifier runs through Claude Code); the scripted model serves Claude Code too. */
+  model: ModelEndpoint | null;
   chain: ToolChain;
   bus?: Bus;
   sessionId?: string;
   retry?: RetryPolicy;
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
  * The verifier agent: the `verifier` contract (a read-only palette plus
- * Verdict) run by the agent runtime in the gate worktree. A run that ends
+ * Verdict) run in the gate worktree by the executor the registry names for
+ * the brand's verifier (the built-in runtime or Claude Code). A run that ends
  * without a Verdict is an error (the ticket waits), never a pass.
  */
 export function createAgentVerifier(deps: AgentVerifierDeps): Verifier {
   return async (input) => {
     const { ws } = deps;
-    const [{ runAgent }, { Transcript }, { recordUsage }, { siloAdvisory }] = await Promise.all([
-      import('../agents/runtime.js'),
+    const [{ runContractAgent }, { Transcript }, { recordUsage }, { siloAdvisory }] = await Promise.all([
+      import('../agents/runContract.js'),
       import('../agents/transcript.js'),
       import('../agents/usage.js'),
       import('../guards/silo/rules.js'),
@@ -119,11 +123,14 @@ export function createAgentVerifier(deps: AgentVerifierDeps): Verifier {
       .join('\n\n');
     const { BudgetBook } = await import('../budget/index.js');
     const runBudget = new BudgetBook(ws).open(runId, ticket.brand);
-    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: 'verifier', contract: contract.name, model: contract.model, via: deps.model.label, candidate: input.candidateSha });
+    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: 'verifier', contract: contract.name, model: contract.model, via: deps.model?.label ?? 'none', candidate: input.candidateSha });
     try {
-      const result = await runAgent({
+      const result = await runContractAgent({
+        registry: ws.registry,
+        brand: ticket.brand,
         contract,
         model: deps.model,
+        ...(deps.env ? { env: deps.env } : {}),
         system,
         messages: [{ role: 'user', content: verifierPrompt(input) }],
         context,
@@ -137,7 +144,14 @@ export function createAgentVerifier(deps: AgentVerifierDeps): Verifier {
         ...(deps.retry ? { retry: deps.retry } : {}),
         budget: runBudget.exceeded,
       });
-      recordUsage(ws.store, { ticket: ticket.id, brand: ticket.brand, run: runId, usage: result.usage, timeZone: ws.registry.timezone });
+      recordUsage(ws.store, {
+        ticket: ticket.id,
+        brand: ticket.brand,
+        run: runId,
+        usage: result.usage,
+        timeZone: ws.registry.timezone,
+        ...(result.via === 'claude-code' ? { executor: 'claude-code' as const, estimate: result.estimate } : {}),
+      });
       const verdict = verdicts.get(transcript.file);
       if (verdict) return verdict;
       throw new Error(
@@ -153,16 +167,21 @@ export function createAgentVerifier(deps: AgentVerifierDeps): Verifier {
   };
 }
 
-/** The workspace's own verifier for a session's merge phase, or none when no model is configured. */
+/**
+ * The workspace's own verifier for a session's merge phase, or none when no
+ * brand's verifier can run (no model for the built-in runtime, no working
+ * `claude` for Claude Code). The model is opened when one is configured: the
+ * built-in runtime needs it, and a scripted one also serves Claude Code.
+ */
 export async function systemVerifier(context: PhaseContext): Promise<{ verifier?: Verifier; close(): Promise<void> }> {
   const { ws } = context;
-  const needsAgent = ws.registry.brands.some((b) => b.repos.some((r) => r.gate.verifier === 'agent'));
-  if (!needsAgent || !modelAvailability(ws.registry).ok) return { close: async () => undefined };
+  const agentBrands = ws.registry.brands.filter((b) => b.repos.some((r) => r.gate.verifier === 'agent'));
+  if (!agentBrands.some((b) => contractAvailability(ws.registry, b.id, 'verifier').ok)) return { close: async () => undefined };
   const [{ openModel }, { buildGuardChain }] = await Promise.all([import('../agents/model.js'), import('../guards/chain.js')]);
-  const model = await openModel(ws.registry, ws.paths.home);
+  const model = modelAvailability(ws.registry).ok ? await openModel(ws.registry, ws.paths.home) : null;
   const chain = buildGuardChain({ paths: ws.paths, registry: ws.registry, store: ws.store });
   return {
     verifier: createAgentVerifier({ ws, model, chain, bus: context.bus, sessionId: context.sessionId }),
-    close: () => model.close(),
+    close: async () => model?.close(),
   };
 }

@@ -38,6 +38,15 @@ export function masterMcpTools(contract: AgentContract): string[] {
   return contract.tools.filter((t) => t !== 'Finish' && !CLAUDE_CODE_BUILTINS.has(t) && !t.startsWith('mcp__') && (t === 'AskOperator' || getTool(t) !== undefined));
 }
 
+/**
+ * Claude Code's own tools the contract's palette names: the only built-ins it
+ * is given (its other tools, subagents and web access included, do not
+ * exist for the run; native builds offer Glob and Grep only when named).
+ */
+export function claudeCodeBuiltins(contract: AgentContract): string[] {
+  return contract.tools.filter((t) => CLAUDE_CODE_BUILTINS.has(t));
+}
+
 /** master's name of a tool Claude Code calls (`mcp__master__Verdict` is Verdict). */
 export function masterToolName(name: string): string {
   return name.startsWith(MCP_PREFIX) ? name.slice(MCP_PREFIX.length) : name;

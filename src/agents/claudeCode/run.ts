@@ -15,7 +15,7 @@ import type { ToolChain, ToolContext } from '../toolChain.js';
 import { getTool, type RunControl } from '../tools/index.js';
 import type { Transcript } from '../transcript.js';
 import { totalTokens, usageFromResponse } from '../usage.js';
-import { ASK_OPERATOR_TOOL, decideClaudeCodeCall, masterMcpTools, masterToolName, MCP_SERVER } from './guard.js';
+import { ASK_OPERATOR_TOOL, claudeCodeBuiltins, decideClaudeCodeCall, masterMcpTools, masterToolName, MCP_SERVER } from './guard.js';
 
 export interface ClaudeCodeRunOptions {
   contract: AgentContract;
@@ -195,25 +195,28 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
       ];
     });
 
+  const askTool = sdk.tool(
+    'AskOperator',
+    'Ask the operator (a person) a question only they can answer. The run pauses until they answer; their answer comes back as the next message.',
+    { question: z.string().min(1) },
+    async ({ question }, extra) => {
+      const id = toolUseIdOf(extra);
+      control.asked ??= { question, toolUseId: id ?? `ask-${Date.now()}`, kind: 'agent' };
+      // The session stops here, before Claude Code asks its model again, and resumes with the answer:
+      // once Claude Code has saved it up to this call, or the resume would find no session.
+      await sessionSaved(id ?? question);
+      stopWith('blocked', 'asked the operator');
+      await new Promise((resolve) => setTimeout(resolve, 60_000).unref());
+      return { content: [{ type: 'text' as const, text: 'Your question went to the operator. Stop here; their answer arrives as the next message.' }] };
+    },
+  );
+
   const askServer = sdk.createSdkMcpServer({
     name: MCP_SERVER,
     version: '1.0.0',
     tools: [
-      sdk.tool(
-        'AskOperator',
-        'Ask the operator (a person) a question only they can answer. The run pauses until they answer; their answer comes back as the next message.',
-        { question: z.string().min(1) },
-        async ({ question }, extra) => {
-          const id = toolUseIdOf(extra);
-          control.asked ??= { question, toolUseId: id ?? `ask-${Date.now()}`, kind: 'agent' };
-          // The session stops here, before Claude Code asks its model again, and resumes with the answer:
-          // once Claude Code has saved it up to this call, or the resume would find no session.
-          await sessionSaved(id ?? question);
-          stopWith('blocked', 'asked the operator');
-          await new Promise((resolve) => setTimeout(resolve, 60_000).unref());
-          return { content: [{ type: 'text' as const, text: 'Your question went to the operator. Stop here; their answer arrives as the next message.' }] };
-        },
-      ),
+      // AskOperator only for a contract whose palette has it (the verifier's has not).
+      ...(contract.tools.includes('AskOperator') ? [askTool] : []),
       ...ownTools,
     ],
   });
@@ -299,6 +302,7 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
         model: contract.model,
         maxTurns: contract.maxTurns,
         permissionMode: 'default',
+        tools: claudeCodeBuiltins(contract),
         disallowedTools: ['AskUserQuestion'],
         mcpServers: { [MCP_SERVER]: askServer },
         hooks: {

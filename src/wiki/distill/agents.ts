@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AgentContract } from '../../agents/contracts.js';
 import type { ModelEndpoint } from '../../agents/model.js';
 import type { RetryPolicy } from '../../agents/modelCall.js';
-import { runAgent } from '../../agents/runtime.js';
+import { runContractAgent, type ContractRunResult } from '../../agents/runContract.js';
 import type { BeforeToolHook, GuardDecision, ToolChain, ToolContext } from '../../agents/toolChain.js';
 import { getTool, type ToolRunContext } from '../../agents/tools/index.js';
 import { Transcript } from '../../agents/transcript.js';
@@ -19,7 +19,8 @@ import { collectFindings, stopCollecting } from './proposeTool.js';
 export interface DistillAgentDeps {
   ws: Workspace;
   bus: Bus;
-  model: ModelEndpoint;
+  /** Null when the wiki's agents run through Claude Code without an API model. */
+  model: ModelEndpoint | null;
   contracts: Record<'distiller' | 'librarian' | 'operator-global', AgentContract>;
   chain: ToolChain;
   sessionId: string;
@@ -97,6 +98,11 @@ function baseContext(deps: DistillAgentDeps, agent: string, brand: string | unde
   };
 }
 
+/** A Claude Code run's usage is recorded as such (its cost an estimate on a subscription). */
+function viaOf(result: ContractRunResult): { executor?: 'claude-code'; estimate?: boolean } {
+  return result.via === 'claude-code' ? { executor: 'claude-code', estimate: result.estimate } : {};
+}
+
 export interface DistillerOutcome {
   ok: boolean;
   findings: FindingInput[];
@@ -121,7 +127,9 @@ export async function runDistiller(deps: DistillAgentDeps, group: string, day: s
     ].join('\n'),
   ].join('\n\n');
   try {
-    const result = await runAgent({
+    const result = await runContractAgent({
+      registry: ws.registry,
+      ...(brand ? { brand } : {}),
       contract,
       model: deps.model,
       system,
@@ -136,7 +144,7 @@ export async function runDistiller(deps: DistillAgentDeps, group: string, day: s
       labels: { ticket: `distill:${group}`, brand: group, run: runId },
       ...(deps.retry ? { retry: deps.retry } : {}),
     });
-    recordUsage(ws.store, { ticket: 'distill', brand: group, run: runId, usage: result.usage, timeZone: ws.registry.timezone });
+    recordUsage(ws.store, { ticket: 'distill', brand: group, run: runId, usage: result.usage, timeZone: ws.registry.timezone, ...viaOf(result) });
     if (result.status !== 'finished') return { ok: false, findings: [], reason: result.reason ?? result.status };
     return { ok: true, findings: [...findings] };
   } finally {
@@ -193,7 +201,9 @@ export async function runAuthority(deps: DistillAgentDeps, finding: Finding): Pr
     '',
     `A page that applies it (write this, or better if you must, keeping the content):\n\n${suggested}`,
   ].join('\n');
-  const result = await runAgent({
+  const result = await runContractAgent({
+    registry: ws.registry,
+    ...(brand ? { brand } : {}),
     contract,
     model: deps.model,
     system,
@@ -208,7 +218,7 @@ export async function runAuthority(deps: DistillAgentDeps, finding: Finding): Pr
     labels: { ticket: `wiki:${finding.target}`, brand: finding.brand, run: runId },
     ...(deps.retry ? { retry: deps.retry } : {}),
   });
-  recordUsage(ws.store, { ticket: 'distill', brand: finding.brand, run: runId, usage: result.usage, timeZone: ws.registry.timezone });
+  recordUsage(ws.store, { ticket: 'distill', brand: finding.brand, run: runId, usage: result.usage, timeZone: ws.registry.timezone, ...viaOf(result) });
   const after = existsSync(file) ? readOrNull(file) : null;
   if (pageHolds(after, finding)) return { ok: true, wrote: true };
   return { ok: false, reason: result.status === 'finished' ? `the ${authority} finished without writing ${relative}` : `the ${authority} run ${result.status}: ${result.reason ?? ''}`.trim() };

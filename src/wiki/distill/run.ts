@@ -3,6 +3,8 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { toolChainFor } from '../../agents/confinement.js';
 import { resolveContracts } from '../../agents/contracts.js';
+import { contractAvailability } from '../../agents/runContract.js';
+import { executorFor } from '../../agents/claudeCode/select.js';
 import { modelAvailability, openModel, type ModelEndpoint, type OpenModelOptions } from '../../agents/model.js';
 import type { RetryPolicy } from '../../agents/modelCall.js';
 import type { Bus } from '../../bus/index.js';
@@ -110,9 +112,13 @@ export async function runDistillation(options: DistillOptions): Promise<DistillR
       }
     } else report.unclassified = availability.reason;
   } else if (!model && needsModel) report.unclassified = 'no model was given';
+  // Without an API model, distilling still runs where the wiki's agents run through Claude Code.
+  const viaClaudeCode =
+    !model && needsModel && options.model === undefined && [undefined, ...ws.registry.brands.map((b) => b.id)].some((brand) => executorFor(ws.registry, brand ?? '', 'distiller') === 'claude-code' && contractAvailability(ws.registry, brand, 'distiller', options.env).ok);
+  if (viaClaudeCode) delete report.unclassified;
 
   try {
-    if (model) {
+    if (model || viaClaudeCode) {
       installGuards();
       const chain = toolChainFor(ws);
       chain.before.push(wikiAuthorityGuard(ws));
