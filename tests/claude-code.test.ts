@@ -104,11 +104,12 @@ describe.skipIf(!ready)('the Claude Code executor (real claude, scripted model o
     expect(existsSync(path.join(outside, 'sneaky.txt'))).toBe(false);
     // Every call went through the chain, on the bus like the built-in runtime's, refusals with their guard.
     const calls = events.filter((e) => e.type === 'tool.call' && e.ticket === ticket.id).map((e) => e.tool);
-    expect(calls).toEqual(['Read', 'Read', 'Bash', 'Bash', 'Bash', 'Bash', 'WebFetch', 'Write']);
+    // WebFetch is not in the executor's palette, so Claude Code was never given it: the call fails inside Claude Code.
+    expect(calls).toEqual(['Read', 'Read', 'Bash', 'Bash', 'Bash', 'Bash', 'Write']);
+    expect(sent).toContain('No such tool available: WebFetch');
     const refused = events.filter((e) => e.type === 'tool.result' && e.ticket === ticket.id && e.refusedBy).map((e) => e.refusedBy);
-    // The silo read, the plain cat and WebFetch are refused by the guards; the computed paths get past them and hit the OS sandbox.
-    expect(refused.length).toBeGreaterThanOrEqual(3);
-    expect(refused).toContain('palette');
+    // The silo read and the plain cat are refused by the guards; the computed paths get past them and hit the OS sandbox.
+    expect(refused.length).toBeGreaterThanOrEqual(2);
     expect(events.some((e) => e.type === 'agent.text' && e.text === 'Looking around.')).toBe(true);
     // Usage is recorded per run, flagged as Claude Code's.
     expect(done.runs[0]!.usage.input).toBeGreaterThan(0);
