@@ -58,6 +58,26 @@ export function listPageFiles(root: string): Map<string, string> {
   return out;
 }
 
+interface FoundPage {
+  file: string;
+  mtimeMs: number;
+  size: number;
+}
+
+/** Every page file with its mtime and size, from a walk of the folder and a stat of each file. */
+function scanPages(root: string): Map<string, FoundPage> {
+  const out = new Map<string, FoundPage>();
+  for (const [name, file] of listPageFiles(root)) {
+    try {
+      const info = statSync(file);
+      out.set(name, { file, mtimeMs: info.mtimeMs, size: info.size });
+    } catch {
+      // Gone since the walk.
+    }
+  }
+  return out;
+}
+
 /** Writes through a temp file and a rename, so a reader never sees half a file. */
 export function writeAtomic(file: string, text: string): void {
   mkdirSync(path.dirname(file), { recursive: true });
@@ -149,21 +169,15 @@ export function loadCatalog(wikiRoot: string, dataDir: string): Catalog {
   const stamps = new Map<string, PageStamp>();
   const fresh = new Map<string, PageInfo>();
   const changed: string[] = [];
-  const found = listPageFiles(wikiRoot);
+  const found = scanPages(wikiRoot);
   for (const name of [...found.keys()].sort()) {
-    const full = found.get(name)!;
-    let info;
-    try {
-      info = statSync(full);
-    } catch {
-      continue;
-    }
+    const info = found.get(name)!;
     const known = stored.get(name);
     if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) {
       stamps.set(name, known);
       continue;
     }
-    const page = readPage(full);
+    const page = readPage(info.file);
     if (!page) continue;
     const parsed = pageInfo(name, page.text);
     fresh.set(name, parsed);
@@ -197,7 +211,7 @@ export function loadCatalog(wikiRoot: string, dataDir: string): Catalog {
       if (!fresh.has(name) && info && info.hash !== stamps.get(name)!.hash) info = undefined;
       if (!info) {
         // The part is missing, corrupt or behind the manifest: parse the page again.
-        const page = readPage(found.get(name)!);
+        const page = readPage(found.get(name)!.file);
         if (!page) continue;
         info = pageInfo(name, page.text);
         stale = true;
