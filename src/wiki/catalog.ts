@@ -28,6 +28,8 @@ export interface Catalog {
   pages: Map<string, CatalogEntry>;
   /** One page's details, loading only its folder's part of the catalog. */
   entry(name: string): CatalogEntry | undefined;
+  /** A page's text: the one just read if this look parsed the page, else read from its file (throws when it is gone). */
+  text(name: string): string;
   /** Absolute path of the wiki folder. */
   root: string;
   /** Pages whose content changed and pages removed since the last look. */
@@ -168,6 +170,8 @@ export function loadCatalog(wikiRoot: string, dataDir: string): Catalog {
   const stored = files.readManifest();
   const stamps = new Map<string, PageStamp>();
   const fresh = new Map<string, PageInfo>();
+  // Texts of the pages parsed by this look, kept for the index (which would read them again) until it has used them.
+  const texts = new Map<string, string>();
   const changed: string[] = [];
   const found = scanPages(wikiRoot);
   for (const name of [...found.keys()].sort()) {
@@ -181,6 +185,7 @@ export function loadCatalog(wikiRoot: string, dataDir: string): Catalog {
     if (!page) continue;
     const parsed = pageInfo(name, page.text);
     fresh.set(name, parsed);
+    texts.set(name, page.text);
     stamps.set(name, { mtimeMs: page.mtimeMs, size: page.size, hash: parsed.hash });
     if (!known || known.hash !== parsed.hash) changed.push(name);
   }
@@ -257,6 +262,12 @@ export function loadCatalog(wikiRoot: string, dataDir: string): Catalog {
       return all;
     },
     entry: entryOf,
+    text(name) {
+      const text = texts.get(name);
+      if (text === undefined) return readFileSync(pageFile(wikiRoot, name), 'utf8');
+      texts.delete(name);
+      return text;
+    },
     root: wikiRoot,
     changed,
     removed,

@@ -159,7 +159,7 @@ export class WikiIndex {
     const entry = catalog.entry(name);
     if (!entry) return null;
     try {
-      return documentOf(entry, readFileSync(pageFile(catalog.root, name), 'utf8'));
+      return documentOf(entry, catalog.text(name));
     } catch {
       return null;
     }

@@ -44,6 +44,7 @@ export class Wiki {
         return pages;
       },
       entry: (name) => (visible(name) ? parent.entry(name) : undefined),
+      text: (name) => parent.text(name),
       root: parent.root,
       changed: parent.changed.filter(visible),
       removed: parent.removed.filter(visible),
