@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pageInfo, type PageInfo } from './page.js';
 
@@ -7,26 +7,34 @@ export function wikiDataDir(dataDir: string): string {
   return path.join(dataDir, 'wiki');
 }
 
-const CATALOG_VERSION = 1;
+const CATALOG_VERSION = 2;
 
 export interface CatalogEntry extends PageInfo {
   mtimeMs: number;
   size: number;
 }
 
-export interface Catalog {
-  /** Pages by name, sorted. */
-  pages: Map<string, CatalogEntry>;
-  /** Absolute path of the wiki folder. */
-  root: string;
-  /** Pages (re)parsed and removed by the last refresh. */
-  changed: string[];
-  removed: string[];
+/** What the manifest knows of a page without its parsed details: enough to tell whether its file changed. */
+export interface PageStamp {
+  mtimeMs: number;
+  size: number;
+  hash: string;
 }
 
-interface StoredCatalog {
-  version: number;
-  pages: CatalogEntry[];
+export interface Catalog {
+  /** Every page's stamp by name, sorted: cheap, always loaded. */
+  names: ReadonlyMap<string, PageStamp>;
+  /** Pages by name, sorted, with everything parsed from them; loaded on first use. */
+  pages: Map<string, CatalogEntry>;
+  /** One page's details, loading only its folder's part of the catalog. */
+  entry(name: string): CatalogEntry | undefined;
+  /** A page's text: the one just read if this look parsed the page, else read from its file (throws when it is gone). */
+  text(name: string): string;
+  /** Absolute path of the wiki folder. */
+  root: string;
+  /** Pages whose content changed and pages removed since the last look. */
+  changed: string[];
+  removed: string[];
 }
 
 /** Every `.md` file under the wiki folder, as page names; dot folders (`.obsidian`, `.trash`) are Obsidian's own. */
@@ -43,7 +51,7 @@ export function listPageFiles(root: string): Map<string, string> {
       if (entry.name.startsWith('.')) continue;
       // A README at the top says what the folder is; it is no page of any brand.
       if (prefix === '' && entry.name.toLowerCase() === 'readme.md') continue;
-      const full = path.join(dir, entry.name);
+      const full = `${dir}${path.sep}${entry.name}`;
       if (entry.isDirectory()) walk(full, `${prefix}${entry.name}/`);
       else if (entry.isFile() && entry.name.endsWith('.md')) out.set(`${prefix}${entry.name.slice(0, -3)}`, full);
     }
@@ -52,14 +60,24 @@ export function listPageFiles(root: string): Map<string, string> {
   return out;
 }
 
-function readStored(file: string): Map<string, CatalogEntry> {
-  try {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredCatalog;
-    if (stored.version !== CATALOG_VERSION || !Array.isArray(stored.pages)) return new Map();
-    return new Map(stored.pages.map((p) => [p.name, p]));
-  } catch {
-    return new Map();
+interface FoundPage {
+  file: string;
+  mtimeMs: number;
+  size: number;
+}
+
+/** Every page file with its mtime and size, from a walk of the folder and a stat of each file. */
+function scanPages(root: string): Map<string, FoundPage> {
+  const out = new Map<string, FoundPage>();
+  for (const [name, file] of listPageFiles(root)) {
+    try {
+      const info = statSync(file);
+      out.set(name, { file, mtimeMs: info.mtimeMs, size: info.size });
+    } catch {
+      // Gone since the walk.
+    }
   }
+  return out;
 }
 
 /** Writes through a temp file and a rename, so a reader never sees half a file. */
@@ -70,55 +88,190 @@ export function writeAtomic(file: string, text: string): void {
   renameSync(temp, file);
 }
 
+/** The folder part of a page name: pages are kept in one catalog part per folder. */
+function folderOf(name: string): string {
+  const slash = name.lastIndexOf('/');
+  return slash < 0 ? '' : name.slice(0, slash);
+}
+
+/**
+ * The catalog on disk: `manifest.json` holds each page's mtime, size and
+ * content hash (one small file, read by every command), and `pages/` one
+ * file per wiki folder with what was parsed from its pages (read only by
+ * the commands that need titles, links or problems, and only the folders
+ * they need). One changed page rewrites the manifest and its folder's part.
+ */
+class CatalogFiles {
+  constructor(private readonly dir: string) {}
+
+  get manifestFile(): string {
+    return path.join(this.dir, 'manifest.json');
+  }
+
+  partFile(folder: string): string {
+    return path.join(this.dir, 'pages', `${encodeURIComponent(folder || '.')}.json`);
+  }
+
+  readManifest(): Map<string, PageStamp> {
+    try {
+      const stored = JSON.parse(readFileSync(this.manifestFile, 'utf8')) as { version: number; pages: Record<string, [number, number, string]> };
+      if (stored.version !== CATALOG_VERSION || typeof stored.pages !== 'object' || stored.pages === null) return new Map();
+      const out = new Map<string, PageStamp>();
+      for (const [name, [mtimeMs, size, hash]] of Object.entries(stored.pages)) out.set(name, { mtimeMs, size, hash });
+      return out;
+    } catch {
+      return new Map();
+    }
+  }
+
+  writeManifest(stamps: ReadonlyMap<string, PageStamp>): void {
+    const pages: Record<string, [number, number, string]> = {};
+    for (const [name, s] of stamps) pages[name] = [s.mtimeMs, s.size, s.hash];
+    writeAtomic(this.manifestFile, JSON.stringify({ version: CATALOG_VERSION, pages }));
+  }
+
+  readPart(folder: string): Map<string, PageInfo> {
+    try {
+      const stored = JSON.parse(readFileSync(this.partFile(folder), 'utf8')) as { version: number; pages: PageInfo[] };
+      if (stored.version !== CATALOG_VERSION || !Array.isArray(stored.pages)) return new Map();
+      return new Map(stored.pages.map((p) => [p.name, p]));
+    } catch {
+      return new Map();
+    }
+  }
+
+  writePart(folder: string, pages: Iterable<PageInfo>): void {
+    const list = [...pages];
+    if (list.length === 0) rmSync(this.partFile(folder), { force: true });
+    else writeAtomic(this.partFile(folder), JSON.stringify({ version: CATALOG_VERSION, pages: list }));
+  }
+}
+
+function readPage(file: string): { text: string; mtimeMs: number; size: number } | null {
+  try {
+    const info = statSync(file);
+    return { text: readFileSync(file, 'utf8'), mtimeMs: info.mtimeMs, size: info.size };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The wiki's pages as they are on disk now: a page whose mtime and size are
- * those of the stored catalog is taken from it, any other is read and parsed
+ * those of the manifest is taken as it was, any other is read and parsed
  * (its hash tells whether it really changed), so pages edited by hand between
- * sessions are picked up and an unchanged wiki costs one stat per page.
- * The catalog file is rewritten only when something changed; a read-only
- * `.master/` only costs the parsing again next time.
+ * sessions are picked up and an unchanged wiki costs one stat per page and
+ * one small file. What was parsed from unchanged pages is read only when
+ * asked for. A missing or corrupt catalog is rebuilt from the pages; a
+ * read-only `.master/` only costs the parsing again next time.
  */
 export function loadCatalog(wikiRoot: string, dataDir: string): Catalog {
-  const file = path.join(wikiDataDir(dataDir), 'catalog.json');
-  const stored = readStored(file);
-  const pages = new Map<string, CatalogEntry>();
+  const files = new CatalogFiles(wikiDataDir(dataDir));
+  const stored = files.readManifest();
+  const stamps = new Map<string, PageStamp>();
+  const fresh = new Map<string, PageInfo>();
+  // Texts of the pages parsed by this look, kept for the index (which would read them again) until it has used them.
+  const texts = new Map<string, string>();
   const changed: string[] = [];
-  let dirty = false;
-  const files = listPageFiles(wikiRoot);
-  for (const name of [...files.keys()].sort()) {
-    const full = files.get(name)!;
-    let info;
-    try {
-      info = statSync(full);
-    } catch {
-      continue;
-    }
+  const found = scanPages(wikiRoot);
+  for (const name of [...found.keys()].sort()) {
+    const info = found.get(name)!;
     const known = stored.get(name);
     if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) {
-      pages.set(name, known);
+      stamps.set(name, known);
       continue;
     }
-    let text;
-    try {
-      text = readFileSync(full, 'utf8');
-    } catch {
-      continue;
-    }
-    const parsed = pageInfo(name, text);
-    pages.set(name, { ...parsed, mtimeMs: info.mtimeMs, size: info.size });
-    dirty = true;
+    const page = readPage(info.file);
+    if (!page) continue;
+    const parsed = pageInfo(name, page.text);
+    fresh.set(name, parsed);
+    texts.set(name, page.text);
+    stamps.set(name, { mtimeMs: page.mtimeMs, size: page.size, hash: parsed.hash });
     if (!known || known.hash !== parsed.hash) changed.push(name);
   }
-  const removed = [...stored.keys()].filter((name) => !pages.has(name));
-  if (removed.length) dirty = true;
-  if (dirty) {
+  const removed = [...stored.keys()].filter((name) => !stamps.has(name));
+  // Parts of the folders that changed are brought in step now; the others stay as they are on disk.
+  const parts = new Map<string, Map<string, PageInfo>>();
+  const dirtyFolders = new Set([...fresh.keys(), ...removed].map(folderOf));
+  let byFolder: Map<string, string[]> | null = null;
+  const namesByFolder = (folder: string): string[] => {
+    if (!byFolder) {
+      byFolder = new Map();
+      for (const name of stamps.keys()) {
+        const list = byFolder.get(folderOf(name));
+        if (list) list.push(name);
+        else byFolder.set(folderOf(name), [name]);
+      }
+    }
+    return byFolder.get(folder) ?? [];
+  };
+  const loadPart = (folder: string, save: boolean): Map<string, PageInfo> => {
+    let part = parts.get(folder);
+    if (part) return part;
+    const onDisk = files.readPart(folder);
+    part = new Map();
+    let stale = false;
+    for (const name of namesByFolder(folder)) {
+      let info = fresh.get(name) ?? onDisk.get(name);
+      if (!fresh.has(name) && info && info.hash !== stamps.get(name)!.hash) info = undefined;
+      if (!info) {
+        // The part is missing, corrupt or behind the manifest: parse the page again.
+        const page = readPage(found.get(name)!.file);
+        if (!page) continue;
+        info = pageInfo(name, page.text);
+        stale = true;
+      }
+      if (fresh.has(name)) stale = true;
+      part.set(name, info);
+    }
+    if (onDisk.size !== part.size) stale = true;
+    parts.set(folder, part);
+    if (stale || save) {
+      try {
+        files.writePart(folder, part.values());
+      } catch {
+        // Derived data: parsed again next time.
+      }
+    }
+    return part;
+  };
+  for (const folder of dirtyFolders) loadPart(folder, true);
+  if (fresh.size || removed.length) {
     try {
-      writeAtomic(file, JSON.stringify({ version: CATALOG_VERSION, pages: [...pages.values()] } satisfies StoredCatalog));
+      files.writeManifest(stamps);
     } catch {
-      // Derived data: next time it is parsed again.
+      // Derived data: parsed again next time.
     }
   }
-  return { pages, root: wikiRoot, changed, removed };
+  const entryOf = (name: string): CatalogEntry | undefined => {
+    const stamp = stamps.get(name);
+    if (!stamp) return undefined;
+    const info = loadPart(folderOf(name), false).get(name);
+    return info ? { ...info, mtimeMs: stamp.mtimeMs, size: stamp.size } : undefined;
+  };
+  let all: Map<string, CatalogEntry> | null = null;
+  return {
+    names: stamps,
+    get pages() {
+      if (all) return all;
+      all = new Map();
+      for (const name of stamps.keys()) {
+        const entry = entryOf(name);
+        if (entry) all.set(name, entry);
+      }
+      return all;
+    },
+    entry: entryOf,
+    text(name) {
+      const text = texts.get(name);
+      if (text === undefined) return readFileSync(pageFile(wikiRoot, name), 'utf8');
+      texts.delete(name);
+      return text;
+    },
+    root: wikiRoot,
+    changed,
+    removed,
+  };
 }
 
 /** The file of a page (which need not exist yet). */

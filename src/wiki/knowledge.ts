@@ -34,7 +34,7 @@ export function relevantKnowledge(paths: Pick<WorkspacePaths, 'wiki' | 'data'>, 
   const visible = pageVisibility(registry, request.brand);
   const own = (name: string) => visible(name) && (name.startsWith(`${request.brand}/`) || name.startsWith('global/'));
   const wiki = Wiki.open(paths).restrictedTo(own);
-  if (wiki.catalog.pages.size === 0 || !request.text.trim()) return { section: '', pages: [] };
+  if (wiki.catalog.names.size === 0 || !request.text.trim()) return { section: '', pages: [] };
   const hits = wiki.search(request.text, { limit: 8 });
   const best = hits[0]?.score ?? 0;
   const parts: string[] = [];

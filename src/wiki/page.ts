@@ -1,19 +1,34 @@
 import { createHash } from 'node:crypto';
-import matter from 'gray-matter';
-import * as z from 'zod';
+import { createRequire } from 'node:module';
+import type GrayMatter from 'gray-matter';
+import type * as Zod from 'zod';
 
 /** The frontmatter every page carries (`updated` is a YAML date or a string). */
-export const FrontmatterSchema = z.object({
-  title: z.string().trim().min(1, 'a non-empty title'),
-  brand: z.string().trim().min(1, 'the brand id (or "global")'),
-  updated: z.union([z.date(), z.string().trim().min(1)], { message: 'a date (YAML date or a string)' }),
-  tags: z.union([z.array(z.string()), z.string()]).optional(),
-  sources: z.array(z.union([z.string(), z.number()])).optional(),
-  confidence: z.enum(['high', 'medium', 'low']).optional(),
-  authority: z.string().optional(),
-  aliases: z.union([z.array(z.string()), z.string()]).optional(),
-});
-export type Frontmatter = z.infer<typeof FrontmatterSchema>;
+const frontmatterSchema = (z: typeof Zod) =>
+  z.object({
+    title: z.string().trim().min(1, 'a non-empty title'),
+    brand: z.string().trim().min(1, 'the brand id (or "global")'),
+    updated: z.union([z.date(), z.string().trim().min(1)], { message: 'a date (YAML date or a string)' }),
+    tags: z.union([z.array(z.string()), z.string()]).optional(),
+    sources: z.array(z.union([z.string(), z.number()])).optional(),
+    confidence: z.enum(['high', 'medium', 'low']).optional(),
+    authority: z.string().optional(),
+    aliases: z.union([z.array(z.string()), z.string()]).optional(),
+  });
+export type Frontmatter = Zod.infer<ReturnType<typeof frontmatterSchema>>;
+
+/**
+ * The frontmatter parser and its schema, loaded on the first page that is
+ * parsed: most commands find every page unchanged in the catalog and never
+ * need them (gray-matter's YAML brings a JavaScript parser along, slow to load).
+ */
+let parsers: { matter: typeof GrayMatter; schema: ReturnType<typeof frontmatterSchema> } | null = null;
+function loadParsers(): NonNullable<typeof parsers> {
+  if (parsers) return parsers;
+  const load = createRequire(import.meta.url);
+  parsers = { matter: load('gray-matter') as typeof GrayMatter, schema: frontmatterSchema(load('zod') as typeof Zod) };
+  return parsers;
+}
 
 /** A wikilink as written: `[[target#heading|label]]`. */
 export interface WikiLink {
@@ -90,7 +105,7 @@ export function parsePage(text: string, requireFrontmatter = true): ParsedPage {
   const problems: string[] = [];
   try {
     // Options given so gray-matter's process-wide cache (keyed by text) is not used.
-    const parsed = matter(text, {});
+    const parsed = loadParsers().matter(text, {});
     data = (parsed.data ?? {}) as Record<string, unknown>;
     body = parsed.content;
   } catch (error) {
@@ -99,7 +114,7 @@ export function parsePage(text: string, requireFrontmatter = true): ParsedPage {
   const bodyLine = text.slice(0, text.length - body.length).split('\n').length;
   let frontmatter: Frontmatter | undefined;
   if (problems.length === 0) {
-    const result = FrontmatterSchema.safeParse(data);
+    const result = loadParsers().schema.safeParse(data);
     if (result.success) frontmatter = result.data;
     else if (requireFrontmatter) {
       if (Object.keys(data).length === 0) problems.push('has no frontmatter (title, brand and updated are required)');

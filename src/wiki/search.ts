@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import MiniSearch, { type SearchResult } from 'minisearch';
-import { pageFile, wikiDataDir, writeAtomic, type Catalog, type CatalogEntry } from './catalog.js';
+import { pageFile, wikiDataDir, writeAtomic, type Catalog } from './catalog.js';
+import type { PageInfo } from './page.js';
 
-const INDEX_VERSION = 1;
+const INDEX_VERSION = 2;
 
 interface IndexedPage {
   id: string;
@@ -28,14 +29,26 @@ const OPTIONS = {
   processTerm,
   fields: ['title', 'tags', 'body', 'path'],
   storeFields: ['title'],
-  searchOptions: { boost: { title: 3, tags: 2, path: 1.5 }, prefix: true, fuzzy: 0.15, combineWith: 'AND' as const },
+  // Fuzzy matching costs more than the rest of a search on a big wiki: it is tried only when the words as typed find nothing.
+  searchOptions: { boost: { title: 3, tags: 2, path: 1.5 }, prefix: true, combineWith: 'AND' as const },
 };
+const FUZZY = 0.15;
 
-interface StoredIndex {
+/**
+ * Changed pages wait in the meta file, beside the big index, until this many
+ * have gathered: then the index is loaded, brought up to date and saved once.
+ */
+const PENDING_LIMIT = 256;
+
+/**
+ * What a process needs to know of the index without loading it: the page
+ * hashes the index stands for, and the pages changed since the big index
+ * file was last written (their documents, or null for a removed page).
+ */
+interface IndexMeta {
   version: number;
-  /** The page hash each indexed document was built from. */
   hashes: Record<string, string>;
-  index: unknown;
+  pending: Record<string, IndexedPage | null>;
 }
 
 export interface SearchHit {
@@ -57,88 +70,159 @@ export function bodyOf(text: string): string {
   return match ? text.slice(match[0].length) : text;
 }
 
-function documentOf(page: CatalogEntry, text: string): IndexedPage {
+function documentOf(page: PageInfo, text: string): IndexedPage {
   return { id: page.name, title: page.title, tags: page.tags.join(' '), body: bodyOf(text), path: page.name.replace(/[/_-]+/g, ' ') };
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
 }
 
 /**
  * The wiki's full-text index (MiniSearch), persisted under `.master/wiki/`
  * and brought in step with the catalog: only pages whose content hash
- * changed are re-indexed, removed pages are dropped.
+ * changed are re-indexed, removed pages are dropped. It is kept in two
+ * files: `search.json`, the index itself, and `search-meta.json`, the page
+ * hashes it stands for plus the pages changed since it was written. Opening
+ * reads only the meta file; a changed page is added to it (so a change costs
+ * a small write, not a rewrite of the whole index); the index is loaded
+ * only for a query, with the pending pages applied, and rewritten when
+ * enough of them gathered.
  */
 export class WikiIndex {
+  private loaded: MiniSearch<IndexedPage> | null = null;
+
   private constructor(
-    private readonly search: MiniSearch<IndexedPage>,
-    private readonly hashes: Map<string, string>,
     private readonly catalog: Catalog,
+    private readonly dataDir: string,
+    private readonly hashes: Map<string, string>,
+    private pending: Map<string, IndexedPage | null>,
     /** Pages re-indexed by the last sync (for tests and the bench). */
     readonly updated: number,
-  ) {}
+    built: MiniSearch<IndexedPage> | null,
+  ) {
+    this.loaded = built;
+  }
 
   static indexFile(dataDir: string): string {
     return path.join(wikiDataDir(dataDir), 'search.json');
   }
 
-  /** The page hashes the stored index was built from, without loading the index itself (the doctor's check). */
+  static metaFile(dataDir: string): string {
+    return path.join(wikiDataDir(dataDir), 'search-meta.json');
+  }
+
+  /** The page hashes the stored index stands for, without loading the index itself (the doctor's check). */
   static peekHashes(dataDir: string): Map<string, string> {
+    const meta = readJson<IndexMeta>(WikiIndex.metaFile(dataDir));
+    return new Map(Object.entries(meta?.hashes ?? {}));
+  }
+
+  /** Reads what the stored index stands for and brings it in step with the catalog; saves when anything changed. */
+  static open(catalog: Catalog, dataDir: string): WikiIndex {
+    const meta = readJson<IndexMeta>(WikiIndex.metaFile(dataDir));
+    const usable = meta && meta.version === INDEX_VERSION && typeof meta.hashes === 'object' && typeof meta.pending === 'object' && existsSync(WikiIndex.indexFile(dataDir));
+    if (!usable) {
+      // Missing, old or corrupt: built afresh from every page.
+      const { search, hashes } = WikiIndex.build(catalog);
+      const index = new WikiIndex(catalog, dataDir, hashes, new Map(), hashes.size, search);
+      index.save(true);
+      return index;
+    }
+    const hashes = new Map(Object.entries(meta.hashes));
+    const pending = new Map(Object.entries(meta.pending));
+    let updated = 0;
+    for (const name of [...hashes.keys()]) {
+      if (catalog.names.has(name)) continue;
+      hashes.delete(name);
+      pending.set(name, null);
+      updated++;
+    }
+    for (const [name, stamp] of catalog.names) {
+      if (hashes.get(name) === stamp.hash) continue;
+      const doc = WikiIndex.document(catalog, name);
+      if (!doc) continue;
+      pending.set(name, doc);
+      hashes.set(name, stamp.hash);
+      updated++;
+    }
+    const index = new WikiIndex(catalog, dataDir, hashes, pending, updated, null);
+    if (updated > 0) index.save(pending.size > PENDING_LIMIT);
+    return index;
+  }
+
+  private static document(catalog: Catalog, name: string): IndexedPage | null {
+    const entry = catalog.entry(name);
+    if (!entry) return null;
     try {
-      const stored = JSON.parse(readFileSync(WikiIndex.indexFile(dataDir), 'utf8')) as StoredIndex;
-      return new Map(Object.entries(stored.hashes ?? {}));
+      return documentOf(entry, catalog.text(name));
     } catch {
-      return new Map();
+      return null;
     }
   }
 
-  /** Loads the stored index and updates it to the catalog; saves it when anything changed. */
-  static open(catalog: Catalog, dataDir: string): WikiIndex {
-    const file = WikiIndex.indexFile(dataDir);
+  private static build(catalog: Catalog): { search: MiniSearch<IndexedPage>; hashes: Map<string, string> } {
+    const search = new MiniSearch<IndexedPage>(OPTIONS);
+    const hashes = new Map<string, string>();
+    for (const [name, stamp] of catalog.names) {
+      const doc = WikiIndex.document(catalog, name);
+      if (!doc) continue;
+      search.add(doc);
+      hashes.set(name, stamp.hash);
+    }
+    return { search, hashes };
+  }
+
+  /** The index itself: loaded on the first query, with the pending pages applied; rebuilt if its file is unreadable. */
+  private get search(): MiniSearch<IndexedPage> {
+    if (this.loaded) return this.loaded;
+    const stored = readJson<{ version: number; index: unknown }>(WikiIndex.indexFile(this.dataDir));
     let search: MiniSearch<IndexedPage> | null = null;
-    let hashes = new Map<string, string>();
-    try {
-      const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredIndex;
-      if (stored.version === INDEX_VERSION) {
+    if (stored?.version === INDEX_VERSION) {
+      try {
         search = MiniSearch.loadJS<IndexedPage>(stored.index as Parameters<typeof MiniSearch.loadJS>[0], OPTIONS);
-        hashes = new Map(Object.entries(stored.hashes));
+      } catch {
+        search = null;
       }
-    } catch {
-      // Missing or unreadable: built afresh below.
     }
     if (!search) {
-      search = new MiniSearch<IndexedPage>(OPTIONS);
-      hashes = new Map();
+      const built = WikiIndex.build(this.catalog);
+      this.hashes.clear();
+      for (const [name, hash] of built.hashes) this.hashes.set(name, hash);
+      this.pending = new Map();
+      this.loaded = built.search;
+      this.save(true);
+      return built.search;
     }
-    let updated = 0;
-    for (const [name, known] of hashes) {
-      if (catalog.pages.has(name)) continue;
-      search.discard(name);
-      hashes.delete(name);
-      updated++;
+    for (const [name, doc] of this.pending) {
+      if (search.has(name)) search.discard(name);
+      if (doc) search.add(doc);
     }
-    for (const page of catalog.pages.values()) {
-      if (hashes.get(page.name) === page.hash) continue;
-      let text;
-      try {
-        text = readFileSync(pageFile(catalog.root, page.name), 'utf8');
-      } catch {
-        continue;
+    this.loaded = search;
+    return search;
+  }
+
+  /** Writes the meta file, and with `whole` the index too (then nothing is pending any more). */
+  private save(whole: boolean): void {
+    try {
+      if (whole) {
+        const search = this.search;
+        writeAtomic(WikiIndex.indexFile(this.dataDir), JSON.stringify({ version: INDEX_VERSION, index: search.toJSON() }));
+        this.pending = new Map();
       }
-      if (hashes.has(page.name)) search.discard(page.name);
-      search.add(documentOf(page, text));
-      hashes.set(page.name, page.hash);
-      updated++;
+      const meta: IndexMeta = { version: INDEX_VERSION, hashes: Object.fromEntries(this.hashes), pending: Object.fromEntries(this.pending) };
+      writeAtomic(WikiIndex.metaFile(this.dataDir), JSON.stringify(meta));
+    } catch {
+      // Derived data: rebuilt next time.
     }
-    if (updated > 0) {
-      try {
-        writeAtomic(file, JSON.stringify({ version: INDEX_VERSION, hashes: Object.fromEntries(hashes), index: search.toJSON() } satisfies StoredIndex));
-      } catch {
-        // Derived data: rebuilt next time.
-      }
-    }
-    return new WikiIndex(search, hashes, catalog, updated);
   }
 
   get size(): number {
-    return this.search.documentCount;
+    return this.hashes.size;
   }
 
   /** Hashes of what is indexed, by page (the doctor compares them with the files). */
@@ -150,9 +234,11 @@ export class WikiIndex {
   query(text: string, options: SearchOptions = {}): SearchHit[] {
     const limit = options.limit ?? 10;
     const filter = options.filter;
-    let results: SearchResult[] = this.search.search(text, filter ? { filter: (r) => filter(String(r.id)) } : {});
-    // Nothing has every word: fall back to pages with any of them, ranked the same way.
-    if (results.length === 0) results = this.search.search(text, { combineWith: 'OR', ...(filter ? { filter: (r) => filter(String(r.id)) } : {}) });
+    const only = filter ? { filter: (r: SearchResult) => filter(String(r.id)) } : {};
+    let results: SearchResult[] = this.search.search(text, only);
+    // Nothing has every word as typed: allow near misses, then pages with any of the words, ranked the same way.
+    if (results.length === 0) results = this.search.search(text, { fuzzy: FUZZY, ...only });
+    if (results.length === 0) results = this.search.search(text, { fuzzy: FUZZY, combineWith: 'OR', ...only });
     return results.slice(0, limit).map((r) => ({
       page: String(r.id),
       title: String(r.title ?? r.id),

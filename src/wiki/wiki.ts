@@ -28,8 +28,28 @@ export class Wiki {
    * an ambiguity), and its searches are filtered alike.
    */
   restrictedTo(visible: (name: string) => boolean): Wiki {
-    const pages = new Map([...this.catalog.pages].filter(([name]) => visible(name)));
-    return new Wiki({ ...this.catalog, pages }, this.dataDir, visible, this);
+    const parent = this.catalog;
+    const names = new Map([...parent.names].filter(([name]) => visible(name)));
+    let pages: Map<string, CatalogEntry> | null = null;
+    const catalog: Catalog = {
+      names,
+      // Only the visible pages' folders are read.
+      get pages() {
+        if (pages) return pages;
+        pages = new Map();
+        for (const name of names.keys()) {
+          const entry = parent.entry(name);
+          if (entry) pages.set(name, entry);
+        }
+        return pages;
+      },
+      entry: (name) => (visible(name) ? parent.entry(name) : undefined),
+      text: (name) => parent.text(name),
+      root: parent.root,
+      changed: parent.changed.filter(visible),
+      removed: parent.removed.filter(visible),
+    };
+    return new Wiki(catalog, this.dataDir, visible, this);
   }
 
   /** The search index, brought up to date on first use (a restricted view shares the full wiki's index). */

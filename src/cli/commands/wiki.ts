@@ -1,5 +1,5 @@
 import { ExitCode, UserError } from '../../errors.js';
-import { loadRegistryFile } from '../../registry/load.js';
+import { existsSync } from 'node:fs';
 import type { Registry } from '../../registry/schema.js';
 import { lintWiki } from '../../wiki/lint.js';
 import { pageLinks } from '../../wiki/links.js';
@@ -8,10 +8,16 @@ import { resolveHome, workspacePaths } from '../../workspace/paths.js';
 import { json, out } from '../output.js';
 
 /** The wiki needs no state store: it reads the folder and its derived files under .master/wiki/. */
-function openWiki(home: string | undefined): { wiki: Wiki; registry: Registry } {
+async function openWiki(home: string | undefined): Promise<{ wiki: Wiki; registry: Registry }> {
   const paths = workspacePaths(resolveHome(home));
-  const registry = loadRegistryFile(paths.registry);
+  const registry = await loadRegistry(paths.registry);
   return { wiki: Wiki.open(paths), registry };
+}
+
+/** The registry's loader (and its schema library) is loaded only by the commands that need it. */
+async function loadRegistry(file: string): Promise<Registry> {
+  const { loadRegistryFile } = await import('../../registry/load.js');
+  return loadRegistryFile(file);
 }
 
 function brandFilter(registry: Registry, brand: string | undefined): ((page: string) => boolean) | undefined {
@@ -24,7 +30,7 @@ function brandFilter(registry: Registry, brand: string | undefined): ((page: str
 /** `master wiki list [--brand B]`: every page with its title. */
 export function listCommand(home: () => string | undefined) {
   return async (options: { brand?: string; json?: boolean }): Promise<number> => {
-    const { wiki, registry } = openWiki(home());
+    const { wiki, registry } = await openWiki(home());
     const filter = brandFilter(registry, options.brand);
     const pages = wiki.pages.filter((p) => !filter || filter(p.name));
     if (options.json) json(pages.map((p) => ({ page: p.name, title: p.title, brand: p.brand ?? p.folder, tags: p.tags })));
@@ -40,7 +46,7 @@ export function listCommand(home: () => string | undefined) {
 /** `master wiki show PAGE`: the page's file as it is. */
 export function showCommand(home: () => string | undefined) {
   return async (page: string): Promise<number> => {
-    const { wiki } = openWiki(home());
+    const { wiki } = await openWiki(home());
     const entry = wiki.require(page);
     out(wiki.text(entry.name));
     return ExitCode.ok;
@@ -54,8 +60,10 @@ export function searchCommand(home: () => string | undefined) {
     if (!query) throw new UserError('give words to search for: master wiki search WORDS');
     const limit = options.limit === undefined ? 10 : Number(options.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit wants a whole number above 0, not "${options.limit}"`);
-    const { wiki, registry } = openWiki(home());
-    const filter = brandFilter(registry, options.brand);
+    const paths = workspacePaths(resolveHome(home()));
+    // A search needs the registry only to check --brand (or to say why this is no workspace).
+    const filter = options.brand !== undefined || !existsSync(paths.registry) ? brandFilter(await loadRegistry(paths.registry), options.brand) : undefined;
+    const wiki = Wiki.open(paths);
     const hits = wiki.index.query(query, { limit, ...(filter ? { filter } : {}) });
     if (options.json) json(hits);
     else if (hits.length === 0) out(`no page matches "${query}"`);
@@ -67,7 +75,7 @@ export function searchCommand(home: () => string | undefined) {
 /** `master wiki links PAGE`: where it links to, and what links to it. */
 export function linksCommand(home: () => string | undefined) {
   return async (page: string, options: { json?: boolean }): Promise<number> => {
-    const { wiki } = openWiki(home());
+    const { wiki } = await openWiki(home());
     const entry = wiki.require(page);
     const links = pageLinks(wiki.catalog, entry.name);
     if (options.json) {
@@ -85,7 +93,7 @@ export function linksCommand(home: () => string | undefined) {
 /** `master wiki lint [--json]`: every problem; exit 1 when there is one. */
 export function lintCommand(home: () => string | undefined) {
   return async (options: { json?: boolean }): Promise<number> => {
-    const { wiki, registry } = openWiki(home());
+    const { wiki, registry } = await openWiki(home());
     const problems = lintWiki(wiki.catalog, registry);
     if (options.json) json(problems);
     else if (problems.length === 0) out(`the wiki is clean: ${wiki.catalog.pages.size} pages, no problems`);
