@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
-import { err } from './output.js';
+import { err, out } from './output.js';
 
 declare const MASTER_VERSION: string | undefined;
 
@@ -33,6 +33,7 @@ export function buildProgram(version: string): Command {
   program
     .command('init [dir]')
     .description('create a workspace: registry.json, hooks/, wiki/, .master/')
+    .option('--force', 'create it even inside another workspace (or one of its repos)')
     .action(lazy(async () => (await import('./commands/init.js')).initCommand));
 
   const registry = program.command('registry').description('the workspace registry (brands, repos, checks, silos)');
@@ -216,16 +217,37 @@ async function runMain(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
       if (error.code === 'commander.executeSubCommandAsync') return ExitCode.failed;
+      // Commander printed its own message to stderr already.
+      if (wantsJson(argv)) refusalJson(error.message.replace(/^error: /, ''), ExitCode.badInput);
       return ExitCode.badInput;
     }
     if (error instanceof UserError) {
       err(`master: ${error.message}`);
+      if (wantsJson(argv)) refusalJson(error.message, error.exitCode);
       return error.exitCode;
     }
-    err(`master: internal error: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    err(`master: internal error: ${message}`);
     if (process.env.MASTER_DEBUG && error instanceof Error && error.stack) err(error.stack);
     else err('(set MASTER_DEBUG=1 for the stack; `master doctor` checks the workspace)');
+    if (wantsJson(argv)) refusalJson(`internal error: ${message}`, ExitCode.failed);
     return ExitCode.failed;
   }
+}
+
+/** Whether the command line asks for JSON output (before any `--`, which ends the options). */
+function wantsJson(argv: string[]): boolean {
+  const rest = argv.slice(2);
+  const end = rest.indexOf('--');
+  return (end === -1 ? rest : rest.slice(0, end)).includes('--json');
+}
+
+/**
+ * With `--json`, a refusal is also one JSON line on stdout, so a script that
+ * reads the output (NDJSON from `start --json`) sees it:
+ * `{"type":"error","error":MESSAGE,"code":EXIT_CODE}`.
+ */
+function refusalJson(message: string, code: number): void {
+  out(JSON.stringify({ type: 'error', error: message, code }));
 }
 

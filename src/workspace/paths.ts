@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** Every path inside a workspace, derived from its home folder in one place. */
@@ -38,7 +39,32 @@ export function workspacePaths(home: string): WorkspacePaths {
   };
 }
 
-/** The workspace folder: `--home`, else `MASTER_HOME`, else the current directory. */
-export function resolveHome(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(option ?? env.MASTER_HOME ?? process.cwd());
+/** The file that marks a folder as a workspace, as `.git` marks a repository. */
+export const WORKSPACE_MARKER = 'registry.json';
+
+/**
+ * The nearest folder at or above `start` that holds a workspace's
+ * registry.json, or null. Found as git finds its repository, so every
+ * command works from inside a repo (or any subfolder) of the workspace.
+ */
+export function findWorkspaceAbove(start: string): string | null {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (existsSync(path.join(dir, WORKSPACE_MARKER))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+/**
+ * The workspace folder: `--home`, else `MASTER_HOME` (when set and not
+ * empty), else the nearest folder with a registry.json at or above the
+ * current directory, else the current directory itself (whose missing
+ * registry then says how to make one).
+ */
+export function resolveHome(option: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  if (option) return path.resolve(option);
+  if (env.MASTER_HOME) return path.resolve(env.MASTER_HOME);
+  return findWorkspaceAbove(cwd) ?? path.resolve(cwd);
 }
