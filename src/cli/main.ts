@@ -14,8 +14,8 @@ function lazy<A extends unknown[]>(load: () => Promise<Lazy<A>>): (...args: A) =
   };
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function buildProgram(version: string): Command {
@@ -75,11 +75,22 @@ export function buildProgram(version: string): Command {
     .option('--json', 'print the ticket as JSON')
     .action(lazy(async () => (await import('./commands/ticket.js')).showCommand(home)));
   ticket
-    .command('move <id> <event>')
-    .description('send an event: approve, block, unblock, cancel, retry, reopen')
+    .command('move <id-and-event...>')
+    .usage('ID... EVENT [options]')
+    .description('send an event to one or more tickets: approve, block, unblock, cancel, retry, reopen')
     .option('--note <text>', 'why (kept in the history; for retry, feedback for the next attempt)')
-    .option('--json', 'print the ticket as JSON')
+    .option('--json', 'print the ticket as JSON (an array for several)')
     .action(lazy(async () => (await import('./commands/ticket.js')).moveCommand(home)));
+  ticket
+    .command('edit <id>')
+    .description('change a ticket\'s title, body, acceptance criteria or priority (not its state or gate evidence)')
+    .option('--title <title>', 'a new one-line title')
+    .option('--body <text>', 'a new body (`-` reads it from stdin)')
+    .option('--body-file <file>', 'read the new body from a file')
+    .option('--accept <text>', 'an acceptance criterion, replacing the list (repeatable)', collect)
+    .addOption(new Option('--priority <p>', 'a new priority').choices(['p0', 'p1', 'p2', 'p3']))
+    .option('--json', 'print the ticket as JSON')
+    .action(lazy(async () => (await import('./commands/ticket.js')).editCommand(home)));
   ticket
     .command('recheck <id>')
     .description('let the merge gate verify a ticket again that it held after failing on the same commits')
