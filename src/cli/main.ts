@@ -1,22 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
+import { registerCatalogCommands } from './catalogProgram.js';
+import { collect, lazy } from './lazy.js';
 import { err, out } from './output.js';
 
 declare const MASTER_VERSION: string | undefined;
-
-/** Each command's module is imported only when that command runs, so startup stays cheap. */
-type Lazy<A extends unknown[]> = (...args: A) => Promise<number | void>;
-function lazy<A extends unknown[]>(load: () => Promise<Lazy<A>>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    const run = await load();
-    const code = await run(...args);
-    if (typeof code === 'number') process.exitCode = code;
-  };
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
 
 export function buildProgram(version: string): Command {
   const program = new Command('master')
@@ -95,6 +83,8 @@ export function buildProgram(version: string): Command {
     .command('recheck <id>')
     .description('let the merge gate verify a ticket again that it held after failing on the same commits')
     .action(lazy(async () => (await import('./commands/ticket.js')).recheckCommand(home)));
+
+  registerCatalogCommands(program, home);
 
   program
     .command('usage')

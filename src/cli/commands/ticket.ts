@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { findBrand, findRepo, repoPath } from '../../registry/load.js';
 import { UserError } from '../../errors.js';
 import { sanitize, sanitizeLine } from '../../sanitize.js';
 import { describeFsError } from '../../state/fsErrors.js';
@@ -53,7 +54,13 @@ function readBody(options: Pick<AddOptions, 'body' | 'bodyFile'>): string {
 export function addCommand(home: Home) {
   return (options: AddOptions) => {
     const body = readBody(options);
-    return withWorkspace(home, ({ tickets }) => {
+    return withWorkspace(home, ({ tickets, registry, paths }) => {
+      // A ticket for a repo whose folder is gone could never run: said now, not at dispatch.
+      const repo = findRepo(findBrand(registry, options.brand), options.repo);
+      const folder = repoPath(paths.home, repo);
+      if (!existsSync(folder)) {
+        throw new UserError(`repo ${repo.id}'s folder ${folder} does not exist; clone it there (or fix its path: \`master repo remove\` then \`master repo add\`), then add the ticket`);
+      }
       const ticket = tickets.create({
         brand: options.brand,
         repo: options.repo,
