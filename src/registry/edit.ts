@@ -5,7 +5,7 @@ import detectIndent from 'detect-indent';
 import { findNodeAtLocation, modify, applyEdits, parseTree, type JSONPath, type Node } from 'jsonc-parser/lib/esm/main.js';
 import { BusyError } from '../errors.js';
 import { FileLock } from '../state/lock.js';
-import type { WorkspacePaths } from '../workspace/paths.js';
+import { lockWaitMs, type WorkspacePaths } from '../workspace/paths.js';
 import { loadRegistryFile, parseRegistry, RegistryError } from './load.js';
 import type { Registry } from './schema.js';
 
@@ -33,7 +33,7 @@ export interface RawRegistry {
 export function updateRegistryFile<T>(
   paths: WorkspacePaths,
   change: (text: string, raw: RawRegistry, registry: Registry) => { text: string; result: T },
-  lockTimeoutMs = 15_000,
+  lockTimeoutMs = lockWaitMs() ?? 15_000,
 ): { registry: Registry; result: T } {
   mkdirSync(paths.data, { recursive: true });
   const lock = new FileLock(paths.writeLock, 'registry edit');

@@ -132,9 +132,9 @@ export function operatorRefusal(ticket: Pick<Ticket, 'id' | 'state' | 'gate'>, e
   const allowed = actions.filter((a) => a.allowed).map((a) => a.event);
   const now =
     allowed.length > 0
-      ? `operators may send from ${ticket.state}: ${allowed.join(', ')}`
+      ? allowed.join(', ')
       : ticket.state === 'merged'
-        ? 'a merged ticket is final'
-        : `nothing an operator sends applies to a ${ticket.state} ticket (the dispatcher or the merge gate moves it next)`;
-  return `${ticket.id} is ${ticket.state}: "${event}" is not allowed from ${ticket.state}; ${now}`;
+        ? 'none (the ticket is final)'
+        : `none an operator sends (the dispatcher or the merge gate moves a ${ticket.state} ticket next)`;
+  return `${ticket.id} is ${ticket.state}: "${event}" is not allowed from ${ticket.state}; allowed from ${ticket.state}: ${now}`;
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../errors.js';
 
 /** Every path inside a workspace, derived from its home folder in one place. */
 export interface WorkspacePaths {
@@ -67,4 +68,17 @@ export function resolveHome(option: string | undefined, env: NodeJS.ProcessEnv =
   if (option) return path.resolve(option);
   if (env.MASTER_HOME) return path.resolve(env.MASTER_HOME);
   return findWorkspaceAbove(cwd) ?? path.resolve(cwd);
+}
+
+/**
+ * How long a command waits for another process's write lock before it gives
+ * up busy (exit 3): `MASTER_LOCK_WAIT` seconds, else the store's default.
+ * A script that would rather fail fast than wait sets it low.
+ */
+export function lockWaitMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.MASTER_LOCK_WAIT;
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new UserError(`MASTER_LOCK_WAIT=${raw}: give a number of seconds (e.g. 15)`);
+  return Math.round(seconds * 1000);
 }

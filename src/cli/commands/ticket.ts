@@ -134,9 +134,9 @@ function operatorEvent(event: string): TicketEventName {
   const name = event.toLowerCase();
   if (OPERATOR_EVENTS.includes(name as TicketEventName)) return name as TicketEventName;
   if ((TICKET_EVENTS as readonly string[]).includes(name)) {
-    throw new UserError(`"${name}" is sent by the dispatcher or the merge gate, not by an operator; operators send: ${OPERATOR_EVENTS.join(', ')}`);
+    throw new UserError(`"${name}" is the system's own event (the dispatcher and the merge gate send it); operators use: ${OPERATOR_EVENTS.join(', ')}`);
   }
-  throw new UserError(`unknown event "${event}"; operators send: ${OPERATOR_EVENTS.join(', ')}`);
+  throw new UserError(`unknown event "${event}"; operators use: ${OPERATOR_EVENTS.join(', ')}`);
 }
 
 interface EditOptions {
