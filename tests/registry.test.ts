@@ -14,13 +14,13 @@ const brands = (n: number, last: Record<string, unknown> = {}) =>
   Array.from({ length: n }, (_, i) => ({ id: `b${i}`, name: `B${i}`, repos: [i === n - 1 ? repo({ id: `r${i}`, ...last }) : repo({ id: `r${i}` })] }));
 
 const CASES: Array<[string, unknown, RegExp]> = [
-  ['a field of the wrong type', { brands: brands(5, { mainBranch: 42 }) }, /brands\[4\]\.repos\[0\]\.mainBranch: expected string, found number 42/],
+  ['a field of the wrong type', { brands: brands(5, { mainBranch: 42 }) }, /brands\["b4"\]\.repos\["r4"\]\.mainBranch: expected string, found number 42/],
   ['an unknown key', { brands: [], colour: 'blue' }, /\(top level\): unknown key "colour"/],
-  ['an unknown nested key', { brands: [{ id: 'a', name: 'A', repos: [], lanez: 2 }] }, /brands\[0\]: unknown key "lanez"/],
-  ['a missing required field', { brands: [{ id: 'a', repos: [] }] }, /brands\[0\]\.name: expected string, found nothing/],
+  ['an unknown nested key', { brands: [{ id: 'a', name: 'A', repos: [], lanez: 2 }] }, /brands\["a"\]: unknown key "lanez"/],
+  ['a missing required field', { brands: [{ id: 'a', repos: [] }] }, /brands\["a"\]\.name: expected string, found nothing/],
   ['a bad enum', { brands: [], models: { provider: 'openai' } }, /models\.provider: expected one of "anthropic", "scripted", found string "openai"/],
   ['a duplicate brand id', { brands: [{ id: 'a', name: 'A' }, { id: 'a', name: 'A2' }] }, /brands\[1\]\.id: duplicate brand id "a"/],
-  ['a duplicate repo id', { brands: [{ id: 'a', name: 'A', repos: [repo()] }, { id: 'b', name: 'B', repos: [repo()] }] }, /brands\[1\]\.repos\[0\]\.id: duplicate repo id "r1"/],
+  ['a duplicate repo id', { brands: [{ id: 'a', name: 'A', repos: [repo()] }, { id: 'b', name: 'B', repos: [repo()] }] }, /brands\["b"\]\.repos\["r1"\]\.id: duplicate repo id "r1"/],
   ['an unknown contract reference', { brands: [], models: { contracts: { janitor: 'm' } } }, /models\.contracts/],
   ['a bad time zone', { brands: [], timezone: 'Mars/Olympus' }, /timezone: .*IANA time zone/],
   ['brands missing entirely', {}, /brands: expected array, found nothing/],
@@ -50,7 +50,14 @@ describe('registry validation', () => {
     const home = workspaceWith('{ "brands": [ ');
     const result = master(['ticket', 'list', '--home', home]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/registry\.json: not valid JSON/);
+    expect(result.stderr).toMatch(/registry\.json: not valid JSON at line 1, column 15: the file ends too early/);
+  });
+
+  it('a JSON syntax error names its line and column', () => {
+    const home = workspaceWith('{\n  "brands": [\n    { "id": "a", "name": "A", },\n  ]\n}\n');
+    const result = master(['registry', 'validate', path.join(home, 'registry.json')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/not valid JSON at line 3, column 31: Expected double-quoted property name/);
   });
 
   it('the repository top-level registry is a valid seven-brand example', () => {

@@ -67,11 +67,11 @@ describe('master start (the built binary)', () => {
     expect(busy.stderr).toContain(`pid ${process.pid}`);
   });
 
-  it('exits 1 on an unreadable registry, 2 on a bad option, and --strict exits 1 when a ticket failed', () => {
+  it('exits 2 on an unreadable registry (bad input, as every command), 2 on a bad option, and --strict exits 1 when a ticket failed', () => {
     const broken = tempDir();
     writeFileSync(path.join(broken, 'registry.json'), '{ nope');
     const unreadable = master(['start', '--ci', '--home', broken]);
-    expect(unreadable.code).toBe(1);
+    expect(unreadable.code).toBe(2);
     expect(unreadable.stderr).toMatch(/registry\.json: not valid JSON/);
 
     const home = makeSimpleWorkspace();

@@ -1,22 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
-import { err } from './output.js';
+import { registerCatalogCommands } from './catalogProgram.js';
+import { collect, lazy } from './lazy.js';
+import { err, out } from './output.js';
 
 declare const MASTER_VERSION: string | undefined;
-
-/** Each command's module is imported only when that command runs, so startup stays cheap. */
-type Lazy<A extends unknown[]> = (...args: A) => Promise<number | void>;
-function lazy<A extends unknown[]>(load: () => Promise<Lazy<A>>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    const run = await load();
-    const code = await run(...args);
-    if (typeof code === 'number') process.exitCode = code;
-  };
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 export function buildProgram(version: string): Command {
   const program = new Command('master')
@@ -33,6 +21,7 @@ export function buildProgram(version: string): Command {
   program
     .command('init [dir]')
     .description('create a workspace: registry.json, hooks/, wiki/, .master/')
+    .option('--force', 'create it even inside another workspace (or one of its repos)')
     .action(lazy(async () => (await import('./commands/init.js')).initCommand));
 
   const registry = program.command('registry').description('the workspace registry (brands, repos, checks, silos)');
@@ -74,15 +63,28 @@ export function buildProgram(version: string): Command {
     .option('--json', 'print the ticket as JSON')
     .action(lazy(async () => (await import('./commands/ticket.js')).showCommand(home)));
   ticket
-    .command('move <id> <event>')
-    .description('send an event: approve, block, unblock, cancel, retry, reopen')
+    .command('move <id-and-event...>')
+    .usage('ID... EVENT [options]')
+    .description('send an event to one or more tickets: approve, block, unblock, cancel, retry, reopen')
     .option('--note <text>', 'why (kept in the history; for retry, feedback for the next attempt)')
-    .option('--json', 'print the ticket as JSON')
+    .option('--json', 'print the ticket as JSON (an array for several)')
     .action(lazy(async () => (await import('./commands/ticket.js')).moveCommand(home)));
+  ticket
+    .command('edit <id>')
+    .description('change a ticket\'s title, body, acceptance criteria or priority (not its state or gate evidence)')
+    .option('--title <title>', 'a new one-line title')
+    .option('--body <text>', 'a new body (`-` reads it from stdin)')
+    .option('--body-file <file>', 'read the new body from a file')
+    .option('--accept <text>', 'an acceptance criterion, replacing the list (repeatable)', collect)
+    .addOption(new Option('--priority <p>', 'a new priority').choices(['p0', 'p1', 'p2', 'p3']))
+    .option('--json', 'print the ticket as JSON')
+    .action(lazy(async () => (await import('./commands/ticket.js')).editCommand(home)));
   ticket
     .command('recheck <id>')
     .description('let the merge gate verify a ticket again that it held after failing on the same commits')
     .action(lazy(async () => (await import('./commands/ticket.js')).recheckCommand(home)));
+
+  registerCatalogCommands(program, home);
 
   program
     .command('usage')
@@ -216,16 +218,37 @@ async function runMain(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
       if (error.code === 'commander.executeSubCommandAsync') return ExitCode.failed;
+      // Commander printed its own message to stderr already.
+      if (wantsJson(argv)) refusalJson(error.message.replace(/^error: /, ''), ExitCode.badInput);
       return ExitCode.badInput;
     }
     if (error instanceof UserError) {
       err(`master: ${error.message}`);
+      if (wantsJson(argv)) refusalJson(error.message, error.exitCode);
       return error.exitCode;
     }
-    err(`master: internal error: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    err(`master: internal error: ${message}`);
     if (process.env.MASTER_DEBUG && error instanceof Error && error.stack) err(error.stack);
     else err('(set MASTER_DEBUG=1 for the stack; `master doctor` checks the workspace)');
+    if (wantsJson(argv)) refusalJson(`internal error: ${message}`, ExitCode.failed);
     return ExitCode.failed;
   }
+}
+
+/** Whether the command line asks for JSON output (before any `--`, which ends the options). */
+function wantsJson(argv: string[]): boolean {
+  const rest = argv.slice(2);
+  const end = rest.indexOf('--');
+  return (end === -1 ? rest : rest.slice(0, end)).includes('--json');
+}
+
+/**
+ * With `--json`, a refusal is also one JSON line on stdout, so a script that
+ * reads the output (NDJSON from `start --json`) sees it:
+ * `{"type":"error","error":MESSAGE,"code":EXIT_CODE}`.
+ */
+function refusalJson(message: string, code: number): void {
+  out(JSON.stringify({ type: 'error', error: message, code }));
 }
 

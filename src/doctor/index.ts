@@ -107,9 +107,11 @@ export async function runDoctor(input: DoctorInput, options: DoctorOptions = {})
     fixed = await applyFixes(ctx);
     if (fixed.length > 0) ctx = await gather(input, options);
   }
-  const checks = await runGroups(ctx);
+  // Without a usable registry nothing else can be judged: one failing check and grade F, not a B that
+  // repeats "not checked: registry.json is invalid" under every other check.
+  const checks = ctx.registry ? await runGroups(ctx) : (await registryChecks(ctx)).filter((c) => c.status === 'fail');
   const report: DoctorReport = {
-    grade: gradeOf(checks),
+    grade: ctx.registry ? gradeOf(checks) : 'F',
     passed: checks.filter((c) => c.status !== 'fail').length,
     total: checks.length,
     checks,

@@ -12,14 +12,42 @@ export class RegistryError extends FileProblemsError {
   }
 }
 
-/** `brands[4].repos[0].mainBranch` from a zod path. */
-export function formatPath(segments: readonly PropertyKey[]): string {
+/**
+ * `brands["umano"].repos["umano-events"].mainBranch` from a zod path and the
+ * data it points into: an array item is named by its `id` (what the operator
+ * searches the file for), by its index only when it has no id of its own or
+ * shares it with another item.
+ */
+export function formatPath(segments: readonly PropertyKey[], data?: unknown): string {
   let out = '';
+  let at: unknown = data;
   for (const segment of segments) {
-    if (typeof segment === 'number') out += `[${segment}]`;
+    if (typeof segment === 'number') out += `[${itemName(at, segment)}]`;
     else out += out ? `.${String(segment)}` : String(segment);
+    at = at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[segment as never] : undefined;
   }
   return out || '(top level)';
+}
+
+function itemName(list: unknown, index: number): string {
+  if (!Array.isArray(list)) return String(index);
+  const id = (list[index] as { id?: unknown } | undefined)?.id;
+  if (typeof id !== 'string' || !id) return String(index);
+  const same = list.filter((item) => (item as { id?: unknown } | null)?.id === id).length;
+  return same === 1 ? JSON.stringify(id) : String(index);
+}
+
+/** "line 3, column 14: ..." for a JSON.parse error, the position computed from the offset V8 reports. */
+export function describeJsonError(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = / in JSON at position (\d+)/.exec(message);
+  const offset = match ? Number(match[1]) : /end of JSON input/.test(message) ? text.length : null;
+  const what = message.replace(/ in JSON at position \d+.*$/, '').replace(/^Unexpected end of JSON input$/, 'the file ends too early (a bracket or quote is not closed)');
+  if (offset === null) return `not valid JSON: ${what}`;
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - (before.lastIndexOf('\n') + 1) + 1;
+  return `not valid JSON at line ${line}, column ${column}: ${what}`;
 }
 
 function describeValue(value: unknown): string {
@@ -31,8 +59,8 @@ function describeValue(value: unknown): string {
   return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = formatPath(issue.path);
+function describeIssue(issue: z.core.$ZodIssue, data?: unknown): string {
+  const where = formatPath(issue.path, data);
   const found = 'input' in issue ? describeValue(issue.input) : undefined;
   switch (issue.code) {
     case 'unrecognized_keys':
@@ -76,7 +104,7 @@ function flattenIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] 
 export function parseRegistry(data: unknown, file: string): Registry {
   const result = RegistrySchema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
-  throw new RegistryError(file, flattenIssues(result.error.issues).map(describeIssue));
+  throw new RegistryError(file, flattenIssues(result.error.issues).map((issue) => describeIssue(issue, data)));
 }
 
 /** Reads and validates a registry file. */
@@ -88,7 +116,7 @@ export function loadRegistryFile(file: string): Registry {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw new RegistryError(file, [
-        'no registry here; run `master init` to create a workspace, or pass --home DIR (or set MASTER_HOME) to use another',
+        'no registry here; run `master init` to create a workspace, run the command inside one (any folder below a registry.json), or pass --home DIR (or set MASTER_HOME)',
       ]);
     }
     throw new RegistryError(file, [`cannot read the file (${code ?? String(error)})`]);
@@ -99,7 +127,7 @@ export function loadRegistryFile(file: string): Registry {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new RegistryError(file, [`not valid JSON: ${(error as Error).message}`]);
+    throw new RegistryError(file, [describeJsonError(text, error)]);
   }
   return parseRegistry(data, file);
 }

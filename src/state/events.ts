@@ -13,7 +13,8 @@ export type StateEvent =
       note?: string;
       patch?: TicketPatch;
     }
-  | { type: 'ticket.updated'; id: string; patch: TicketPatch }
+  /** `by`: who changed it, when a person did (`master ticket edit`); absent for the system's own updates. */
+  | { type: 'ticket.updated'; id: string; patch: TicketPatch; by?: string }
   | { type: 'ticket.archived'; ids: string[]; month: string }
   | { type: 'run.started'; ticket: string; run: string }
   | { type: 'session.start'; session: string; pid: number }

@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { parseRegistry } from '../registry/load.js';
 import { registryJsonSchema, type RegistryInput } from '../registry/schema.js';
 import { packageRoot } from './packageRoot.js';
-import { workspacePaths, type WorkspacePaths } from './paths.js';
+import { findWorkspaceAbove, workspacePaths, type WorkspacePaths } from './paths.js';
 
 export const SCHEMA_FILE = 'registry.schema.json';
 
@@ -56,11 +56,24 @@ export function ensureWorkspaceFolder(dir: string): void {
   }
 }
 
-/** Creates a workspace; refuses to overwrite an existing registry. */
-export function initWorkspace(dir: string): { paths: WorkspacePaths; hooks: string[] } {
+/**
+ * Creates a workspace; refuses to overwrite an existing registry, and (unless
+ * `force`) to nest one inside another workspace or its repos: commands find
+ * the nearest registry.json above them, so a nested workspace would silently
+ * take over every command run below it.
+ */
+export function initWorkspace(dir: string, options: { force?: boolean } = {}): { paths: WorkspacePaths; hooks: string[] } {
   const paths = workspacePaths(dir);
   if (existsSync(paths.registry)) {
     throw new UserError(`${paths.registry} already exists; master init never overwrites a registry (edit it, or pick another folder)`);
+  }
+  const outer = findWorkspaceAbove(path.dirname(paths.home));
+  if (outer && !options.force) {
+    const inRepo = gitTopLevelBelow(paths.home, outer);
+    throw new UserError(
+      `${paths.home} is inside ${inRepo ? `the repo ${inRepo} of ` : ''}the workspace ${outer}; commands run below it would use the new workspace instead of that one. ` +
+        'Pick a folder outside it, or pass --force to create the nested workspace anyway',
+    );
   }
   ensureWorkspaceFolder(paths.home);
   for (const folder of [paths.wiki, paths.data, paths.events]) mkdirSync(folder, { recursive: true });
@@ -72,4 +85,12 @@ export function initWorkspace(dir: string): { paths: WorkspacePaths; hooks: stri
 
 function localTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** The nearest folder with a `.git` between `dir` and `outer` (exclusive), or null: the repo a folder is in. */
+function gitTopLevelBelow(dir: string, outer: string): string | null {
+  for (let at = dir; at !== outer && path.dirname(at) !== at; at = path.dirname(at)) {
+    if (existsSync(path.join(at, '.git'))) return at;
+  }
+  return null;
 }

@@ -2,7 +2,7 @@ import { loadRegistryFile } from '../registry/load.js';
 import type { Registry } from '../registry/schema.js';
 import { Store, type StoreOptions } from '../state/store.js';
 import { Tickets } from '../tickets/index.js';
-import { resolveHome, workspacePaths, type WorkspacePaths } from './paths.js';
+import { lockWaitMs, resolveHome, workspacePaths, type WorkspacePaths } from './paths.js';
 
 /** A loaded workspace: its paths, validated registry, state store and ticket service. */
 export interface Workspace {
@@ -16,6 +16,7 @@ export interface Workspace {
 export async function openWorkspace(homeOption: string | undefined, options: StoreOptions = {}): Promise<Workspace> {
   const paths = workspacePaths(resolveHome(homeOption));
   const registry = loadRegistryFile(paths.registry);
-  const store = await Store.open(paths, options);
+  const wait = lockWaitMs();
+  const store = await Store.open(paths, { ...(wait !== undefined ? { lockTimeoutMs: wait } : {}), ...options });
   return { paths, registry, store, tickets: new Tickets(store, registry) };
 }

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../errors.js';
 
 /** Every path inside a workspace, derived from its home folder in one place. */
 export interface WorkspacePaths {
@@ -38,7 +40,45 @@ export function workspacePaths(home: string): WorkspacePaths {
   };
 }
 
-/** The workspace folder: `--home`, else `MASTER_HOME`, else the current directory. */
-export function resolveHome(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(option ?? env.MASTER_HOME ?? process.cwd());
+/** The file that marks a folder as a workspace, as `.git` marks a repository. */
+export const WORKSPACE_MARKER = 'registry.json';
+
+/**
+ * The nearest folder at or above `start` that holds a workspace's
+ * registry.json, or null. Found as git finds its repository, so every
+ * command works from inside a repo (or any subfolder) of the workspace.
+ */
+export function findWorkspaceAbove(start: string): string | null {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (existsSync(path.join(dir, WORKSPACE_MARKER))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+/**
+ * The workspace folder: `--home`, else `MASTER_HOME` (when set and not
+ * empty), else the nearest folder with a registry.json at or above the
+ * current directory, else the current directory itself (whose missing
+ * registry then says how to make one).
+ */
+export function resolveHome(option: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  if (option) return path.resolve(option);
+  if (env.MASTER_HOME) return path.resolve(env.MASTER_HOME);
+  return findWorkspaceAbove(cwd) ?? path.resolve(cwd);
+}
+
+/**
+ * How long a command waits for another process's write lock before it gives
+ * up busy (exit 3): `MASTER_LOCK_WAIT` seconds, else the store's default.
+ * A script that would rather fail fast than wait sets it low.
+ */
+export function lockWaitMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.MASTER_LOCK_WAIT;
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new UserError(`MASTER_LOCK_WAIT=${raw}: give a number of seconds (e.g. 15)`);
+  return Math.round(seconds * 1000);
 }

@@ -5,7 +5,7 @@ import { UserError } from '../../errors.js';
 import { findBrand, loadRegistryFile } from '../../registry/load.js';
 import type { Registry } from '../../registry/schema.js';
 import { Store } from '../../state/store.js';
-import { workspacePaths, type WorkspacePaths } from '../../workspace/paths.js';
+import { findWorkspaceAbove, workspacePaths, type WorkspacePaths } from '../../workspace/paths.js';
 import { buildGuardChain } from '../../guards/chain.js';
 import { loadHooks } from '../../guards/loadHooks.js';
 import { claudeSettings, GUARD_MARGIN_SECONDS } from '../../guards/claudeSettings.js';
@@ -97,13 +97,9 @@ function parseInput(text: string): HookInput {
 export function findWorkspaceHome(option: string | undefined, start: string): string {
   if (option) return path.resolve(option);
   if (process.env.MASTER_HOME) return path.resolve(process.env.MASTER_HOME);
-  let dir = path.resolve(start);
-  for (;;) {
-    if (existsSync(path.join(dir, 'registry.json'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new UserError(`no workspace (registry.json) above ${start}; pass --home DIR or set MASTER_HOME`);
-    dir = parent;
-  }
+  const found = findWorkspaceAbove(start);
+  if (!found) throw new UserError(`no workspace (registry.json) above ${start}; pass --home DIR or set MASTER_HOME`);
+  return found;
 }
 
 /** The git top level of a folder (its nearest ancestor with `.git`), else the folder itself. */

@@ -36,17 +36,8 @@ export function startCommand(home: () => string | undefined) {
   return async (options: StartOptions): Promise<number> => {
     const force = options.force.map((f) => phaseName(f, '--force'));
     const only = options.only ? phaseName(options.only, '--only') : undefined;
-    let ws;
-    try {
-      ws = await openWorkspace(home());
-    } catch (error) {
-      // An unreadable registry is a phase that cannot run: the loop exits 1, not 2.
-      if (error instanceof UserError && error.exitCode === 2) {
-        err(`master: ${error.message}`);
-        return 1;
-      }
-      throw error;
-    }
+    // An unreadable registry is bad input like in every other command: exit 2.
+    const ws = await openWorkspace(home());
     for (const notice of ws.store.notices) err(`note: ${notice}`);
     // A terminal on both ends opens the cockpit; --ci/--json stay headless, --plain keeps the line output.
     const { canDrawCockpit, runCockpit } = await import('./cockpit.js');

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { findBrand, findRepo, repoPath } from '../../registry/load.js';
 import { UserError } from '../../errors.js';
 import { sanitize, sanitizeLine } from '../../sanitize.js';
 import { describeFsError } from '../../state/fsErrors.js';
-import { OPERATOR_EVENTS } from '../../tickets/index.js';
+import { normalizeId, OPERATOR_EVENTS } from '../../tickets/index.js';
+import { editTicket, operatorRefusal } from '../../tickets/actions.js';
 import { formatTicket, formatTicketTable } from '../../tickets/format.js';
-import { TICKET_EVENTS, type TicketEventName } from '../../state/types.js';
+import { TICKET_EVENTS, type Ticket, type TicketEventName } from '../../state/types.js';
 import { openWorkspace, type Workspace } from '../../workspace/open.js';
 import { err, json, out } from '../output.js';
 
@@ -35,7 +37,7 @@ interface AddOptions {
 }
 
 /** The body from `--body TEXT`, `--body -` (stdin) or `--body-file FILE`; read before the workspace is touched. */
-function readBody(options: AddOptions): string {
+function readBody(options: Pick<AddOptions, 'body' | 'bodyFile'>): string {
   if (options.bodyFile !== undefined && options.body) {
     throw new UserError('give the body once: either --body or --body-file');
   }
@@ -52,7 +54,13 @@ function readBody(options: AddOptions): string {
 export function addCommand(home: Home) {
   return (options: AddOptions) => {
     const body = readBody(options);
-    return withWorkspace(home, ({ tickets }) => {
+    return withWorkspace(home, ({ tickets, registry, paths }) => {
+      // A ticket for a repo whose folder is gone could never run: said now, not at dispatch.
+      const repo = findRepo(findBrand(registry, options.brand), options.repo);
+      const folder = repoPath(paths.home, repo);
+      if (!existsSync(folder)) {
+        throw new UserError(`repo ${repo.id}'s folder ${folder} does not exist; clone it there (or fix its path: \`master repo remove\` then \`master repo add\`), then add the ticket`);
+      }
       const ticket = tickets.create({
         brand: options.brand,
         repo: options.repo,
@@ -93,23 +101,68 @@ export function showCommand(home: Home) {
     });
 }
 
+/** `master ticket move ID... EVENT`: the last word is the event, every word before it a ticket. */
 export function moveCommand(home: Home) {
-  return (id: string, event: string, options: { note?: string; json?: boolean }) =>
-    withWorkspace(home, ({ tickets }) => {
-      const name = event.toLowerCase();
-      if (!(TICKET_EVENTS as readonly string[]).includes(name)) {
-        throw new UserError(`unknown event "${event}"; operators use: ${OPERATOR_EVENTS.join(', ')}`);
+  return (words: string[], options: { note?: string; json?: boolean }) => {
+    if (words.length < 2) throw new UserError(`give a ticket and an event: master ticket move ID... EVENT (events: ${OPERATOR_EVENTS.join(', ')})`);
+    const event = words.at(-1)!;
+    const ids = [...new Set(words.slice(0, -1).map(normalizeId))];
+    const name = operatorEvent(event);
+    return withWorkspace(home, ({ tickets }) => {
+      // Every ticket is checked before any moves: one refused leaves all of them as they were.
+      const refusals = ids.flatMap((id) => {
+        const why = operatorRefusal(tickets.get(id), name);
+        return why ? [why] : [];
+      });
+      if (refusals.length === 1) throw new UserError(refusals[0]!);
+      if (refusals.length > 1) throw new UserError(`${refusals.length} of ${ids.length} tickets cannot ${name}, none was moved:\n${refusals.map((r) => `  - ${r}`).join('\n')}`);
+      const moved: Ticket[] = [];
+      for (const id of ids) {
+        const before = tickets.get(id).state;
+        const ticket = tickets.transition(id, name, { by: 'operator', ...(options.note ? { note: options.note } : {}) });
+        moved.push(ticket);
+        if (!options.json) out(`${ticket.id}: ${before} → ${ticket.state}`);
       }
-      if (!OPERATOR_EVENTS.includes(name as TicketEventName)) {
-        throw new UserError(
-          `"${name}" is the system's own event (the dispatcher and the merge gate send it); operators use: ${OPERATOR_EVENTS.join(', ')}`,
-        );
-      }
-      const before = tickets.get(id).state;
-      const ticket = tickets.transition(id, name as TicketEventName, { by: 'operator', ...(options.note ? { note: options.note } : {}) });
-      if (options.json) json(ticket);
-      else out(`${ticket.id}: ${before} → ${ticket.state}`);
+      // One id prints the ticket as before; several print an array.
+      if (options.json) json(moved.length === 1 ? moved[0] : moved);
     });
+  };
+}
+
+/** The event's name if an operator may send it, else a message that lists only the operator's events. */
+function operatorEvent(event: string): TicketEventName {
+  const name = event.toLowerCase();
+  if (OPERATOR_EVENTS.includes(name as TicketEventName)) return name as TicketEventName;
+  if ((TICKET_EVENTS as readonly string[]).includes(name)) {
+    throw new UserError(`"${name}" is the system's own event (the dispatcher and the merge gate send it); operators use: ${OPERATOR_EVENTS.join(', ')}`);
+  }
+  throw new UserError(`unknown event "${event}"; operators use: ${OPERATOR_EVENTS.join(', ')}`);
+}
+
+interface EditOptions {
+  title?: string;
+  body?: string;
+  bodyFile?: string;
+  accept?: string[];
+  priority?: 'p0' | 'p1' | 'p2' | 'p3';
+  json?: boolean;
+}
+
+/** `master ticket edit ID [--title] [--body|--body-file] [--accept]... [--priority]`. */
+export function editCommand(home: Home) {
+  return (id: string, options: EditOptions) => {
+    const body = options.body === undefined && options.bodyFile === undefined ? undefined : readBody({ body: options.body ?? '', ...(options.bodyFile !== undefined ? { bodyFile: options.bodyFile } : {}) });
+    return withWorkspace(home, ({ tickets }) => {
+      const { ticket, changed } = editTicket(tickets, id, {
+        ...(options.title !== undefined ? { title: options.title } : {}),
+        ...(body !== undefined ? { body } : {}),
+        ...(options.accept !== undefined ? { acceptance: options.accept } : {}),
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
+      });
+      if (options.json) json(ticket);
+      else out(changed.length ? `${ticket.id}: edited ${changed.join(', ')}` : `${ticket.id}: nothing changed (it already says that)`);
+    });
+  };
 }
 
 export function recheckCommand(home: Home) {
