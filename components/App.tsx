@@ -264,7 +264,7 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
   else if (ui.view === 'triage') body = <TriageTable tickets={triageRows} cursor={ui.cursor} filter={ui.filter} filtering={ui.prompt?.purpose === 'filter'} height={bodyHeight - 2} />;
   else if (ui.view === 'details') {
     const ticket = snapshot.tickets.find((t) => t.id === ui.ticket);
-    body = ticket ? <TicketDetails ticket={ticket} height={bodyHeight} /> : <Text color={theme.muted}>{ui.ticket} is no longer in the hot state</Text>;
+    body = ticket ? <TicketDetails ticket={ticket} height={bodyHeight} questions={snapshot.questions} /> : <Text color={theme.muted}>{ui.ticket} is no longer in the hot state</Text>;
   } else if (ui.view === 'transcript') body = <Transcript ticket={ui.ticket ?? ''} lines={snapshot.transcripts[ui.ticket ?? ''] ?? []} height={bodyHeight} />;
   else
     body = (

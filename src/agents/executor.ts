@@ -251,7 +251,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
             ...(asked.approves ? { approves: asked.approves } : {}),
           });
           transcript.write({ t: 'question', id: question.id, toolUseId: asked.toolUseId });
-          return settle('block', 'blocked', { outcome: 'blocked', baseSha }, `asked the operator (${question.id}): ${tail(question.text, 300)}`, { commandMs });
+          return settle('block', 'blocked', { outcome: 'blocked', baseSha }, `asked the operator (${question.id}); \`master answer ${question.id} TEXT\` answers it`, { commandMs });
         }
         if (deps.signal.aborted) {
           const why = typeof deps.signal.reason === 'string' ? deps.signal.reason : 'the run was stopped';
@@ -394,7 +394,7 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
           ...(asked.choices ? { choices: asked.choices } : {}),
         });
         transcript.write({ t: 'question', id: question.id, toolUseId: result.question!.toolUseId });
-        return settle('block', 'blocked', { outcome: 'blocked', baseSha, usage, ...(viaClaudeCode ? { executor: 'claude-code' as const, ...(session ? { session } : {}) } : {}) }, `asked the operator (${question.id}): ${tail(question.text, 300)}`, { usage });
+        return settle('block', 'blocked', { outcome: 'blocked', baseSha, usage, ...(viaClaudeCode ? { executor: 'claude-code' as const, ...(session ? { session } : {}) } : {}) }, `asked the operator (${question.id}); \`master answer ${question.id} TEXT\` answers it`, { usage });
       }
       case 'rejected-key':
         return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: result.reason! }, result.reason, { rejectedKey: true, usage });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelScript, ScriptTurn } from '../agents/scripted/script.js';
 import { DEMO_TICKETS } from './tickets.js';
@@ -110,6 +110,9 @@ export const DEMO_AGENT_SCRIPT: ModelScript = {
       turn('', finish('shortBio now cuts inside the first word when the limit is shorter than it ("Suit…" for 5), instead of returning only "…"; a test pins it. Tests and lint pass.')),
     ],
   },
+  // A ticket the operator adds has no script: the demo model judges its candidates from the checks and the
+  // diff, and asks the operator for a command to run instead of silently doing nothing.
+  unscripted: 'demo',
   fallback: [{ text: 'The scripted demo model has no script for this ticket; a real model (ANTHROPIC_API_KEY) can work on it.' }],
 };
 
@@ -130,10 +133,28 @@ for (const ticket of DEMO_TICKETS) {
 /** Writes the demo model's script into the workspace unless one is there; true when written. */
 export function writeDemoModelScript(home: string, day = new Date().toISOString().slice(0, 10)): boolean {
   const file = path.join(home, DEMO_MODEL_SCRIPT);
-  if (existsSync(file)) return false;
+  if (existsSync(file)) return upgradeDemoModelScript(file);
   mkdirSync(path.dirname(file), { recursive: true });
   // The distillers' and librarians' turns for the demo wiki (the librarians date what they write by the setup day).
   const script: ModelScript = { ...DEMO_AGENT_SCRIPT, tickets: { ...DEMO_AGENT_SCRIPT.tickets, ...demoWikiScript(day) } };
   writeFileSync(file, `${JSON.stringify(script, null, 2)}\n`);
+  return true;
+}
+
+/**
+ * A demo workspace made before the demo model handled unscripted tickets keeps
+ * its script (the operator may have edited it) but gains `"unscripted": "demo"`,
+ * so `master demo` on it makes the operator's own tickets work; true when changed.
+ */
+function upgradeDemoModelScript(file: string): boolean {
+  let script: Record<string, unknown>;
+  try {
+    script = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return false; // Not ours to repair: loading it says what is wrong.
+  }
+  const demoFallback = JSON.stringify(DEMO_AGENT_SCRIPT.fallback);
+  if (script.unscripted !== undefined || JSON.stringify(script.fallback) !== demoFallback) return false;
+  writeFileSync(file, `${JSON.stringify({ ...script, unscripted: 'demo' }, null, 2)}\n`);
   return true;
 }

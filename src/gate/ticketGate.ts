@@ -248,7 +248,7 @@ async function attemptOnce(
     } catch (error) {
       const reason = `${ticket.id} waits in review: the verifier could not finish (${errorMessage(error)})`;
       step('verifier', 'wait', { candidateSha, mode, reason });
-      recordGateStall(ws, ticket.id, { reason: `the verifier could not finish (${errorMessage(error)})`, mainSha, branchSha: tip });
+      recordGateStall(ws, ticket.id, { reason: `the verifier could not finish (${errorMessage(error)})`, mainSha, branchSha: tip, checks });
       return { result: 'waiting', reason };
     }
     if (ws.tickets.get(ticket.id).hold) ws.tickets.update(ticket.id, () => ({ hold: null }));

@@ -3,18 +3,23 @@ import type { BusEvent } from '../bus/index.js';
 /** Events too chatty for the headless line output (they stay in transcripts and the log). */
 const QUIET = new Set(['agent.text', 'run.started', 'usage.recorded', 'ticket.updated']);
 
-/** The part of a tool input a person recognises: the command, the file, the pattern. */
+/**
+ * The part of a tool input a person recognises (the command, the file, the
+ * pattern), whole: a line is never cut in the middle of an instruction. Only
+ * what follows the first line is left out, and the line says how much.
+ */
 function toolSummary(input: unknown): string {
   if (!input || typeof input !== 'object') return '';
   const i = input as Record<string, unknown>;
   const main = i.command ?? i.file_path ?? i.pattern ?? i.question ?? i.summary ?? '';
-  const line = String(main).split('\n')[0]!;
-  return line.length > 100 ? `${line.slice(0, 97)}...` : line;
+  return firstLine(main);
 }
 
+/** The first line of a text, whole, and how many lines follow it (they stay in the transcript). */
 function firstLine(value: unknown): string {
-  const line = text(value).split('\n')[0]!;
-  return line.length > 140 ? `${line.slice(0, 137)}...` : line;
+  const lines = text(value).trim().split('\n');
+  const more = lines.length - 1;
+  return more > 0 ? `${lines[0]!.trimEnd()} (+${more} more line${more === 1 ? '' : 's'})` : lines[0]!;
 }
 
 function time(at: string): string {
@@ -23,6 +28,15 @@ function time(at: string): string {
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
+}
+
+/** A gate step's outcome; a check names itself, so the failing one is known from the line. */
+function gateStep(event: BusEvent): string {
+  if (event.step === 'check' && event.name) {
+    const exit = event.status === 'fail' ? (event.timedOut ? ' (timed out)' : ` (exit ${text(event.exitCode ?? 'none')})`) : '';
+    return `check ${text(event.name)} ${text(event.status)}${exit}`;
+  }
+  return `${text(event.step)} ${text(event.status)}`;
 }
 
 /** One readable line for an event, or null for events the line output leaves out. */
@@ -65,18 +79,37 @@ export function formatEventLine(event: BusEvent): string | null {
     case 'gate.step':
       // A step's outcome says enough; its start is for live status bars.
       if (event.status === 'start') return null;
-      return `${head}gate      ${text(event.ticket)} ${text(event.step)} ${text(event.status)}${event.reason ? `: ${firstLine(event.reason)}` : ''}`;
+      return `${head}gate      ${text(event.ticket)} ${gateStep(event)}${event.reason ? `: ${firstLine(event.reason)}` : ''}`;
     case 'doctor.report':
       return `${head}doctor    ${text(event.grade)} ${text(event.passed)}/${text(event.total)}`;
     case 'merge.done':
       return `${head}merge     ${text(event.ticket)} merged into ${text(event.repo)} main at ${text(event.mainSha).slice(0, 10)}`;
     case 'guard.decision':
       return event.verdict === 'allow' ? null : `${head}guard     ${text(event.verdict)} ${text(event.tool)} by ${text(event.guard)}: ${text(event.reason)}`;
-    case 'question.asked':
-      return `${head}question  ${text((event.question as { text?: string })?.text)}`;
+    case 'question.asked': {
+      const question = event.question as { id?: string; ticket?: string; text?: string } | undefined;
+      const how = question?.id ? ` (\`master answer ${question.id} TEXT\` answers it)` : '';
+      return `${head}question  ${question?.id ? `${question.id} ` : ''}${question?.ticket ? `for ${question.ticket}: ` : ''}${firstLine(question?.text)}${how}`;
+    }
+    case 'question.answered':
+      return `${head}question  ${text(event.id)} answered by ${text(event.by)}`;
+    case 'ticket.archived':
+      return `${head}ticket    archived ${(event.ids as unknown[] | undefined)?.length ?? 0} closed tickets into ${text(event.month)}`;
+    case 'note':
+      return `${head}note      ${firstLine(event.message)}`;
+    case 'bus.error':
+      return `${head}error     ${firstLine(event.message)}`;
+    case 'dispatch.sandbox':
+      return `${head}dispatch  sandbox: ${firstLine(event.summary)}`;
+    case 'wiki.finding':
+      return `${head}wiki      finding ${text(event.finding)} (${text(event.confidence)} confidence): ${text(event.change)} ${text(event.target)}`;
+    case 'wiki.write':
+      return `${head}wiki      wrote ${text(event.page)} (${text(event.authority)}): ${firstLine(event.how)}`;
     default: {
+      // An event this printer has no words for yet: its kind in words and its detail, never a bare dotted name.
       const detail = event.summary ?? event.reason ?? event.message;
-      return `${head}${event.type}${detail !== undefined ? ` ${text(detail)}` : ''}`;
+      const [area, ...what] = event.type.split('.');
+      return `${head}${area!.padEnd(9)} ${what.join(' ') || 'event'}${detail !== undefined ? `: ${firstLine(detail)}` : ''}`;
     }
   }
 }

@@ -128,6 +128,8 @@ export interface TicketHold {
   branchSha?: string;
   /** For a gate hold: how many gate runs in a row failed on these commits (the hold applies from the second). */
   failures?: number;
+  /** For a gate hold: the checks that ran before the gate stopped, so the operator sees them without a transcript. */
+  checks?: CheckEvidence[];
 }
 
 /** What may change on a ticket besides its state (its state only changes by transition). */

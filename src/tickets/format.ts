@@ -1,5 +1,5 @@
 import { sanitize, sanitizeLine } from '../sanitize.js';
-import type { Ticket } from '../state/types.js';
+import type { CheckEvidence, GateEvidence, Question, Ticket } from '../state/types.js';
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
@@ -16,12 +16,84 @@ export function formatTicketTable(tickets: Ticket[]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** The whole ticket, for `ticket show`: every text that came from outside is made safe for the terminal. */
-export function formatTicket(t: Ticket): string {
-  return sanitize(formatTicketRaw({ ...t, title: sanitizeLine(t.title) }));
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0]!.trim();
 }
 
-function formatTicketRaw(t: Ticket): string {
+/** The note of the ticket's last move into its current state (the gate's reason for a reject). */
+function lastNote(t: Ticket): string | undefined {
+  return [...t.history].reverse().find((h) => h.to === t.state)?.note;
+}
+
+/**
+ * Why a ticket waits instead of moving on, in words the operator can act on,
+ * or null when it is on its way (ready, running, in the gate's queue) or
+ * closed. `ticket show`, the session report and the cockpit all say this, so
+ * the reason is never only in a transcript.
+ */
+export function whyWaiting(t: Ticket, questions: readonly Question[] = []): string | null {
+  if (t.hold) return `${t.state === 'review' ? 'waits in review: ' : ''}${t.hold.reason}`;
+  switch (t.state) {
+    case 'triage':
+      return `waits for your approval: \`master ticket move ${t.id} approve\``;
+    case 'blocked': {
+      const open = questions.find((q) => q.ticket === t.id && q.answer === undefined);
+      if (open) return `waits for your answer to ${open.id}: ${firstLine(open.text)} (\`master answer ${open.id} TEXT\`)`;
+      return `blocked: \`master ticket move ${t.id} unblock\` sends it back to ready`;
+    }
+    case 'failed': {
+      const reason = t.runs.at(-1)?.reason ?? lastNote(t);
+      return `failed${reason ? `: ${firstLine(reason)}` : ''}; \`master ticket move ${t.id} retry\` tries again, \`master ticket move ${t.id} cancel\` closes it`;
+    }
+    case 'rejected': {
+      const note = lastNote(t);
+      return `rejected by the merge gate${note ? `: ${firstLine(note)}` : ''}; \`master ticket move ${t.id} retry\` tries again with the gate's feedback, \`master ticket move ${t.id} cancel\` closes it`;
+    }
+    default:
+      return null;
+  }
+}
+
+const TAIL_LINES = 5;
+
+function checkResult(c: CheckEvidence): string {
+  return c.timedOut ? 'timed out' : c.exitCode === 0 ? 'passed, exit 0' : `failed, exit ${c.exitCode ?? 'none (killed)'}`;
+}
+
+/** One line per check (name, exit code, time, command) and the last lines of its output. */
+export function formatChecks(checks: readonly CheckEvidence[], indent = '    '): string[] {
+  const lines: string[] = [];
+  for (const c of checks) {
+    lines.push(`${indent}${c.name}: ${checkResult(c)} in ${c.durationMs} ms  (${c.command})`);
+    const tail = c.outputTail.trimEnd().split('\n').filter((l) => l.trim()).slice(-TAIL_LINES);
+    for (const line of tail) lines.push(`${indent}  | ${line}`);
+  }
+  return lines;
+}
+
+/**
+ * The gate's steps as evidence shows them: a step after the one that failed
+ * did not run and says so (a failed check means no verifier and no doctor;
+ * a verifier's fail means no doctor).
+ */
+export function gateStepLines(g: GateEvidence): { verifier: string; doctor: string } {
+  const checkFailed = g.checks.some((c) => c.exitCode !== 0 || c.timedOut);
+  const doctorRan = !(g.doctor.total === 0 && (g.doctor.grade === '-' || g.doctor.grade === ''));
+  const verifier = checkFailed
+    ? 'not run (a check failed)'
+    : `${g.verdict.verdict} (${g.verdict.mode})${g.verdict.reasons.length ? ` — ${g.verdict.reasons.join('; ')}` : ''}`;
+  const doctor = doctorRan
+    ? `${g.doctor.grade} ${g.doctor.passed}/${g.doctor.total}`
+    : `not run (${checkFailed ? 'a check failed' : g.verdict.verdict === 'fail' ? 'the verifier failed the candidate' : 'the gate stopped before it'})`;
+  return { verifier, doctor };
+}
+
+/** The whole ticket, for `ticket show`: every text that came from outside is made safe for the terminal. */
+export function formatTicket(t: Ticket, questions: readonly Question[] = []): string {
+  return sanitize(formatTicketRaw({ ...t, title: sanitizeLine(t.title) }, questions));
+}
+
+function formatTicketRaw(t: Ticket, questions: readonly Question[]): string {
   const lines = [
     `${t.id}  ${t.title}`,
     `  state     ${t.state}`,
@@ -29,7 +101,8 @@ function formatTicketRaw(t: Ticket): string {
     `  kind      ${t.kind}   priority ${t.priority}`,
     `  created   ${t.createdAt}   updated ${t.updatedAt}`,
   ];
-  if (t.hold) lines.push(`  waiting   ${t.hold.reason}`);
+  const why = whyWaiting(t, questions);
+  if (why) lines.push(`  waiting   ${why}`);
   if (t.body) lines.push('', ...t.body.split('\n').map((l) => `  ${l}`));
   if (t.acceptance.length) lines.push('', '  acceptance:', ...t.acceptance.map((a) => `    - ${a}`));
   if (t.run.length) lines.push('', '  commands:', ...t.run.map((c) => `    $ ${c}`));
@@ -48,15 +121,19 @@ function formatTicketRaw(t: Ticket): string {
       );
     }
   }
+  if (t.hold?.checks?.length) {
+    lines.push('', '  gate checks (the gate stopped after them):', ...formatChecks(t.hold.checks));
+  }
   if (t.gate) {
     const g = t.gate;
+    const steps = gateStepLines(g);
     lines.push(
       '',
       '  gate evidence:',
       `    base ${g.baseSha.slice(0, 10)}  candidate ${g.candidateSha.slice(0, 10)}`,
-      ...g.checks.map((c) => `    ${c.name}: exit ${c.exitCode ?? 'none'} in ${c.durationMs} ms  (${c.command})`),
-      `    verifier: ${g.verdict.verdict} (${g.verdict.mode})${g.verdict.reasons.length ? ` — ${g.verdict.reasons.join('; ')}` : ''}`,
-      `    doctor: ${g.doctor.grade} ${g.doctor.passed}/${g.doctor.total}`,
+      ...(g.checks.length ? formatChecks(g.checks) : ['    checks: none configured']),
+      `    verifier: ${steps.verifier}`,
+      `    doctor: ${steps.doctor}`,
     );
   }
   return lines.join('\n');

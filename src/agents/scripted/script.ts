@@ -24,10 +24,16 @@ import { UserError } from '../../errors.js';
  * request already holds, so a retried request gets the same turn and a run
  * resumed after a question gets the next. Past the last turn the model says
  * the script ended and stops (`end_turn`).
+ *
+ * `"unscripted": "demo"` answers a verifier's or an executor's request that no
+ * entry matches as the demo model does (src/agents/scripted/demoModel.ts):
+ * a verdict from the checks and the diff, a question to the operator. Other
+ * unmatched requests get the `fallback` turns.
  */
 export interface ModelScript {
   tickets: Record<string, ScriptTurn[]>;
   fallback?: ScriptTurn[];
+  unscripted?: 'demo';
 }
 
 export interface ScriptTurn {
@@ -69,6 +75,7 @@ const Turn = z.strictObject({
 export const ModelScriptSchema = z.strictObject({
   tickets: z.record(z.string(), z.array(Turn)),
   fallback: z.array(Turn).optional(),
+  unscripted: z.literal('demo').optional(),
 });
 
 /** Reads and validates a script file; a UserError names the file and the field. */

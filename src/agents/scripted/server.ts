@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { demoModelTurn } from './demoModel.js';
 import type { ModelScript, ScriptTurn } from './script.js';
 
 /** What the server saw of one request (kept when `record` is on, for tests). */
@@ -139,8 +140,9 @@ export async function startScriptedServer(initial: ModelScript, options: Scripte
     const header = req.headers[TICKET_HEADER];
     const key = scriptKey(script, typeof header === 'string' ? header : undefined, body);
     const turnIndex = assistantTurns(body);
+    const improvised = !key && script.unscripted === 'demo' ? demoModelTurn(body) : null;
     const turns = key ? script.tickets[key]! : (script.fallback ?? []);
-    const turn = turns[turnIndex] ?? ENDED;
+    const turn = improvised ?? turns[turnIndex] ?? ENDED;
     const stream = body.stream === true;
     if (options.record) requests.push({ ticket: key, turn: turnIndex, stream, body });
     if (turn.delayMs) await sleep(turn.delayMs);

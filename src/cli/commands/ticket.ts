@@ -94,10 +94,10 @@ export function listCommand(home: Home) {
 
 export function showCommand(home: Home) {
   return (id: string, options: { json?: boolean }) =>
-    withWorkspace(home, ({ tickets }) => {
+    withWorkspace(home, ({ tickets, store }) => {
       const ticket = tickets.get(id);
       if (options.json) json(ticket);
-      else out(formatTicket(ticket));
+      else out(formatTicket(ticket, Object.values(store.state.questions)));
     });
 }
 

@@ -10,9 +10,13 @@ function summarize(outcomes: GateOutcome[]): string {
   const rejected = outcomes.filter((o) => o.result === 'rejected');
   const waiting = outcomes.filter((o) => o.result === 'waiting');
   const dropped = outcomes.filter((o) => o.result === 'dropped');
-  const parts = [`${merged.length} merged`, `${rejected.length} rejected`, `${waiting.length} waiting`, ...(dropped.length ? [`${dropped.length} dropped (moved meanwhile)`] : [])];
-  const why = waiting.length ? `; ${waiting[0]!.ticket}: ${waiting[0]!.reason}` : '';
-  return `merge gate: ${parts.join(', ')}${why}`;
+  const parts = [
+    `${merged.length} merged`,
+    `${rejected.length} rejected`,
+    `${waiting.length} waiting${waiting.length ? ` (${waiting.map((o) => o.ticket).join(', ')})` : ''}`,
+    ...(dropped.length ? [`${dropped.length} dropped (moved meanwhile)`] : []),
+  ];
+  return `merge gate: ${parts.join(', ')}`;
 }
 
 /** What the merge phase gives the gate: its options, and what to close after (the model the verifier used). */
@@ -37,6 +41,10 @@ export function mergePhaseWith(setup: GateSetup): Phase {
         const outcomes = await runMergeGate(context.ws, { bus: context.bus, signal: context.signal, ...options });
         // A gate that crashed on a ticket is a phase that could not complete (`master start` exits 1).
         const ok = !outcomes.some((o) => o.crashed);
+        // Every ticket the gate left waiting says why on a line of its own (the summary only names them).
+        for (const o of outcomes.filter((o) => o.result === 'waiting')) {
+          context.bus.publish({ type: 'note', message: o.reason.startsWith(o.ticket) ? o.reason : `${o.ticket}: ${o.reason}` });
+        }
         return { ok, summary: summarize(outcomes), result: { outcomes } };
       } finally {
         await close?.();

@@ -2,6 +2,7 @@ import { SANDBOX_OFF_NOTE, sandboxOff } from '../../sandbox/setting.js';
 import { addUsage, zeroUsage, type Ticket, type Usage } from '../../state/types.js';
 import { calendarDay } from '../clock.js';
 import type { Phase, PhaseContext } from '../phase.js';
+import { whyWaiting } from '../../tickets/format.js';
 import { waitingForOperator } from './interview.js';
 
 export interface SessionReport {
@@ -9,7 +10,9 @@ export interface SessionReport {
   moved: Record<string, string[]>;
   /** Tickets by state now. */
   queue: Record<string, number>;
-  waiting: { questions: number; approvals: number };
+  waiting: { questions: number; approvals: number; tickets: number };
+  /** Tickets that cannot move on without the operator (held, failed, rejected, blocked without a question), and why. */
+  stuck: Array<{ id: string; state: string; why: string }>;
   costToday: Usage;
   /** Ticket ids that failed or were rejected in this session (what `--strict` looks at). */
   problems: string[];
@@ -36,10 +39,20 @@ export function buildReport(context: PhaseContext): SessionReport {
   let costToday = zeroUsage();
   for (const [key, usage] of Object.entries(state.usage.byBrandDay)) if (key.endsWith(`/${day}`)) costToday = addUsage(costToday, usage);
   const waiting = waitingForOperator(context);
+  // Questions and approvals are counted above; every other ticket that cannot move on without the operator is here.
+  const asking = new Set(waiting.questions.map((q) => q.ticket));
+  const stuck = tickets
+    .filter((t) => t.state !== 'triage' && !(t.state === 'blocked' && asking.has(t.id)))
+    .flatMap((t) => {
+      const why = whyWaiting(t, waiting.questions);
+      return why ? [{ id: t.id, state: t.state, why }] : [];
+    })
+    .sort((a, b) => Number(a.id.slice(2)) - Number(b.id.slice(2)));
   return {
     moved,
     queue,
-    waiting: { questions: waiting.questions.length, approvals: waiting.approvals.length },
+    waiting: { questions: waiting.questions.length, approvals: waiting.approvals.length, tickets: stuck.length },
+    stuck,
     costToday,
     problems: [...(moved.failed ?? []), ...(moved.rejected ?? [])],
     ...(sandboxOff(context.ws.registry) ? { sandbox: SANDBOX_OFF_NOTE } : {}),
@@ -48,11 +61,17 @@ export function buildReport(context: PhaseContext): SessionReport {
 
 function summarize(report: SessionReport): string {
   const moved = Object.entries(report.moved).map(([s, ids]) => `${ids.length} ${s}`);
-  const waiting = report.waiting.questions + report.waiting.approvals;
+  const { questions, approvals, tickets } = report.waiting;
+  const waiting = questions + approvals + tickets;
+  const parts = [
+    questions ? `${questions} question${questions === 1 ? '' : 's'}` : '',
+    approvals ? `${approvals} to approve` : '',
+    tickets ? `${tickets} stuck: ${report.stuck.map((s) => s.id).join(', ')}` : '',
+  ].filter(Boolean);
   return [
     ...(report.sandbox ? [`WARNING: ${report.sandbox}`] : []),
     moved.length ? `this session: ${moved.join(', ')}` : 'no ticket moved this session',
-    `waiting for you: ${waiting}`,
+    `waiting for you: ${waiting}${parts.length ? ` (${parts.join(', ')})` : ''}`,
     `cost today: $${report.costToday.costUsd.toFixed(2)}`,
     ...(report.doctor
       ? [
@@ -63,6 +82,11 @@ function summarize(report: SessionReport): string {
   ].join('; ');
 }
 
+/** One whole line per stuck ticket, for the headless output (the summary line only names them). */
+export function stuckLines(report: SessionReport): string[] {
+  return report.stuck.map((s) => `${s.id} (${s.state}) ${s.why}`);
+}
+
 /** What happened, what is waiting, what it cost; always runs. */
 export function reportPhase(extensions: ReportExtension[] = []): Phase {
   return {
@@ -71,6 +95,8 @@ export function reportPhase(extensions: ReportExtension[] = []): Phase {
     async run(context) {
       const report = buildReport(context);
       for (const extend of extensions) await extend(context, report);
+      // Each stuck ticket on a line of its own, whole, so the headless output says why without a transcript.
+      for (const line of stuckLines(report)) context.bus.publish({ type: 'note', message: `waiting for you: ${line}` });
       return { ok: true, summary: summarize(report), result: report };
     },
   };
