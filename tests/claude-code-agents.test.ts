@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openModel, type ModelEndpoint } from '../src/agents/model.js';
@@ -7,7 +7,9 @@ import { runMergeGate } from '../src/gate/index.js';
 import { createAgentVerifier } from '../src/gate/verifierAgent.js';
 import { buildGuardChain } from '../src/guards/chain.js';
 import { sandboxStatus } from '../src/sandbox/index.js';
-import { FAST_RETRY } from './helpers/agents.js';
+import { proposedPageText } from '../src/wiki/distill/pageText.js';
+import { runDistillation } from '../src/wiki/distill/run.js';
+import { FAST_RETRY, makeAgentWorkspace } from './helpers/agents.js';
 import { ROOT } from './helpers/cli.js';
 import { gradeA, makeGateWorkspace, ticketInReview, type GateWorkspace } from './helpers/gate.js';
 import { git } from './helpers/workspace.js';
@@ -102,4 +104,42 @@ describe.skipIf(!ready)("the verifier follows the brand's executor (real claude,
     expect(fromClaudeCode(requests[0]!.body)).toBe(false);
     expect((requests[0]!.body.tools as Array<{ name: string }>).map((t) => t.name).sort()).toEqual(['Glob', 'Grep', 'Read', 'Verdict']);
   });
+});
+
+describe.skipIf(!ready)("the wiki's agents follow the brand's executor (real claude, scripted model over HTTP)", () => {
+  it('the distiller proposes through master\'s MCP tool and the librarian writes its page from inside the sandbox, but nothing outside its area', async () => {
+    const DAY = '2026-12-01';
+    const HIGH = { confidence: 'high', target: 'alpha/release-process', change: 'create', title: 'Release process', content: 'Releases ship on Tuesdays.', sources: ['T-1'] };
+    const { home, ws, bus } = await makeAgentWorkspace({ brands: [{ id: 'alpha' }], files: { 'README.md': '# app\n' }, registry: { claudeCode: { path: CLAUDE } } });
+    ws.registry.brands[0]!.executor = 'claude-code';
+    const merged = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Document the release day', acceptance: ['releases on Tuesdays'] });
+    ws.store.commit(() => ({ events: [{ type: 'ticket.transition', id: merged.id, from: 'triage', to: 'merged', event: 'merge', by: 'gate' }], result: undefined }));
+    const page = path.join(home, 'wiki', 'alpha/release-process.md');
+    // Another brand's page: the librarian's write globs (wiki/*/**) cover it, the wiki's authority guard does not.
+    const outside = path.join(home, 'wiki', 'beta/by-librarian.md');
+    const script: ModelScript = {
+      tickets: {
+        'distill:alpha': [{ tools: [{ name: 'mcp__master__ProposeFinding', input: HIGH }] }, { text: 'One finding.' }],
+        'wiki:alpha/release-process': [
+          { tools: [{ name: 'Write', input: { file_path: outside, content: 'not mine' } }, { name: 'Write', input: { file_path: page, content: proposedPageText(HIGH as never, null, DAY, 'librarian') } }] },
+          { text: 'Wrote the page.' },
+        ],
+      },
+    };
+    const model = await openModel(ws.registry, home, { script, recordRequests: true });
+    cleanup.push(() => ws.store.close(), () => model.close());
+    const report = await runDistillation({ ws, bus, sessionId: 'S-1', signal: new AbortController().signal, clock: () => new Date(`${DAY}T10:00:00Z`), model });
+
+    expect(report.unclassified).toBeUndefined();
+    expect(readFileSync(page, 'utf8')).toContain('Releases ship on Tuesdays.');
+    expect(existsSync(outside)).toBe(false);
+    const distiller = model.server!.requests.filter((r) => r.ticket === 'distill:alpha');
+    const librarian = model.server!.requests.filter((r) => r.ticket === 'wiki:alpha/release-process');
+    expect(distiller.length).toBeGreaterThanOrEqual(2);
+    expect(librarian.length).toBeGreaterThanOrEqual(2);
+    for (const request of [...distiller, ...librarian]) expect(JSON.stringify(request.body.system ?? '')).toContain('Claude Code');
+    expect((distiller[0]!.body.tools as Array<{ name: string }>).map((t) => t.name)).toContain('mcp__master__ProposeFinding');
+    // The write outside the librarian's brand was refused by the wiki's authority guard (the chain, as for the built-in runtime).
+    expect(JSON.stringify(librarian.at(-1)!.body.messages)).toMatch(/refused by wiki-authority/);
+  }, 240_000);
 });

@@ -136,7 +136,10 @@ describe.skipIf(!ready)('the Claude Code executor (real claude, scripted model o
     // Claude Code had saved the session up to the question before its process was stopped (else the resume finds nothing).
     const saved = claudeSessionFile(path.join(ws.paths.data, 'tmp', ticket.id, 'home', '.claude'), blocked.runs[0]!.session!);
     expect(saved).not.toBeNull();
-    expect(readFileSync(saved!, 'utf8')).toContain('Which name should the file have?');
+    const asked = readFileSync(path.join(home, blocked.runs[0]!.transcript), 'utf8').split('\n').find((l) => l.includes('"t":"question"'))!;
+    const toolUseId = (JSON.parse(asked) as { toolUseId: string }).toolUseId;
+    expect(toolUseId).toMatch(/^toolu_/);
+    expect(readFileSync(saved!, 'utf8')).toContain(toolUseId);
 
     answerQuestion(ws, question.id, 'call it zed');
     await dispatch({ ws, bus, sessionId: 'S-2', model, retry: FAST_RETRY });

@@ -1,4 +1,5 @@
 import type { Registry } from '../registry/schema.js';
+import type { PolicyExtras } from '../sandbox/index.js';
 import { zeroUsage } from '../state/types.js';
 import { modelAvailability, type Availability } from './availability.js';
 import { locateClaude } from './claudeCode/locate.js';
@@ -17,6 +18,8 @@ export interface ContractRunOptions extends Omit<AgentRunOptions, 'model'> {
   /** The API model for the built-in runtime (and the scripted model's server for Claude Code), or null. */
   model: ModelEndpoint | null;
   env?: NodeJS.ProcessEnv;
+  /** What else Claude Code's sandbox lets it write (its own Write runs inside it, unlike the built-in runtime's). */
+  sandbox?: PolicyExtras;
 }
 
 export interface ContractRunResult extends AgentRunResult {
@@ -55,7 +58,7 @@ export async function runContractAgent(options: ContractRunOptions): Promise<Con
   if (via === 'sdk') {
     if (!model) return refuse('no model is configured for the built-in runtime');
     const { runAgent } = await import('./runtime.js');
-    const { registry: _registry, brand: _brand, env: _env, ...rest } = options;
+    const { registry: _registry, brand: _brand, env: _env, sandbox: _sandbox, ...rest } = options;
     return { ...(await runAgent({ ...rest, model })), via, estimate: false };
   }
   const claude = locateClaude(registry, options.env ?? process.env);
@@ -82,6 +85,7 @@ export async function runContractAgent(options: ContractRunOptions): Promise<Con
     ...(options.budget ? { budget: options.budget } : {}),
     ...(model?.provider === 'scripted' && model.server ? { baseUrl: model.server.url } : {}),
     ...(options.env ? { env: options.env } : {}),
+    ...(options.sandbox ? { sandbox: options.sandbox } : {}),
   });
   return { ...ran, via, estimate: ran.estimate };
 }

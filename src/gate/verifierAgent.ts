@@ -12,6 +12,7 @@ import type { PhaseContext } from '../loop/phase.js';
 import type { CheckEvidence } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';
 import { modelAvailability } from '../agents/availability.js';
+import { executorFor } from '../agents/claudeCode/select.js';
 import { contractAvailability } from '../agents/runContract.js';
 import type { Verifier, VerifierInput, VerifierVerdict } from './types.js';
 
@@ -123,7 +124,7 @@ export function createAgentVerifier(deps: AgentVerifierDeps): Verifier {
       .join('\n\n');
     const { BudgetBook } = await import('../budget/index.js');
     const runBudget = new BudgetBook(ws).open(runId, ticket.brand);
-    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: 'verifier', contract: contract.name, model: contract.model, via: deps.model?.label ?? 'none', candidate: input.candidateSha });
+    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: 'verifier', contract: contract.name, model: contract.model, via: executorFor(ws.registry, ticket.brand, 'verifier') === 'claude-code' ? 'claude-code' : (deps.model?.label ?? 'no model'), candidate: input.candidateSha });
     try {
       const result = await runContractAgent({
         registry: ws.registry,

@@ -6,7 +6,7 @@ import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages
 import * as z from 'zod';
 import type { Bus } from '../../bus/index.js';
 import { errorMessage } from '../../errors.js';
-import { buildPolicy, bwrapArgs, sandboxLaunch } from '../../sandbox/index.js';
+import { buildPolicy, bwrapArgs, sandboxLaunch, type PolicyExtras } from '../../sandbox/index.js';
 import type { Store } from '../../state/store.js';
 import { addUsage, zeroUsage, type Usage } from '../../state/types.js';
 import type { AgentContract } from '../contracts.js';
@@ -36,6 +36,8 @@ export interface ClaudeCodeRunOptions {
   budget?: (usage: Usage) => string | null;
   /** A model server to use instead of Anthropic's (the scripted model), with the ticket header it keys by. */
   baseUrl?: string;
+  /** More the sandbox lets the whole process write (a wiki authority's pages: Claude Code writes them itself). */
+  sandbox?: PolicyExtras;
   /** The operator's environment: only what Claude Code needs to reach its model is passed on. */
   env?: NodeJS.ProcessEnv;
 }
@@ -260,7 +262,7 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
 
   const spawnSandboxed = (spawnOptions: { command: string; args: string[]; cwd?: string; env: Record<string, string | undefined> }) => {
     const argv = [spawnOptions.command, ...spawnOptions.args];
-    const launch = sandboxLaunch(context, argv);
+    const launch = sandboxLaunch(context, argv, options.sandbox);
     if (!launch.ok) throw new Error(`no OS sandbox for Claude Code: ${launch.reason}`);
     let file = launch.file;
     let args = launch.args;
@@ -269,7 +271,7 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
     configDir = childEnv.CLAUDE_CONFIG_DIR ?? path.join(childEnv.HOME ?? os.homedir(), '.claude');
     if (launch.sandboxed && launch.file === 'bwrap') {
       // The operator's login, if any, is visible read-only at the private HOME; master never opens it.
-      const policy = buildPolicy(context);
+      const policy = buildPolicy(context, options.sandbox);
       const login = path.join(os.homedir(), '.claude', '.credentials.json');
       const extra: string[] = [];
       if (existsSync(login)) {

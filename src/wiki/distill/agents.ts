@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentContract } from '../../agents/contracts.js';
 import type { ModelEndpoint } from '../../agents/model.js';
@@ -201,11 +201,15 @@ export async function runAuthority(deps: DistillAgentDeps, finding: Finding): Pr
     '',
     `A page that applies it (write this, or better if you must, keeping the content):\n\n${suggested}`,
   ].join('\n');
+  // Under Claude Code the page is written from inside the sandbox: the authority's own area is writable there.
+  const area = path.join(ws.paths.wiki, authority === 'librarian' ? finding.brand : 'global');
+  mkdirSync(area, { recursive: true });
   const result = await runContractAgent({
     registry: ws.registry,
     ...(brand ? { brand } : {}),
     contract,
     model: deps.model,
+    sandbox: { wikiWritable: [area] },
     system,
     messages: [{ role: 'user', content: message }],
     context: baseContext(deps, authority, brand, transcript.file),
