@@ -125,6 +125,8 @@ class CatalogFiles {
   }
 
   writeManifest(stamps: ReadonlyMap<string, PageStamp>): void {
+    // The one-file catalog of earlier versions is replaced by this manifest and the folder parts.
+    rmSync(path.join(this.dir, 'catalog.json'), { force: true });
     const pages: Record<string, [number, number, string]> = {};
     for (const [name, s] of stamps) pages[name] = [s.mtimeMs, s.size, s.hash];
     writeAtomic(this.manifestFile, JSON.stringify({ version: CATALOG_VERSION, pages }));
