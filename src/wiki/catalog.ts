@@ -117,7 +117,11 @@ class CatalogFiles {
       const stored = JSON.parse(readFileSync(this.manifestFile, 'utf8')) as { version: number; pages: Record<string, [number, number, string]> };
       if (stored.version !== CATALOG_VERSION || typeof stored.pages !== 'object' || stored.pages === null) return new Map();
       const out = new Map<string, PageStamp>();
-      for (const [name, [mtimeMs, size, hash]] of Object.entries(stored.pages)) out.set(name, { mtimeMs, size, hash });
+      // A plain loop: this runs on every command, over every page.
+      for (const name in stored.pages) {
+        const [mtimeMs, size, hash] = stored.pages[name]!;
+        out.set(name, { mtimeMs, size, hash });
+      }
       return out;
     } catch {
       return new Map();
