@@ -117,7 +117,11 @@ class CatalogFiles {
       const stored = JSON.parse(readFileSync(this.manifestFile, 'utf8')) as { version: number; pages: Record<string, [number, number, string]> };
       if (stored.version !== CATALOG_VERSION || typeof stored.pages !== 'object' || stored.pages === null) return new Map();
       const out = new Map<string, PageStamp>();
-      for (const [name, [mtimeMs, size, hash]] of Object.entries(stored.pages)) out.set(name, { mtimeMs, size, hash });
+      // A plain loop: this runs on every command, over every page.
+      for (const name in stored.pages) {
+        const [mtimeMs, size, hash] = stored.pages[name]!;
+        out.set(name, { mtimeMs, size, hash });
+      }
       return out;
     } catch {
       return new Map();
@@ -125,6 +129,8 @@ class CatalogFiles {
   }
 
   writeManifest(stamps: ReadonlyMap<string, PageStamp>): void {
+    // The one-file catalog of earlier versions is replaced by this manifest and the folder parts.
+    rmSync(path.join(this.dir, 'catalog.json'), { force: true });
     const pages: Record<string, [number, number, string]> = {};
     for (const [name, s] of stamps) pages[name] = [s.mtimeMs, s.size, s.hash];
     writeAtomic(this.manifestFile, JSON.stringify({ version: CATALOG_VERSION, pages }));

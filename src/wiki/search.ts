@@ -133,7 +133,8 @@ export class WikiIndex {
       index.save(true);
       return index;
     }
-    const hashes = new Map(Object.entries(meta.hashes));
+    const hashes = new Map<string, string>();
+    for (const name in meta.hashes) hashes.set(name, meta.hashes[name]!);
     const pending = new Map(Object.entries(meta.pending));
     let updated = 0;
     for (const name of [...hashes.keys()]) {
