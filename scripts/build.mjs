@@ -1,7 +1,7 @@
 // Bundles the CLI into dist/ with code splitting, so each command loads only
 // what it uses: `master --version` and `master ticket list` never parse Ink or the SDKs.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -29,3 +29,6 @@ await build({
   define: { MASTER_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
 });
+
+// The `master` bin runs by its shebang (`npm link`, `npx master` in the clone): it must be executable.
+chmodSync(new URL('../dist/master.js', import.meta.url), 0o755);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ExitCode, UserError } from '../../errors.js';
-import { GitRepo, RepoError, runGit } from '../../git/index.js';
+import { GitRepo, RepoError, runGit, trustRepo } from '../../git/index.js';
 import { appendToArray, addProperty, removeArrayItem, updateRegistryFile } from '../../registry/edit.js';
 import { findBrand, findRepo, loadRegistryFile, repoPath } from '../../registry/load.js';
 import type { Registry } from '../../registry/schema.js';
@@ -128,6 +128,8 @@ async function cloneInto(url: string, dest: string): Promise<void> {
 
 /** The branch a fresh clone checked out (its remote's default), or null. */
 async function checkedOutBranch(dir: string): Promise<string | null> {
+  // A clone master just made (or a folder the registry is about to name) is trusted like every registry repo.
+  trustRepo(dir);
   const outcome = await runGit(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
   return outcome.code === 0 ? outcome.stdout.trim() || null : null;
 }

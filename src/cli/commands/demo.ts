@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { setUpDemo } from '../../demo/index.js';
+import { masterInvocation } from '../invocation.js';
 import { out } from '../output.js';
 
 function quoted(dir: string): string {
@@ -28,6 +29,8 @@ export function demoCommand(home: () => string | undefined) {
       if (result.ticketsKept) out(`  tickets        kept ${result.ticketsKept} seeded earlier`);
     }
     const flag = dir !== undefined ? ` --home ${quoted(result.home)}` : '';
-    out(`try: master scout${flag}   master ticket list${flag}   master start --ci${flag}`);
+    // In a form that runs from here: `master` only when it is on PATH (see the README: `npm link`).
+    const m = masterInvocation();
+    out(`try: ${m} scout${flag}   ${m} ticket list${flag}   ${m} start --ci${flag}`);
   };
 }
