@@ -95,7 +95,8 @@ export function showCommand(home: Home) {
 
 export function moveCommand(home: Home) {
   return (id: string, event: string, options: { note?: string; json?: boolean }) =>
-    withWorkspace(home, ({ tickets }) => {
+    withWorkspace(home, async (ws) => {
+      const { tickets } = ws;
       const name = event.toLowerCase();
       if (!(TICKET_EVENTS as readonly string[]).includes(name)) {
         throw new UserError(`unknown event "${event}"; operators use: ${OPERATOR_EVENTS.join(', ')}`);
@@ -107,8 +108,10 @@ export function moveCommand(home: Home) {
       }
       const before = tickets.get(id).state;
       const ticket = tickets.transition(id, name as TicketEventName, { by: 'operator', ...(options.note ? { note: options.note } : {}) });
+      // A closed ticket leaves nothing behind: its worktree and branch go, its unmerged work is kept and said.
+      const cleanup = name === 'cancel' ? await (await import('../../gate/sweep.js')).sweepCancelled(ws, ticket.id, before) : null;
       if (options.json) json(ticket);
-      else out(`${ticket.id}: ${before} → ${ticket.state}`);
+      else out(`${ticket.id}: ${before} → ${ticket.state}${cleanup ? `; ${cleanup}` : ''}`);
     });
 }
 
