@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ticketBranchesFromFiles } from '../doctor/facts/repos.js';
 import { errorMessage } from '../errors.js';
 import { gitOutcome } from '../git/gate.js';
 import { gitDirs } from '../git/refs.js';
 import { GitRepo } from '../git/repo.js';
-import { removeTicketWorktree } from '../git/ticketWorktree.js';
+import { keepTicketWork, keptWorkFile, removeTicketWorktree } from '../git/ticketWorktree.js';
 import { allRepos, repoPath } from '../registry/load.js';
 import type { State } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';
@@ -15,37 +15,7 @@ const TICKET_BRANCH = /^master\/(T-\d+)$/;
 
 /** Where a closed ticket's unmerged work is kept when its worktree and branch go (relative paths say it in messages). */
 export function keptWorkPath(paths: Workspace['paths'], repoId: string, ticketId: string): string {
-  return path.join(paths.data, 'kept', repoId, `${ticketId}.patch`);
-}
-
-/**
- * Saves what a closed ticket did that main does not have (its branch's
- * commits and, in its worktree, uncommitted and untracked files) as a patch
- * that `git apply` takes, before the worktree and branch are removed. A merged
- * ticket's work is in main already. Returns the patch file, or null when there
- * was nothing to keep.
- */
-async function keepWork(
-  ws: Pick<Workspace, 'paths'>,
-  repo: { id: string; mainBranch: string; where: string },
-  ticketId: string,
-  worktree: string | null,
-  branch: string | null,
-): Promise<string | null> {
-  let diff = '';
-  if (worktree && existsSync(worktree)) {
-    // Stage everything in the worktree that is about to be removed, so untracked files are in the diff too.
-    const added = await gitOutcome(worktree, ['add', '-A']);
-    const base = await gitOutcome(worktree, ['merge-base', 'HEAD', repo.mainBranch]);
-    if (added.code === 0 && base.code === 0) diff = (await gitOutcome(worktree, ['diff', '--cached', '--binary', base.stdout.trim()])).stdout;
-  } else if (branch) {
-    diff = (await gitOutcome(repo.where, ['diff', '--binary', `${repo.mainBranch}...${branch}`])).stdout;
-  }
-  if (!diff.trim()) return null;
-  const file = keptWorkPath(ws.paths, repo.id, ticketId);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, diff);
-  return file;
+  return keptWorkFile(paths.data, repoId, ticketId);
 }
 
 /** What the sweep did: removed worktrees (`repo/T-n`) and branches (`repo:master/T-n`), and patches it kept. */
@@ -81,7 +51,7 @@ export async function sweepClosedTicketWork(ws: Pick<Workspace, 'paths' | 'regis
   const keep = async (repo: { id: string; mainBranch: string }, where: string, id: string, worktree: string | null, branch: string | null) => {
     if (state.tickets[id]?.state === 'merged') return;
     try {
-      const file = await keepWork(ws, { ...repo, where }, id, worktree, branch);
+      const file = await keepTicketWork({ where, mainBranch: repo.mainBranch }, keptWorkPath(ws.paths, repo.id, id), worktree, branch);
       if (file) kept.push({ ticket: id, repo: repo.id, file });
     } catch (error) {
       ws.store.notices.push(`could not keep the work of ${id}: ${errorMessage(error)}`);
