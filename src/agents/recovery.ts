@@ -5,7 +5,7 @@ import path from 'node:path';
 import { removePrivateTemp } from '../sandbox/index.js';
 import { errorMessage } from '../errors.js';
 import { GitRepo } from '../git/repo.js';
-import { removeTicketWorktree } from '../git/ticketWorktree.js';
+import { keepTicketWork, keptWorkFile, removeTicketWorktree } from '../git/ticketWorktree.js';
 import { allRepos, repoPath } from '../registry/load.js';
 import { processAlive } from '../state/lock.js';
 import type { Ticket, TicketState } from '../state/types.js';
@@ -102,6 +102,11 @@ export async function sweepWorktrees(ws: Workspace): Promise<string[]> {
           await rm(folder, { recursive: true, force: true });
           await repo.worktreePrune();
         } else {
+          if (ticket?.state === 'cancelled') {
+            // A cancelled ticket's unmerged work is kept (and said) before its worktree and branch go.
+            const file = await keepTicketWork({ where: repo.path, mainBranch: repoConfig.mainBranch }, keptWorkFile(ws.paths.data, repoConfig.id, name), folder, null);
+            if (file) ws.store.notices.push(`${name}'s unmerged work is kept in ${path.relative(ws.paths.home, file)} (\`git apply\` it in ${repoConfig.id})`);
+          }
           await removeTicketWorktree(repo, folder, ticketBranch(name), { deleteBranch: ticket?.state === 'cancelled' });
           removePrivateTemp(ws.paths, name);
         }

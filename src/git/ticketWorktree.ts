@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { gitOutcome } from './gate.js';
 import { GitRepo } from './repo.js';
 
 /**
@@ -73,4 +74,36 @@ export async function worktreeStatus(repo: GitRepo, dir: string): Promise<{ dirt
   const dirty = (await tree.dirtyFiles()).length;
   const head = (await tree.run(['rev-parse', 'HEAD'])).trim();
   return { dirty, head };
+}
+
+/** Where a closed ticket's unmerged work is kept when its worktree and branch go: `<data>/kept/<repo>/<T-n>.patch`. */
+export function keptWorkFile(dataDir: string, repoId: string, ticketId: string): string {
+  return path.join(dataDir, 'kept', repoId, `${ticketId}.patch`);
+}
+
+/**
+ * Saves what a closed ticket did that main does not have (its branch's
+ * commits and, in its worktree, uncommitted and untracked files) to `file`
+ * as a patch that `git apply` takes, before its worktree and branch are
+ * removed. Returns the file, or null when there was nothing to keep.
+ */
+export async function keepTicketWork(
+  repo: { where: string; mainBranch: string },
+  file: string,
+  worktree: string | null,
+  branch: string | null,
+): Promise<string | null> {
+  let diff = '';
+  if (worktree && existsSync(worktree)) {
+    // Stage everything in the worktree that is about to be removed, so untracked files are in the diff too.
+    const added = await gitOutcome(worktree, ['add', '-A']);
+    const base = await gitOutcome(worktree, ['merge-base', 'HEAD', repo.mainBranch]);
+    if (added.code === 0 && base.code === 0) diff = (await gitOutcome(worktree, ['diff', '--cached', '--binary', base.stdout.trim()])).stdout;
+  } else if (branch) {
+    diff = (await gitOutcome(repo.where, ['diff', '--binary', `${repo.mainBranch}...${branch}`])).stdout;
+  }
+  if (!diff.trim()) return null;
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, diff);
+  return file;
 }

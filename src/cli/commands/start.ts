@@ -69,9 +69,10 @@ export function startCommand(home: () => string | undefined) {
         const archived = context.ws.tickets.archiveOld();
         if (archived.length) bus.publish({ type: 'note', message: `archived ${archived.length} closed tickets` });
         // A session killed after a merge or a cancel left that ticket's worktree and branch: they go now.
-        const { sweepClosedTicketWork } = await import('../../gate/sweep.js');
+        const { keptMessage, sweepClosedTicketWork } = await import('../../gate/sweep.js');
         const swept = await sweepClosedTicketWork(context.ws);
-        if (swept.length) bus.publish({ type: 'note', message: `removed the worktrees and branches of closed tickets: ${swept.join(', ')}` });
+        if (swept.removed.length) bus.publish({ type: 'note', message: `removed the worktrees and branches of closed tickets: ${swept.removed.join(', ')}` });
+        if (swept.kept.length) bus.publish({ type: 'note', message: keptMessage(context.ws.paths.home, swept.kept) });
       },
     });
     if (summary.outcome === 'failed') return 1;

@@ -108,7 +108,8 @@ export function moveCommand(home: Home) {
     const event = words.at(-1)!;
     const ids = [...new Set(words.slice(0, -1).map(normalizeId))];
     const name = operatorEvent(event);
-    return withWorkspace(home, ({ tickets }) => {
+    return withWorkspace(home, async (ws) => {
+      const { tickets } = ws;
       // Every ticket is checked before any moves: one refused leaves all of them as they were.
       const refusals = ids.flatMap((id) => {
         const why = operatorRefusal(tickets.get(id), name);
@@ -121,7 +122,9 @@ export function moveCommand(home: Home) {
         const before = tickets.get(id).state;
         const ticket = tickets.transition(id, name, { by: 'operator', ...(options.note ? { note: options.note } : {}) });
         moved.push(ticket);
-        if (!options.json) out(`${ticket.id}: ${before} → ${ticket.state}`);
+        // A closed ticket leaves nothing behind: its worktree and branch go, its unmerged work is kept and said.
+        const cleanup = name === 'cancel' ? await (await import('../../gate/sweep.js')).sweepCancelled(ws, ticket.id, before) : null;
+        if (!options.json) out(`${ticket.id}: ${before} → ${ticket.state}${cleanup ? `; ${cleanup}` : ''}`);
       }
       // One id prints the ticket as before; several print an array.
       if (options.json) json(moved.length === 1 ? moved[0] : moved);

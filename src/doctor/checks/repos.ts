@@ -43,7 +43,7 @@ export function staleWorktrees(ctx: DoctorContext): StaleWorktree[] {
   return stale;
 }
 
-/** Ticket branches whose ticket is unknown or already merged. */
+/** Ticket branches whose ticket is unknown or closed (merged, cancelled, archived): nothing will gate them again. */
 export function orphanBranches(ctx: DoctorContext): Array<{ repo: RepoFacts; branch: string; ticket: string; state: string | null }> {
   const out: Array<{ repo: RepoFacts; branch: string; ticket: string; state: string | null }> = [];
   for (const repo of ctx.repos) {
@@ -51,7 +51,7 @@ export function orphanBranches(ctx: DoctorContext): Array<{ repo: RepoFacts; bra
       const match = TICKET_BRANCH.exec(branch.name);
       if (!match) continue;
       const state = ticketState(ctx, match[1]!);
-      if (state === null || state === 'merged' || state === 'archived') out.push({ repo, branch: branch.name, ticket: match[1]!, state });
+      if (state === null || state === 'merged' || state === 'cancelled' || state === 'archived') out.push({ repo, branch: branch.name, ticket: match[1]!, state });
     }
   }
   return out;
@@ -142,13 +142,15 @@ export const repoChecks: CheckGroup = (ctx) => {
   const orphans = orphanBranches(ctx);
   results.push(
     orphans.length === 0
-      ? pass(ids[4]!, titles[4]!, 'every master/T-n branch belongs to an open ticket')
+      ? pass(ids[4]!, titles[4]!, 'every master/T-n branch belongs to a ticket that is still open')
       : {
           id: ids[4]!,
           title: titles[4]!,
           status: 'warn',
           message: list(orphans.map((o) => `${o.repo.repo.id}: ${o.branch} (${o.state ? `ticket ${o.state}` : 'no such ticket'})`)),
-          fix: '`master doctor --fix` deletes the branches of merged tickets; delete the others with `git branch -D` if nothing needs them',
+          fix: orphans.some((o) => o.state === 'cancelled')
+            ? '`master start` removes the worktrees and branches of closed tickets (a cancelled one\'s unmerged work is kept as a patch under .master/kept/); `master doctor --fix` deletes the branches of merged tickets'
+            : '`master doctor --fix` deletes the branches of merged tickets; delete the others with `git branch -D` if nothing needs them',
         },
   );
   return results;
