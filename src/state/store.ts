@@ -70,6 +70,8 @@ export class Store {
   private recovered: State | null = null;
   /** The ticket files this process wrote (the last one still named by the snapshot, unless another process wrote since). */
   private readonly ticketFiles = new Set<string>();
+  /** The snapshot on disk turned out damaged: it is written anew on close, however little changed. */
+  private rewrite = false;
 
   private constructor(
     readonly paths: WorkspacePaths,
@@ -180,7 +182,7 @@ export class Store {
         applyEvent(state, event);
       }
       this.recovered = state;
-      this.snapshotSeq = -1;
+      this.rewrite = true;
     }
     return this.recovered.tickets[id];
   }
@@ -377,6 +379,7 @@ export class Store {
       tickets: { file, bytes: data.length, indexBytes, count },
     };
     this.snapshotSeq = this.state.seq;
+    this.rewrite = false;
     this.snapshotWrite = this.snapshotWrite
       .then(async () => {
         await writeTicketFile(path.join(path.dirname(this.paths.state), file), data);
@@ -403,7 +406,7 @@ export class Store {
       this.snapshotTimer = null;
     }
     const threshold = options.snapshotIfBehind ?? 1;
-    if (this.state.seq - this.snapshotSeq >= threshold) await this.writeSnapshot();
+    if (this.rewrite || this.state.seq - this.snapshotSeq >= threshold) await this.writeSnapshot();
     await this.snapshotWrite;
     this.table.close();
   }
