@@ -57,7 +57,7 @@ describe('state store', () => {
     expect(new Set(ids).size).toBe(400);
 
     const snapshot = JSON.parse(readFileSync(workspacePaths(home).state, 'utf8'));
-    expect(snapshot.version).toBe(1);
+    expect(snapshot.version).toBe(2);
     const events = eventLines(home).filter((e) => e.type === 'ticket.created');
     expect(events).toHaveLength(400);
     const seqs = eventLines(home).map((e) => e.seq);

@@ -166,6 +166,7 @@ export function buildProgram(version: string): Command {
     .description('grade the workspace: registry, repos, state, guards, agents, machine (exit 1 below A)')
     .option('--json', 'print {grade, passed, total, checks}')
     .option('--fix', 'repair what is safe (stale worktrees, dead locks, merged branches) and say what was done')
+    .option('--full', 'verify the whole event log, not only what came after the last verified point')
     .action(lazy(async () => (await import('./commands/doctor.js')).doctorCommand(home)));
 
   program

@@ -49,8 +49,10 @@ export async function fileHousekeeping(
   try {
     store.refresh();
     const open = new Set(
-      Object.values(store.state.tickets)
-        .filter((t) => t.problem && !CLOSED.has(t.state))
+      // Only the doctor files tickets with a problem key, always as housekeeping: the others are not read.
+      store
+        .ticketsWhere((t) => t.kind === 'housekeeping' && !CLOSED.has(t.state))
+        .filter((t) => t.problem)
         .map((t) => t.problem!),
     );
     for (const problem of problems) {

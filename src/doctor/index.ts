@@ -28,6 +28,8 @@ export interface DoctorOptions {
   /** Repair what is safe, then check again. */
   fix?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Verify the whole event log and compare the snapshot ticket by ticket, not only what came after the last verified point. */
+  full?: boolean;
   /** Machine facts to assume instead of this machine's (tests). */
   machine?: Partial<DoctorContext['machine']>;
 }
@@ -42,11 +44,12 @@ async function gather(input: DoctorInput, options: DoctorOptions): Promise<Docto
       registryError = errorMessage(error);
     }
   }
-  const [repos, gathered] = await Promise.all([gatherRepoFacts(input.paths.home, registry), Promise.resolve().then(() => gatherStateFacts(input.paths))]);
+  const full = options.full ?? options.fix ?? false;
+  const [repos, gathered] = await Promise.all([gatherRepoFacts(input.paths.home, registry), gatherStateFacts(input.paths, { full })]);
   // The state was read before git answered. The gate ends a ticket (merge, cancel) in the log first and
   // deletes its branch after, so a ticket that looks in flight without its branch may have ended in between:
   // read the state again, now after git, and the two agree (a branch the gate deleted has its ticket closed).
-  const state = inFlightWithoutBranch(repos, gathered) ? gatherStateFacts(input.paths) : gathered;
+  const state = inFlightWithoutBranch(repos, gathered) ? await gatherStateFacts(input.paths, { full }) : gathered;
   await markBehindCheckouts(repos, state);
   return {
     paths: input.paths,
@@ -61,8 +64,7 @@ async function gather(input: DoctorInput, options: DoctorOptions): Promise<Docto
 
 function inFlightWithoutBranch(repos: RepoFacts[], state: StateFacts): boolean {
   const byId = new Map(repos.map((r) => [r.repo.id, r]));
-  return Object.values(state.state.tickets).some((t) => {
-    if (t.state !== 'review' && t.state !== 'merging') return false;
+  return state.hot.where((t) => t.state === 'review' || t.state === 'merging').some((t) => {
     const repo = byId.get(t.repo);
     const branch = t.runs.at(-1)?.branch ?? `master/${t.id}`;
     return repo !== undefined && !repo.problem && !repo.ticketBranches.some((b) => b.name === branch);
@@ -74,7 +76,7 @@ async function markBehindCheckouts(repos: RepoFacts[], state: StateFacts): Promi
   await Promise.all(
     repos.map(async (r) => {
       if (!r.primary || !r.mainSha || r.primary.branch !== r.repo.mainBranch || r.primary.dirty.length === 0) return;
-      const earlier = await earlierMains(r.path, r.repo.mainBranch, r.mainSha, Object.values(state.state.tickets), r.repo.id);
+      const earlier = await earlierMains(r.path, r.repo.mainBranch, r.mainSha, state.hot.where((t) => t.repo === r.repo.id), r.repo.id);
       const from = await behindMain(r.path, r.mainSha, earlier);
       r.primary.behind = from ? { from, to: r.mainSha } : null;
     }),

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { Low } from 'lowdb';
 import { BusyError, ExitCode, UserError, errorMessage } from '../errors.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
@@ -11,16 +12,20 @@ import { LogWriteError } from './fsErrors.js';
 import { FileLock } from './lock.js';
 import { quarantineLines, quarantineTorn } from './quarantine.js';
 import { applyEvent } from './reducer.js';
-import { AtomicJsonFile } from './snapshotFile.js';
-import { STATE_VERSION, emptyState, type State } from './types.js';
+import {
+  AtomicJsonFile,
+  SNAPSHOT_VERSION,
+  openTicketFile,
+  removeStaleTicketFiles,
+  serializeTickets,
+  ticketFileName,
+  writeTicketFile,
+  type Snapshot,
+} from './snapshotFile.js';
+import { TicketTable, type TicketSummary } from './ticketTable.js';
+import { emptyState, type State, type Ticket } from './types.js';
 
-/** The snapshot file: the state plus where in the log it ends. */
-export interface Snapshot {
-  version: number;
-  seq: number;
-  position: LogPosition;
-  state: State;
-}
+export type { Snapshot } from './snapshotFile.js';
 
 export type Clock = () => Date;
 
@@ -33,6 +38,8 @@ export interface StoreOptions {
   lockTimeoutMs?: number;
   /** The log's write and flush (tests inject a full disk here). */
   logIo?: LogIo;
+  /** Only look (the doctor): nothing is written, no damaged line quarantined, no snapshot rebuilt on disk. */
+  readOnly?: boolean;
 }
 
 const DEFAULT_SNAPSHOT_EVERY = 500;
@@ -50,25 +57,38 @@ export class Store {
   private readonly writeLock: FileLock;
   private readonly snapshotEvery: number;
   private readonly lockTimeoutMs: number;
+  private readonly readOnly: boolean;
   private position: LogPosition = LOG_START;
   private snapshotSeq = 0;
   private snapshotTimer: NodeJS.Timeout | null = null;
   private snapshotWrite: Promise<void> = Promise.resolve();
   private readonly reported = new Set<string>();
   private bus: Bus | undefined;
+  /** The hot tickets behind `state.tickets`: parsed from the snapshot's ticket file only when read. */
+  private table: TicketTable;
+  /** The log replayed to the snapshot's sequence, when a line of its ticket file turned out damaged. */
+  private recovered: State | null = null;
+  /** The ticket files this process wrote (the last one still named by the snapshot, unless another process wrote since). */
+  private readonly ticketFiles = new Set<string>();
+  /** The snapshot on disk turned out damaged: it is written anew on close, however little changed. */
+  private rewrite = false;
 
   private constructor(
     readonly paths: WorkspacePaths,
-    private readonly db: Low<Snapshot>,
+    private readonly db: Low<Snapshot | null>,
     public state: State,
     options: StoreOptions,
+    table?: TicketTable,
   ) {
+    this.table = table ?? TicketTable.of(state.tickets);
+    this.state.tickets = this.table.tickets;
     this.clock = options.clock ?? (() => new Date());
     this.bus = options.bus;
     this.log = new EventLog(paths.events, options.logIo);
     this.writeLock = new FileLock(paths.writeLock, 'write');
     this.snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 15_000;
+    this.readOnly = options.readOnly ?? false;
   }
 
   /** Loads the snapshot and replays the log after it; rebuilds a corrupt snapshot from the log. */
@@ -76,31 +96,61 @@ export class Store {
     const db = Store.snapshotDb(paths);
     let loaded: Snapshot | null = null;
     let problem: string | null = null;
-    try {
-      loaded = await db.adapter.read();
-      if (loaded && !isSnapshot(loaded)) {
-        problem = 'it does not have the shape of a state snapshot';
-        loaded = null;
+    let opened: { fd: number; file: string } | null = null;
+    // A writer may replace the snapshot (and remove the ticket file it named) between our two reads: read again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      loaded = null;
+      problem = null;
+      try {
+        await db.read();
+        loaded = db.data;
+        db.data = null;
+        if (loaded && !isSnapshot(loaded)) {
+          problem = 'it does not have the shape of a state snapshot';
+          loaded = null;
+        }
+      } catch (error) {
+        problem = errorMessage(error);
       }
-    } catch (error) {
-      problem = errorMessage(error);
+      if (!loaded?.tickets || loaded.version > SNAPSHOT_VERSION) break;
+      const found = openTicketFile(paths.state, loaded.tickets);
+      if ('fd' in found) {
+        const size = fstatSync(found.fd).size;
+        if (size === loaded.tickets.bytes) opened = found;
+        else {
+          closeSync(found.fd);
+          problem = `its ticket file ${loaded.tickets.file} has ${size} bytes, not the ${loaded.tickets.bytes} it names`;
+          loaded = null;
+        }
+        break;
+      }
+      problem = found.problem;
+      loaded = null;
+      if (!found.missing) break;
     }
-    if (loaded && loaded.version > STATE_VERSION) {
+    if (loaded && loaded.version > SNAPSHOT_VERSION) {
       throw new UserError(
-        `${paths.state} was written by a newer master (state version ${loaded.version}; this one reads ${STATE_VERSION}); upgrade master-os`,
+        `${paths.state} was written by a newer master (snapshot version ${loaded.version}; this one reads ${SNAPSHOT_VERSION}); upgrade master-os`,
       );
     }
     const matches = loaded ? snapshotMatchesLog(new EventLog(paths.events), loaded) : true;
-    const store = new Store(paths, db, loaded && matches ? loaded.state : emptyState(), options);
+    let store: Store;
     if (loaded && matches) {
+      const base = loaded.seq;
+      const source = loaded.tickets && opened ? { ...opened, indexBytes: loaded.tickets.indexBytes } : null;
+      const table = source ? new TicketTable(source, (id, why) => store.recoverTicket(id, why, base)) : TicketTable.of(loaded.state.tickets);
+      store = new Store(paths, db, loaded.state, options, table);
       store.position = loaded.position;
       store.snapshotSeq = loaded.seq;
+    } else {
+      if (opened) closeSync(opened.fd);
+      store = new Store(paths, db, emptyState(), options);
     }
     const replayed = store.catchUp(true);
     if (loaded && !matches) {
       // The snapshot claims events the log does not have where it says (a torn or lost line it
       // included): the log is the truth, but no id the snapshot handed out is ever handed out again.
-      const hidden = Object.keys(loaded.state.tickets).filter((id) => !store.state.tickets[id] && !store.state.archived[id]);
+      const hidden = snapshotTicketIds(paths, loaded).filter((id) => !(id in store.state.tickets) && !store.state.archived[id]);
       store.raiseCounters(loaded.state.counters);
       store.raiseCounters({ ticket: store.archivedTicketFloor() });
       store.notices.push(
@@ -116,6 +166,45 @@ export class Store {
       await store.writeSnapshot();
     }
     return store;
+  }
+
+  /**
+   * A ticket whose line in the snapshot's ticket file is damaged: taken from
+   * the log replayed to the snapshot's sequence (the events after it are then
+   * applied to it as to any other), and the snapshot is written anew on close.
+   */
+  private recoverTicket(id: string, why: string, base: number): Ticket | undefined {
+    if (!this.recovered) {
+      this.notices.push(`${this.paths.state}: ${why}; that ticket was read from the event log instead, and the snapshot is rewritten`);
+      const state = emptyState();
+      for (const event of this.log.readFrom(LOG_START, 0).events) {
+        if (event.seq > base) break;
+        applyEvent(state, event);
+      }
+      this.recovered = state;
+      this.rewrite = true;
+    }
+    return this.recovered.tickets[id];
+  }
+
+  /** Every hot ticket's id, state, brand, repo, kind, priority, title and last change, without reading the tickets. */
+  ticketSummaries(): TicketSummary[] {
+    return this.table.summaries();
+  }
+
+  /** The hot tickets whose summary passes `keep` (only those are read in full). */
+  ticketsWhere(keep: (summary: TicketSummary) => boolean): Ticket[] {
+    return this.table.where(keep);
+  }
+
+  /** How many tickets are hot. */
+  get hotCount(): number {
+    return this.table.size;
+  }
+
+  /** Whether a ticket is hot, without reading it. */
+  isHot(id: string): boolean {
+    return this.table.has(id);
   }
 
   /**
@@ -143,14 +232,10 @@ export class Store {
     return Math.max(0, ...readAllArchived(this.paths.archive).map((t) => Number(t.id.slice(2)) || 0));
   }
 
-  private static snapshotDb(paths: WorkspacePaths): Low<Snapshot> {
+  private static snapshotDb(paths: WorkspacePaths): Low<Snapshot | null> {
     mkdirSync(paths.events, { recursive: true });
-    return new Low<Snapshot>(new AtomicJsonFile<Snapshot>(paths.state), {
-      version: STATE_VERSION,
-      seq: 0,
-      position: LOG_START,
-      state: emptyState(),
-    });
+    // No default: a missing snapshot reads as null and the state is replayed from the log.
+    return new Low<Snapshot | null>(new AtomicJsonFile<Snapshot | null>(paths.state), null);
   }
 
   attachBus(bus: Bus): void {
@@ -167,6 +252,7 @@ export class Store {
    * events are durable when this returns.
    */
   commit<T>(decide: (state: State) => { events: LogPayload[]; result: T }): T {
+    if (this.readOnly) throw new Error('a read-only store cannot commit');
     const lock = this.writeLock.acquireSync(this.lockTimeoutMs);
     if (!lock.ok) {
       throw new BusyError(
@@ -242,7 +328,7 @@ export class Store {
   private apply(read: LogRead, initial: boolean): number {
     const fresh = read.damaged.filter((d) => !this.reported.has(`${d.file}@${d.offset}`));
     for (const d of fresh) this.reported.add(`${d.file}@${d.offset}`);
-    if (fresh.length > 0) quarantineLines(this.paths.quarantine, fresh, this.now());
+    if (fresh.length > 0 && !this.readOnly) quarantineLines(this.paths.quarantine, fresh, this.now());
     for (const problem of read.problems) {
       if (this.reported.has(problem)) continue;
       this.reported.add(problem);
@@ -274,20 +360,39 @@ export class Store {
     this.snapshotTimer.unref();
   }
 
-  /** Writes the snapshot now (serialized with any write in flight). */
+  /**
+   * Writes the snapshot now (serialized with any write in flight): the
+   * ticket file first, under a name of its own, then `state.json` naming it
+   * (atomically, through lowdb), then ticket files no snapshot names.
+   */
   writeSnapshot(): Promise<void> {
-    const data: Snapshot = {
-      version: STATE_VERSION,
+    if (this.readOnly) return this.snapshotWrite;
+    // Taken now: the state keeps changing while the files are written.
+    const { data, indexBytes, count } = serializeTickets(this.table);
+    const { tickets: _hot, ...rest } = this.state;
+    const file = ticketFileName(this.paths.state, this.state.seq);
+    const head: Snapshot = {
+      version: SNAPSHOT_VERSION,
       seq: this.state.seq,
       position: this.position,
-      state: this.state,
+      state: { ...structuredClone(rest), tickets: {} },
+      tickets: { file, bytes: data.length, indexBytes, count },
     };
-    // Serialized now: the state keeps changing while the file is written.
-    const text = JSON.stringify(data);
     this.snapshotSeq = this.state.seq;
-    const adapter = this.db.adapter as AtomicJsonFile<Snapshot>;
+    this.rewrite = false;
     this.snapshotWrite = this.snapshotWrite
-      .then(() => adapter.writeText(text))
+      .then(async () => {
+        await writeTicketFile(path.join(path.dirname(this.paths.state), file), data);
+        this.db.data = head;
+        try {
+          await this.db.write();
+        } finally {
+          this.db.data = null;
+        }
+        removeStaleTicketFiles(this.paths.state, file, this.ticketFiles);
+        this.ticketFiles.clear();
+        this.ticketFiles.add(file);
+      })
       .catch((error) => {
         this.notices.push(`could not write ${this.paths.state}: ${errorMessage(error)} (the event log still has every change)`);
       });
@@ -301,8 +406,9 @@ export class Store {
       this.snapshotTimer = null;
     }
     const threshold = options.snapshotIfBehind ?? 1;
-    if (this.state.seq - this.snapshotSeq >= threshold) await this.writeSnapshot();
+    if (this.rewrite || this.state.seq - this.snapshotSeq >= threshold) await this.writeSnapshot();
     await this.snapshotWrite;
+    this.table.close();
   }
 }
 
@@ -312,12 +418,27 @@ export class Store {
  * skipped). A snapshot whose position points into the middle of a line, past
  * the end of a file, or after another event is ahead of (or beside) the log.
  */
-function snapshotMatchesLog(log: EventLog, snapshot: Snapshot): boolean {
+export function snapshotMatchesLog(log: EventLog, snapshot: Snapshot): boolean {
   if (snapshot.position.offset === 0) return snapshot.seq === 0;
   const line = log.lineEndingAt(snapshot.position);
   if (line === undefined) return false;
   if (eventShapeProblem(line) !== null) return true;
   return (line as { seq: number }).seq === snapshot.seq;
+}
+
+/** The ticket ids a snapshot holds, in either format. */
+function snapshotTicketIds(paths: WorkspacePaths, snapshot: Snapshot): string[] {
+  if (!snapshot.tickets) return Object.keys(snapshot.state.tickets);
+  const found = openTicketFile(paths.state, snapshot.tickets);
+  if (!('fd' in found)) return [];
+  const table = new TicketTable({ ...found, indexBytes: snapshot.tickets.indexBytes }, () => undefined);
+  try {
+    return table.ids();
+  } catch {
+    return [];
+  } finally {
+    table.close();
+  }
 }
 
 function isSnapshot(value: unknown): value is Snapshot {
@@ -329,6 +450,9 @@ function isSnapshot(value: unknown): value is Snapshot {
     !!v.position &&
     typeof v.position.file === 'string' &&
     !!v.state &&
-    typeof v.state.tickets === 'object'
+    typeof v.state.tickets === 'object' &&
+    v.state.tickets !== null &&
+    (v.tickets === undefined ||
+      (!!v.tickets && typeof v.tickets.bytes === 'number' && typeof v.tickets.indexBytes === 'number' && v.tickets.indexBytes <= v.tickets.bytes))
   );
 }

@@ -6,7 +6,7 @@ function pad(text: string, width: number): string {
 }
 
 /** One line per ticket, aligned columns. */
-export function formatTicketTable(tickets: Ticket[]): string {
+export function formatTicketTable(tickets: Array<Pick<Ticket, 'id' | 'state' | 'priority' | 'brand' | 'repo' | 'kind' | 'title'>>): string {
   if (tickets.length === 0) return 'no tickets';
   const rows = tickets.map((t) => [t.id, t.state, t.priority, `${t.brand}/${t.repo}`, t.kind, t.title].map((cell) => sanitizeLine(cell)));
   const header = ['ID', 'STATE', 'PRI', 'BRAND/REPO', 'KIND', 'TITLE'];

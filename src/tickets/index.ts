@@ -4,6 +4,7 @@ import { findBrand, findRepo } from '../registry/load.js';
 import type { Registry } from '../registry/schema.js';
 import { readAllArchived, readArchiveMonth, writeToArchive } from '../state/archive.js';
 import type { Store } from '../state/store.js';
+import type { TicketSummary } from '../state/ticketTable.js';
 import {
   PRIORITIES,
   TICKET_KINDS,
@@ -204,12 +205,24 @@ export class Tickets {
     if (filter.state && !(TICKET_STATES as readonly string[]).includes(filter.state)) {
       throw new UserError(`unknown state "${filter.state}"; states: ${TICKET_STATES.join(', ')}`);
     }
-    let tickets = Object.values(this.store.state.tickets);
+    let tickets: Ticket[] = this.store.ticketsWhere((t) => (!filter.brand || t.brand === filter.brand) && (!filter.state || t.state === filter.state));
     if (filter.all) {
       const hot = new Set(tickets.map((t) => t.id));
       tickets = tickets.concat(readAllArchived(this.store.paths.archive).filter((t) => !hot.has(t.id)));
     }
     return tickets
+      .filter((t) => (!filter.brand || t.brand === filter.brand) && (!filter.state || t.state === filter.state))
+      .sort((a, b) => idNumber(a.id) - idNumber(b.id));
+  }
+
+  /** The hot tickets' summaries, filtered, in id order: what `ticket list` prints, without reading whole tickets. */
+  listSummaries(filter: { brand?: string; state?: string } = {}): TicketSummary[] {
+    if (filter.brand) findBrand(this.registry, filter.brand);
+    if (filter.state && !(TICKET_STATES as readonly string[]).includes(filter.state)) {
+      throw new UserError(`unknown state "${filter.state}"; states: ${TICKET_STATES.join(', ')}`);
+    }
+    return this.store
+      .ticketSummaries()
       .filter((t) => (!filter.brand || t.brand === filter.brand) && (!filter.state || t.state === filter.state))
       .sort((a, b) => idNumber(a.id) - idNumber(b.id));
   }
@@ -224,9 +237,7 @@ export class Tickets {
   archiveOld(afterDays = this.registry.archive.afterDays): string[] {
     const cutoff = this.store.clock().getTime() - afterDays * 86_400_000;
     this.store.refresh();
-    const old = Object.values(this.store.state.tickets).filter(
-      (t) => (t.state === 'merged' || t.state === 'cancelled') && Date.parse(t.updatedAt) <= cutoff,
-    );
+    const old = this.store.ticketsWhere((t) => (t.state === 'merged' || t.state === 'cancelled') && Date.parse(t.updatedAt) <= cutoff);
     if (old.length === 0) return [];
     const byMonth = new Map<string, Ticket[]>();
     for (const ticket of old) {

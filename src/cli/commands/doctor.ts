@@ -21,9 +21,9 @@ export function formatDoctorReport(report: DoctorReport): string {
 }
 
 export function doctorCommand(home: () => string | undefined) {
-  return async (options: { json?: boolean; fix?: boolean }): Promise<number> => {
+  return async (options: { json?: boolean; fix?: boolean; full?: boolean }): Promise<number> => {
     const paths = workspacePaths(resolveHome(home()));
-    const report = await runDoctor({ paths }, { file: true, fix: options.fix ?? false });
+    const report = await runDoctor({ paths }, { file: true, fix: options.fix ?? false, full: options.full ?? false });
     if (options.json) json(reportJson(report));
     else out(formatDoctorReport(report));
     return report.grade === 'A' ? ExitCode.ok : ExitCode.failed;

@@ -80,6 +80,10 @@ export function addCommand(home: Home) {
 export function listCommand(home: Home) {
   return (options: { brand?: string; state?: string; all?: boolean; json?: boolean }) =>
     withWorkspace(home, ({ tickets }) => {
+      if (!options.json && !options.all) {
+        out(formatTicketTable(tickets.listSummaries(options)));
+        return;
+      }
       const list = tickets.list(options);
       if (options.all && !options.brand && !options.state) {
         const missing = tickets.unreadableArchived(list);

@@ -45,7 +45,8 @@ function registeredCheck(ctx: DoctorContext): CheckResult {
   const title = "every open ticket's brand and repo are in the registry";
   if (!ctx.registry) return notChecked('tickets.registered', title, ctx.registryError);
   const brands = new Map(ctx.registry.brands.map((b) => [b.id, new Set(b.repos.map((r) => r.id))]));
-  const stranded = Object.values(ctx.state.state.tickets)
+  const stranded = ctx.state.hot
+    .summaries()
     .filter((t) => !CLOSED.has(t.state))
     .filter((t) => !brands.get(t.brand)?.has(t.repo))
     .map((t) => `${t.id} (${t.state}) of ${brands.has(t.brand) ? `repo ${t.brand}/${t.repo}` : `brand ${t.brand}`}`);

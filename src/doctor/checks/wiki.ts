@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadCatalog } from '../../wiki/catalog.js';
 import { lintWiki } from '../../wiki/lint.js';
@@ -18,14 +18,8 @@ function unauthorisedWrites(eventsDir: string): string[] {
   }
   const out: string[] = [];
   for (const file of files) {
-    let text;
-    try {
-      text = readFileSync(path.join(eventsDir, file), 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n')) {
-      if (!line.includes('"wiki.write"')) continue;
+    // Read in chunks and only the lines that name the event are parsed: the log can be large.
+    for (const line of linesWith(path.join(eventsDir, file), '"wiki.write"')) {
       let event: { type?: string; page?: string; authority?: string; brand?: string };
       try {
         event = JSON.parse(line);
@@ -41,12 +35,46 @@ function unauthorisedWrites(eventsDir: string): string[] {
   return out;
 }
 
-/**
- * One check for the wiki. Failing: the ledger cannot be written, or the
- * log shows a page written outside its authority. Page problems (bad
- * frontmatter, broken links, ...) and an index behind the files are
- * warnings: they should not stop every merge, and `master wiki lint` lists them.
- */
+/** The lines of a file that contain `needle`, read a few MiB at a time. */
+function linesWith(file: string, needle: string): string[] {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  const chunk = Buffer.alloc(4 * 1024 * 1024);
+  let kept = 0;
+  try {
+    let n: number;
+    while ((n = readSync(fd, chunk, kept, chunk.length - kept, null)) > 0) {
+      const length = kept + n;
+      let end = chunk.lastIndexOf(0x0a, length - 1) + 1;
+      // A line longer than the chunk is searched in pieces (a needle across two pieces is missed, as no event line is that long).
+      if (end === 0) end = length;
+      collect(chunk.subarray(0, end), needle, found);
+      chunk.copy(chunk, 0, end, length);
+      kept = length - end;
+    }
+    collect(chunk.subarray(0, kept), needle, found);
+  } finally {
+    closeSync(fd);
+  }
+  return found;
+}
+
+function collect(data: Buffer, needle: string, found: string[]): void {
+  let at = data.indexOf(needle);
+  while (at !== -1) {
+    const start = data.lastIndexOf(0x0a, at) + 1;
+    let end = data.indexOf(0x0a, at);
+    if (end === -1) end = data.length;
+    found.push(data.subarray(start, end).toString('utf8'));
+    at = data.indexOf(needle, end);
+  }
+}
+
 export const wikiChecks: CheckGroup = (ctx) => {
   const { paths } = ctx;
   if (!existsSync(paths.wiki)) {

@@ -1,0 +1,320 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { Ticket } from './types.js';
+
+/** What `ticket list` and the state-filtering callers need of a ticket, without its body, runs and history. */
+export type TicketSummary = Pick<Ticket, 'id' | 'state' | 'brand' | 'repo' | 'kind' | 'priority' | 'title' | 'updatedAt'>;
+
+export function summaryOf(t: TicketSummary): TicketSummary {
+  return { id: t.id, state: t.state, brand: t.brand, repo: t.repo, kind: t.kind, priority: t.priority, title: t.title, updatedAt: t.updatedAt };
+}
+
+/**
+ * One line of the ticket file's index, tab-separated:
+ * `id offset length state brand repo kind priority updatedAt "title"` —
+ * where the ticket's own line is (from the start of the tickets, after the
+ * index) and its summary. The title is a JSON string (it may hold tabs); the
+ * other fields are ids and names that cannot.
+ */
+export function indexLine(s: TicketSummary, offset: number, length: number): string {
+  return `${s.id}\t${offset}\t${length}\t${s.state}\t${s.brand}\t${s.repo}\t${s.kind}\t${s.priority}\t${s.updatedAt}\t${JSON.stringify(s.title)}\n`;
+}
+
+export interface Row {
+  summary: TicketSummary;
+  offset: number;
+  length: number;
+}
+
+function parseRow(line: string): Row {
+  const f = line.split('\t');
+  if (f.length !== 10) throw new TicketFileDamage(`an index line has ${f.length} fields, not 10`);
+  const quoted = f[9]!;
+  let title: string;
+  if (quoted.length >= 2 && quoted.charCodeAt(0) === 34 && quoted.charCodeAt(quoted.length - 1) === 34 && !quoted.includes('\\')) title = quoted.slice(1, -1);
+  else {
+    try {
+      title = JSON.parse(quoted) as string;
+    } catch {
+      throw new TicketFileDamage(`the index line of ${f[0]} has a title that is not a JSON string`);
+    }
+    if (typeof title !== 'string') throw new TicketFileDamage(`the index line of ${f[0]} has a title that is not a JSON string`);
+  }
+  return {
+    summary: { id: f[0]!, state: f[3] as Ticket['state'], brand: f[4]!, repo: f[5]!, kind: f[6] as Ticket['kind'], priority: f[7] as Ticket['priority'], updatedAt: f[8]!, title },
+    offset: Number(f[1]),
+    length: Number(f[2]),
+  };
+}
+
+function parsed(line: string): Row | string {
+  try {
+    return parseRow(line);
+  } catch (error) {
+    if (error instanceof TicketFileDamage) return error.message;
+    throw error;
+  }
+}
+
+/** After this many single reads, the rest of the tickets are read at once. */
+const READ_ALL_AFTER = 2000;
+
+/** A line of the ticket file that is not what the index says: the snapshot cannot be trusted there. */
+export class TicketFileDamage extends Error {}
+
+/** Where a snapshot's tickets are: the file, and the byte length of its index section (the tickets follow it). */
+export interface TicketSource {
+  file: string;
+  fd: number;
+  indexBytes: number;
+}
+
+/**
+ * The hot tickets as a lazy table: an object with the interface of
+ * `Record<string, Ticket>` (so the reducer and every caller of
+ * `state.tickets` work unchanged) backed by the snapshot's ticket file — an
+ * index of one summary line per ticket, then one JSON line per ticket. A
+ * ticket is parsed only when it is read; listing summaries, counting or
+ * filtering by state never parses one, and reading one ticket by id reads
+ * neither the other tickets nor (beyond a search) the index.
+ */
+export class TicketTable {
+  /** Tickets read from the file or set since (new ones in the order they came). */
+  private readonly overlay = new Map<string, Ticket>();
+  private readonly removed = new Set<string>();
+  private index: Buffer | null = null;
+  /** The index by id (parsed, or the line and why it is damaged), built on the first call that walks every ticket. */
+  private rows: Map<string, Row | string> | null = null;
+  private fd: number | null;
+  /** The whole ticket section, once many tickets were read one by one (a caller walks them all). */
+  private whole: Buffer | null = null;
+  private reads = 0;
+  readonly tickets: Record<string, Ticket>;
+
+  constructor(
+    private readonly source: TicketSource | null,
+    /** Called when a line cannot be read as its ticket; returns the ticket from a trusted source (the log). */
+    private readonly onDamage: (id: string, problem: string) => Ticket | undefined,
+  ) {
+    this.fd = source?.fd ?? null;
+    const table = this;
+    this.tickets = new Proxy({} as Record<string, Ticket>, {
+      get(target, key) {
+        if (typeof key !== 'string') return Reflect.get(target, key);
+        return table.ticket(key);
+      },
+      set(_target, key, value) {
+        if (typeof key !== 'string') return false;
+        table.overlay.set(key, value as Ticket);
+        table.removed.delete(key);
+        return true;
+      },
+      deleteProperty(_target, key) {
+        if (typeof key === 'string') {
+          table.overlay.delete(key);
+          if (table.inIndex(key)) table.removed.add(key);
+        }
+        return true;
+      },
+      has(_target, key) {
+        return typeof key === 'string' && table.has(key);
+      },
+      ownKeys() {
+        return table.ids();
+      },
+      getOwnPropertyDescriptor(_target, key) {
+        if (typeof key !== 'string' || !table.has(key)) return undefined;
+        // Enumerating keys (`Object.keys`, `in`) must not parse every ticket: the value is read by `get`.
+        return { configurable: true, enumerable: true, writable: true, value: undefined };
+      },
+      defineProperty(_target, key, descriptor) {
+        if (typeof key !== 'string' || !('value' in descriptor)) return false;
+        table.overlay.set(key, descriptor.value as Ticket);
+        table.removed.delete(key);
+        return true;
+      },
+    });
+  }
+
+  /** A table over tickets already in memory (a state replayed from the log). */
+  static of(tickets: Record<string, Ticket>): TicketTable {
+    const table = new TicketTable(null, () => undefined);
+    for (const [id, ticket] of Object.entries(tickets)) table.overlay.set(id, ticket);
+    return table;
+  }
+
+  has(id: string): boolean {
+    return this.overlay.has(id) || (!this.removed.has(id) && this.inIndex(id));
+  }
+
+  /** Every hot ticket's id: the snapshot's in its order, then those created since. */
+  ids(): string[] {
+    const rows = this.allRows();
+    const out: string[] = [];
+    for (const id of rows.keys()) if (!this.removed.has(id)) out.push(id);
+    for (const id of this.overlay.keys()) if (!rows.has(id)) out.push(id);
+    return out;
+  }
+
+  get size(): number {
+    return this.ids().length;
+  }
+
+  /** Every hot ticket's summary, in `ids()` order, without parsing a ticket. */
+  summaries(): TicketSummary[] {
+    const out: TicketSummary[] = [];
+    for (const [, entry] of this.walk()) out.push('summary' in entry ? entry.summary : summaryOf(entry));
+    return out;
+  }
+
+  /** The full tickets whose summary passes `keep`; only those are parsed. */
+  where(keep: (s: TicketSummary) => boolean): Ticket[] {
+    const out: Ticket[] = [];
+    for (const [id, entry] of this.walk()) {
+      if (!keep('summary' in entry ? entry.summary : entry)) continue;
+      const ticket = this.ticket(id);
+      if (ticket) out.push(ticket);
+    }
+    return out;
+  }
+
+  /** Each hot ticket in `ids()` order: in memory, or where its line is (unparsed) with its summary. */
+  *walk(): IterableIterator<[string, Ticket | Row]> {
+    const rows = this.allRows();
+    for (const [id, row] of rows) {
+      if (this.removed.has(id)) continue;
+      const ticket = this.overlay.get(id);
+      if (ticket) {
+        yield [id, ticket];
+        continue;
+      }
+      if (typeof row === 'string') {
+        const recovered = this.onDamage(id, row);
+        if (recovered) {
+          this.overlay.set(id, recovered);
+          yield [id, recovered];
+        }
+        continue;
+      }
+      yield [id, row];
+    }
+    for (const [id, ticket] of this.overlay) if (!rows.has(id)) yield [id, ticket];
+  }
+
+  ticket(id: string): Ticket | undefined {
+    const known = this.overlay.get(id);
+    if (known !== undefined || this.removed.has(id)) return known;
+    let ticket: Ticket | undefined;
+    try {
+      const row = this.row(id);
+      if (row === undefined) return undefined;
+      if (typeof row === 'string') throw new TicketFileDamage(row);
+      ticket = this.parseTicket(id, row);
+    } catch (error) {
+      if (!(error instanceof TicketFileDamage)) throw error;
+      ticket = this.onDamage(id, error.message);
+    }
+    if (ticket) this.overlay.set(id, ticket);
+    return ticket;
+  }
+
+  /** The bytes of a ticket's line as stored (a snapshot copies unparsed tickets without parsing them). */
+  rawLine(row: Row): Buffer {
+    if (!this.whole && ++this.reads > READ_ALL_AFTER) this.preload();
+    if (this.whole) {
+      if (row.offset + row.length > this.whole.length) throw new TicketFileDamage(`${this.source!.file} ends before the line at ${row.offset}`);
+      return this.whole.subarray(row.offset, row.offset + row.length);
+    }
+    return this.bytes(this.source!.indexBytes + row.offset, row.length);
+  }
+
+  /** Reads every ticket line at once (a snapshot, or a caller walking every ticket). */
+  preload(): void {
+    if (this.whole || !this.source) return;
+    const size = fstatSync(this.open()).size;
+    this.whole = this.bytes(this.source.indexBytes, size - this.source.indexBytes);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    this.whole = null;
+  }
+
+  private inIndex(id: string): boolean {
+    return this.row(id) !== undefined;
+  }
+
+  private loadIndex(): Buffer {
+    if (!this.index) this.index = this.source ? this.bytes(0, this.source.indexBytes) : Buffer.alloc(0);
+    return this.index;
+  }
+
+  /** The index row of `id` (or why its line is damaged): from the map when built, else found by a search of the index. */
+  private row(id: string): Row | string | undefined {
+    if (this.rows) return this.rows.get(id);
+    if (!this.source) return undefined;
+    const index = this.loadIndex();
+    const key = `${id}\t`;
+    let at = index.subarray(0, key.length).toString() === key ? 0 : index.indexOf(`\n${key}`);
+    if (at === -1) return undefined;
+    if (at > 0) at++;
+    const end = index.indexOf(0x0a, at);
+    return parsed(index.subarray(at, end === -1 ? index.length : end).toString('utf8'));
+  }
+
+  private allRows(): Map<string, Row | string> {
+    if (this.rows) return this.rows;
+    const rows = new Map<string, Row | string>();
+    const text = this.loadIndex().toString('utf8');
+    this.index = null;
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end === -1) end = text.length;
+      const tab = text.indexOf('\t', start);
+      if (tab > start && tab < end) rows.set(text.slice(start, tab), parsed(text.slice(start, end)));
+      start = end + 1;
+    }
+    this.rows = rows;
+    return rows;
+  }
+
+  private parseTicket(id: string, row: Row): Ticket {
+    const text = this.rawLine(row).toString('utf8');
+    let value: Ticket;
+    try {
+      value = JSON.parse(text) as Ticket;
+    } catch {
+      throw new TicketFileDamage(`the line of ${id} in ${this.source!.file} is not JSON`);
+    }
+    if (!value || typeof value !== 'object' || value.id !== id) throw new TicketFileDamage(`the line of ${id} in ${this.source!.file} holds another ticket`);
+    return value;
+  }
+
+  private bytes(offset: number, length: number): Buffer {
+    const fd = this.open();
+    const buffer = Buffer.alloc(length);
+    let read = 0;
+    while (read < length) {
+      const n = readSync(fd, buffer, read, length - read, offset + read);
+      if (n === 0) break;
+      read += n;
+    }
+    if (read !== length) throw new TicketFileDamage(`${this.source!.file} ends before byte ${offset + length}`);
+    return buffer;
+  }
+
+  private open(): number {
+    if (this.fd !== null) return this.fd;
+    if (!this.source) throw new TicketFileDamage('no ticket file');
+    try {
+      // Closed by `Store.close`: a read after it opens the file again (a ticket file is never changed in place).
+      this.fd = openSync(this.source.file, 'r');
+      if (fstatSync(this.fd).size < this.source.indexBytes) throw new TicketFileDamage(`${this.source.file} is shorter than its index`);
+    } catch (error) {
+      if (error instanceof TicketFileDamage) throw error;
+      throw new TicketFileDamage(`cannot open ${this.source.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    return this.fd;
+  }
+}
