@@ -194,6 +194,7 @@ describe('master usage', () => {
 
     const badDay = master(['usage', '--since', 'yesterday'], { env: { MASTER_HOME: home } });
     expect(badDay).toMatchObject({ code: 2, stderr: expect.stringContaining('give it as YYYY-MM-DD') });
+    expect(master(['usage', '--since', '2026-02-31'], { env: { MASTER_HOME: home } })).toMatchObject({ code: 2, stderr: expect.stringContaining('"2026-02-31" is not a day') });
     const badBrand = master(['usage', '--brand', 'nope'], { env: { MASTER_HOME: home } });
     expect(badBrand).toMatchObject({ code: 2, stderr: expect.stringContaining('brands: alpha, beta') });
     expect(badBrand.stderr).not.toMatch(/\n\s+at /);

@@ -143,3 +143,21 @@ describe.skipIf(!ready)("the wiki's agents follow the brand's executor (real cla
     expect(JSON.stringify(librarian.at(-1)!.body.messages)).toMatch(/refused by wiki-authority/);
   }, 240_000);
 });
+
+describe('a verifier whose executor is a missing claude', () => {
+  it('holds the ticket in review with the reason, and never asks the model', async () => {
+    const script: ModelScript = { tickets: { 'verify:T-1': [{ tools: [{ name: 'Verdict', input: { verdict: 'pass', reasons: ['fine'] } }] }] } };
+    const gw = await makeGateWorkspace({ registry: { models: SCRIPTED, claudeCode: { path: '/nonexistent/bin/claude' } }, repo: { gate: { verifier: 'agent' } } });
+    gw.ws.registry.brands[0]!.executor = 'claude-code';
+    writeFileSync(path.join(gw.home, 'model-script.json'), JSON.stringify(script));
+    const model = await openModel(gw.ws.registry, gw.home, { script, recordRequests: true });
+    cleanup.push(() => gw.ws.store.close(), () => model.close());
+    const ticket = ticketInReview(gw, FIXED_MUL, { title: 'Add mul' });
+    const main = git(gw.repo, 'rev-parse', 'main');
+    const [outcome] = await runMergeGate(gw.ws, { bus: gw.bus, doctor: gradeA, verifier: verifierOf(gw, model) });
+    expect(outcome).toMatchObject({ reason: expect.stringContaining('the verifier agent cannot run (claudeCode.path "/nonexistent/bin/claude" is not an executable file') });
+    expect(gw.ws.tickets.get(ticket.id).state).toBe('review');
+    expect(git(gw.repo, 'rev-parse', 'main')).toBe(main);
+    expect(model.server!.requests).toEqual([]);
+  });
+});
