@@ -85,7 +85,11 @@ export function editTicket(tickets: Tickets, rawId: string, edit: TicketEdit, by
   const clean = validateEdit(edit);
   return tickets.store.commit((state) => {
     const ticket = state.tickets[id];
-    if (!ticket) return { events: [], result: { ticket: tickets.get(id), changed: [] as string[] } };
+    if (!ticket) {
+      // Not hot: unknown (get says so) or archived, which is closed and never changes.
+      tickets.get(id);
+      throw new UserError(`${id} is archived (closed long ago) and cannot change; \`master ticket show ${id}\` shows it`);
+    }
     const refusal = editRefusal(ticket, clean);
     if (refusal) throw new UserError(refusal);
     const patch: TicketPatch = {};
