@@ -10,7 +10,7 @@ import { FileLock } from '../state/lock.js';
 import type { Ticket } from '../state/types.js';
 import { byPriority } from '../tickets/index.js';
 import type { Workspace } from '../workspace/open.js';
-import { gateLockPath } from './paths.js';
+import { gateLockPath } from '../git/gatePaths.js';
 import { gateTicket } from './ticketGate.js';
 import type { DoctorGrade, GateOptions, GateOutcome } from './types.js';
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { EventLog, LOG_START, type DamagedLine, type LogGap } from '../../state/eventLog.js';
 import { accountedFor } from '../../state/quarantine.js';
 import { applyEvent } from '../../state/reducer.js';
+import { locateRefusals, type Refusal } from '../../state/refused.js';
 import { STATE_VERSION, emptyState, type State, type Ticket } from '../../state/types.js';
 import type { WorkspacePaths } from '../../workspace/paths.js';
 
@@ -65,14 +66,18 @@ export function gatherStateFacts(paths: WorkspacePaths): StateFacts {
   const state = emptyState();
   const atSnapshot = emptyState();
   const seen = accountedFor(read.events);
-  const damaged = read.damaged.filter((d) => !seen.damaged.has(`${d.file}@${d.offset}`));
   const gaps = read.gaps.filter((g) => !seen.gaps.has(`${g.after}>${g.next}`));
   let previous = 0;
+  const refusals: Refusal[] = [];
   for (const event of read.events) {
     previous = event.seq;
-    applyEvent(state, event);
+    const refusal = applyEvent(state, event);
+    if (refusal !== null) refusals.push({ event, reason: refusal });
     if (snapshot.ok && event.seq <= snapshot.seq) applyEvent(atSnapshot, event);
   }
+  // A line the reducer refused is reported as a damaged line, until `master repair` accounts for it.
+  const all = [...read.damaged, ...locateRefusals(paths.events, refusals)];
+  const damaged = all.filter((d) => !seen.damaged.has(`${d.file}@${d.offset}`));
   const mismatches: string[] = [];
   if (snapshot.ok) {
     if (snapshot.seq > previous) {
@@ -102,7 +107,7 @@ export function gatherStateFacts(paths: WorkspacePaths): StateFacts {
       problems: read.torn ? read.problems.slice(-1) : [],
       damaged,
       gaps,
-      accounted: read.damaged.length + read.gaps.length - damaged.length - gaps.length,
+      accounted: all.length + read.gaps.length - damaged.length - gaps.length,
     },
     state,
     mismatches,
