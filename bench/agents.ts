@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { dispatch } from '../src/agents/dispatcher.js';
-import { baseToolChain } from '../src/agents/confinement.js';
+import { toolChainFor } from '../src/agents/confinement.js';
 import { mergeContract } from '../src/agents/contracts.js';
 import { openModel } from '../src/agents/model.js';
 import { runAgent } from '../src/agents/runtime.js';
@@ -66,7 +66,7 @@ export async function agentTurnBench(): Promise<Section> {
         system: 'You are a bench.',
         messages: [{ role: 'user', content: 'Ticket: bench' }],
         context: { paths: ws.paths, registry: ws.registry, root, cwd: root, brand: 'alpha', repo: 'alpha-app', agent: 'executor', sessionId: 'S-bench' },
-        chain: baseToolChain(),
+        chain: toolChainFor(ws),
         transcript,
         bus: new Bus(),
         labels: { ticket: 'bench' },

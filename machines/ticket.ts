@@ -1,10 +1,15 @@
 import { assign, setup, transition } from 'xstate';
 import type { GateEvidence, TicketEventName, TicketState } from '../src/state/types.js';
 
-/** Events of the ticket lifecycle; `pass` and `merge` carry what their guards check. */
+/**
+ * Events of the ticket lifecycle; `pass` and `merge` carry what their guards
+ * check, and a gate's `reject` may carry the evidence it failed on (kept for
+ * the operator and the next attempt).
+ */
 export type TicketMachineEvent =
-  | { type: Exclude<TicketEventName, 'pass' | 'merge'> }
+  | { type: Exclude<TicketEventName, 'pass' | 'merge' | 'reject'> }
   | { type: 'pass'; evidence: GateEvidence }
+  | { type: 'reject'; evidence?: GateEvidence }
   | { type: 'merge'; mainSha: string };
 
 export interface TicketContext {
@@ -41,8 +46,9 @@ export const ticketMachine = setup({
       context.gate.candidateSha === event.mainSha,
   },
   actions: {
+    // The evidence a ticket keeps is this context: src/tickets stores what the machine assigned, never its own copy.
     recordEvidence: assign({
-      gate: ({ event, context }) => (event.type === 'pass' ? event.evidence : context.gate),
+      gate: ({ event, context }) => ((event.type === 'pass' || event.type === 'reject') && event.evidence ? event.evidence : context.gate),
     }),
   },
 }).createMachine({
@@ -58,7 +64,7 @@ export const ticketMachine = setup({
     review: {
       on: {
         pass: { target: 'merging', guard: 'evidenceComplete', actions: 'recordEvidence' },
-        reject: 'rejected',
+        reject: { target: 'rejected', actions: 'recordEvidence' },
         ...toCancelled,
       },
     },
@@ -66,7 +72,7 @@ export const ticketMachine = setup({
       on: {
         merge: { target: 'merged', guard: 'evidenceIsMain' },
         rebuild: 'review',
-        reject: 'rejected',
+        reject: { target: 'rejected', actions: 'recordEvidence' },
         ...toCancelled,
       },
     },
@@ -89,10 +95,10 @@ export function eventsFrom(state: TicketState): TicketEventName[] {
 }
 
 export type TransitionCheck =
-  | { ok: true; to: TicketState }
+  | { ok: true; to: TicketState; context: TicketContext }
   | { ok: false; reason: 'no-transition' | 'guard'; allowed: TicketEventName[] };
 
-/** Decides a transition with the machine: the target state, or why it is refused. */
+/** Decides a transition with the machine: the target state and the machine's context after it, or why it is refused. */
 export function checkTransition(
   state: TicketState,
   context: TicketContext,
@@ -103,5 +109,5 @@ export function checkTransition(
   const snapshot = snapshotAt(state, context);
   if (!snapshot.can(event)) return { ok: false, reason: 'guard', allowed };
   const [next] = transition(ticketMachine, snapshot, event);
-  return { ok: true, to: next.value as TicketState };
+  return { ok: true, to: next.value as TicketState, context: next.context };
 }

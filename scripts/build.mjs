@@ -18,7 +18,7 @@ await build({
   // Small pure-JS dependencies are bundled (many small files cost startup); big ones load lazily from node_modules.
   // The MCP SDK is bundled too (into chunks only `master mcp` and MCP-using runs load): from node_modules it
   // pulls some 400 files of zod and zod-to-json-schema, which cost `master mcp` most of its start.
-  external: ['@anthropic-ai/claude-agent-sdk', 'ink', 'react', 'react/*', 'ink-testing-library', '@anthropic-ai/sdk', '@anthropic-ai/sdk/*', 'simple-git', 'yoga-layout'],
+  external: ['@anthropic-ai/claude-agent-sdk', 'ink', 'react', 'react/*', 'ink-testing-library', '@anthropic-ai/sdk', '@anthropic-ai/sdk/*', 'yoga-layout'],
   sourcemap: 'linked',
   minifySyntax: true,
   minifyWhitespace: true,

@@ -7,7 +7,7 @@ import { openModel } from '../src/agents/model.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
 import { resolveContracts } from '../src/agents/contracts.js';
 import { toolChainFor } from '../src/agents/confinement.js';
-import type { ToolChain } from '../src/agents/toolChain.js';
+import type { ToolChain } from '../src/guards/types.js';
 import { answerQuestion } from '../src/questions/index.js';
 import { FAST_RETRY, makeAgentWorkspace } from './helpers/agents.js';
 import { git } from './helpers/workspace.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ToolContext } from '../src/agents/toolChain.js';
+import type { ToolContext } from '../src/guards/types.js';
 import { readTool } from '../src/agents/tools/files.js';
 import { bashArgv, OUTPUT_CAP, spawnBash } from '../src/agents/tools/spawnBash.js';
 import { loadRegistryFile } from '../src/registry/load.js';

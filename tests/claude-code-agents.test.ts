@@ -12,6 +12,7 @@ import { runDistillation } from '../src/wiki/distill/run.js';
 import { FAST_RETRY, makeAgentWorkspace } from './helpers/agents.js';
 import { ROOT } from './helpers/cli.js';
 import { gradeA, makeGateWorkspace, ticketInReview, type GateWorkspace } from './helpers/gate.js';
+import { appendLogLines } from './helpers/log.js';
 import { git } from './helpers/workspace.js';
 
 /**
@@ -113,7 +114,7 @@ describe.skipIf(!ready)("the wiki's agents follow the brand's executor (real cla
     const { home, ws, bus } = await makeAgentWorkspace({ brands: [{ id: 'alpha' }], files: { 'README.md': '# app\n' }, registry: { claudeCode: { path: CLAUDE } } });
     ws.registry.brands[0]!.executor = 'claude-code';
     const merged = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Document the release day', acceptance: ['releases on Tuesdays'] });
-    ws.store.commit(() => ({ events: [{ type: 'ticket.transition', id: merged.id, from: 'triage', to: 'merged', event: 'merge', by: 'gate' }], result: undefined }));
+    appendLogLines(ws.store, { type: 'ticket.transition', id: merged.id, from: 'triage', to: 'merged', event: 'merge', by: 'gate' });
     const page = path.join(home, 'wiki', 'alpha/release-process.md');
     // Another brand's page: the librarian's write globs (wiki/*/**) cover it, the wiki's authority guard does not.
     const outside = path.join(home, 'wiki', 'beta/by-librarian.md');

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { doctorReportExtension } from '../src/doctor/report.js';
+import { doctorReportExtension } from '../src/loop/phases/doctorReport.js';
 import type { SessionReport } from '../src/loop/phases/report.js';
 import { defaultPhases } from '../src/loop/phases/index.js';
 import { runSession } from '../src/loop/session.js';

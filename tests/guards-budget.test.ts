@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ToolContext } from '../src/agents/toolChain.js';
+import type { ToolContext } from '../src/guards/types.js';
 import { buildGuardChain, type GuardChain } from '../src/guards/index.js';
 import { analyzeShell, DEFAULT_BUDGET, MAX_CWDS } from '../src/guards/shell/analyze.js';
 import { makeGuardFixture, type GuardFixture } from './guards-fixture.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ToolContext } from '../src/agents/toolChain.js';
+import type { ToolContext } from '../src/guards/types.js';
 import { Store } from '../src/state/store.js';
 import { Bus } from '../src/bus/index.js';
 import { buildGuardChain, HookFileError, loadHooks, measureGuardLatency, type GuardChain } from '../src/guards/index.js';

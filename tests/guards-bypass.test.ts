@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ToolContext } from '../src/agents/toolChain.js';
+import type { ToolContext } from '../src/guards/types.js';
 import { getTool, type ToolRunContext } from '../src/agents/tools/index.js';
 import { bashArgv } from '../src/agents/tools/spawnBash.js';
 import { runCheck } from '../src/gate/checks.js';
-import { buildGuardChain, installSiloPathCheck, sandboxStatus, type GuardChain } from '../src/guards/index.js';
+import { buildGuardChain, sandboxStatus, type GuardChain } from '../src/guards/index.js';
 import { checkPathAccess } from '../src/guards/pathPolicy.js';
 import { realPath } from '../src/guards/realPath.js';
 import { analyzeShell } from '../src/guards/shell/analyze.js';
@@ -53,7 +53,6 @@ const guardProcess = (tool: string, input: Record<string, unknown>) => master(['
 const eventsDay = () => path.join(fx.paths.events, '2099-01-01.ndjson');
 
 beforeAll(() => {
-  installSiloPathCheck();
   fx = makeGuardFixture();
   chain = buildGuardChain({ paths: fx.paths, registry: fx.registry, audit: false });
   ctx = fx.context();

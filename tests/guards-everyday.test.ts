@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ToolContext } from '../src/agents/toolChain.js';
+import type { ToolContext } from '../src/guards/types.js';
 import { buildGuardChain, type GuardChain } from '../src/guards/index.js';
 import { sandboxBashArgv, sandboxEnforced, sandboxStatus } from '../src/guards/silo/sandbox.js';
 import { makeGuardFixture, type GuardFixture } from './guards-fixture.js';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ToolContext } from '../src/agents/toolChain.js';
+import type { ToolContext } from '../src/guards/types.js';
 import { loadRegistryFile } from '../src/registry/load.js';
 import type { Registry } from '../src/registry/schema.js';
 import { installHooks, writeRegistry } from '../src/workspace/init.js';

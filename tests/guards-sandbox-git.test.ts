@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ToolContext } from '../src/agents/toolChain.js';
+import type { ToolContext } from '../src/guards/types.js';
 import { buildGuardChain, sandboxBashArgv, sandboxStatus } from '../src/guards/index.js';
 import { git, makeGuardFixture, type GuardFixture } from './guards-fixture.js';
 

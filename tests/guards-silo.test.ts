@@ -2,12 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ToolCall, ToolContext } from '../src/agents/toolChain.js';
+import type { ToolCall, ToolContext } from '../src/guards/types.js';
 import { checkPathAccess } from '../src/guards/pathPolicy.js';
 import { loadRegistryFile } from '../src/registry/load.js';
 import {
   buildGuardChain,
-  installSiloPathCheck,
   sandboxBashArgv,
   sandboxStatus,
   siloAdvisory,
@@ -110,7 +109,6 @@ const only = (layer: Layer): SiloLayerSwitches => Object.fromEntries(LAYERS.map(
 const sandboxWorks = () => sandboxStatus().available;
 
 beforeAll(() => {
-  installSiloPathCheck();
   fx = makeGuardFixture();
 });
 

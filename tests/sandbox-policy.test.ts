@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnBash } from '../src/agents/tools/spawnBash.js';
-import type { ToolContext } from '../src/agents/toolChain.js';
+import type { ToolContext } from '../src/guards/types.js';
 import { parseRegistry } from '../src/registry/load.js';
 import { buildPolicy, bwrapArgs, orderedMounts, sandboxStatus, seatbeltProfile, type SandboxPolicy } from '../src/sandbox/index.js';
 import type { Ticket } from '../src/state/types.js';

@@ -7,6 +7,7 @@ import { defaultPhases } from '../src/loop/phases/index.js';
 import { distillPhase } from '../src/loop/phases/distill.js';
 import { acquireSessionLock, runSession } from '../src/loop/session.js';
 import { openWorkspace } from '../src/workspace/open.js';
+import { appendLogLines } from './helpers/log.js';
 import { git, makeSimpleWorkspace } from './helpers/workspace.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -111,11 +112,8 @@ describe('session loop', () => {
     const clock = () => now;
     const ws = await openWorkspace(home, { clock });
     const t = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'done already' });
-    // A merged ticket, as the gate would leave it (through the store, as every change).
-    ws.store.commit(() => ({
-      events: [{ type: 'ticket.transition', id: t.id, from: 'triage', to: 'merged', event: 'merge', by: 'gate' }],
-      result: undefined,
-    }));
+    // A merged ticket, written straight into the log (the ticket machine would want a whole gate run first).
+    appendLogLines(ws.store, { type: 'ticket.transition', id: t.id, from: 'triage', to: 'merged', event: 'merge', by: 'gate' });
     await ws.store.close();
 
     const context = async () => {
@@ -169,7 +167,7 @@ describe('report and distill details', () => {
     const merge = async (title: string) => {
       const ws = await openWorkspace(home, { clock });
       const t = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title });
-      ws.store.commit(() => ({ events: [{ type: 'ticket.transition', id: t.id, from: 'triage', to: 'merged', event: 'merge', by: 'gate' }], result: undefined }));
+      appendLogLines(ws.store, { type: 'ticket.transition', id: t.id, from: 'triage', to: 'merged', event: 'merge', by: 'gate' });
       await ws.store.close();
     };
     await merge('first merged');

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, tempDir } from './helpers/cli.js';
 import { makeSimpleWorkspace } from './helpers/workspace.js';
 
-const HEAVY = [/node_modules\/ink\//, /node_modules\/react\//, /@anthropic-ai\/sdk/, /@modelcontextprotocol\/sdk/, /node_modules\/simple-git\//];
+const HEAVY = [/node_modules\/ink\//, /node_modules\/react\//, /@anthropic-ai\/sdk/, /@modelcontextprotocol\/sdk/];
 
 function modulesLoadedBy(args: string[], input = ''): string[] {
   const trace = path.join(tempDir(), 'imports.txt');

@@ -51,8 +51,16 @@ describe('ticket machine', () => {
     const expected = row[1].includes(state) ? row[2] : null;
     const context = { gate: state === 'merging' ? evidence() : null };
     const result = checkTransition(state, context, eventFor(event));
-    if (expected) expect(result).toEqual({ ok: true, to: expected });
+    if (expected) expect(result).toMatchObject({ ok: true, to: expected });
     else expect(result.ok).toBe(false);
+  });
+
+  it('its context is the evidence a ticket keeps: pass and a gate reject record theirs, other events keep it', () => {
+    const failed = evidence({ verdict: { verdict: 'fail', reasons: ['no tests'], mode: 'agent' } });
+    expect(checkTransition('review', { gate: null }, { type: 'pass', evidence: evidence() })).toEqual({ ok: true, to: 'merging', context: { gate: evidence() } });
+    expect(checkTransition('review', { gate: null }, { type: 'reject', evidence: failed })).toEqual({ ok: true, to: 'rejected', context: { gate: failed } });
+    expect(checkTransition('merging', { gate: evidence() }, { type: 'reject' })).toEqual({ ok: true, to: 'rejected', context: { gate: evidence() } });
+    expect(checkTransition('rejected', { gate: failed }, { type: 'retry' })).toEqual({ ok: true, to: 'ready', context: { gate: failed } });
   });
 
   it('lists the events allowed from each state', () => {
@@ -75,7 +83,7 @@ describe('ticket machine', () => {
   it('refuses merge unless the evidence is for exactly the sha main points at', () => {
     expect(checkTransition('merging', { gate: evidence() }, { type: 'merge', mainSha: SHA_B })).toMatchObject({ ok: false, reason: 'guard' });
     expect(checkTransition('merging', { gate: null }, { type: 'merge', mainSha: SHA_A })).toMatchObject({ ok: false, reason: 'guard' });
-    expect(checkTransition('merging', { gate: evidence() }, { type: 'merge', mainSha: SHA_A })).toEqual({ ok: true, to: 'merged' });
+    expect(checkTransition('merging', { gate: evidence() }, { type: 'merge', mainSha: SHA_A })).toEqual({ ok: true, to: 'merged', context: { gate: evidence() } });
   });
 
   it('survives a persistence round trip', () => {

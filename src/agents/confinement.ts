@@ -1,8 +1,9 @@
 import path from 'node:path';
+import { buildGuardChain } from '../guards/chain.js';
 import { checkPathAccess, resolveReal } from '../guards/pathPolicy.js';
 import type { Workspace } from '../workspace/open.js';
 import type { AgentContract } from './contracts.js';
-import type { BeforeToolHook, GuardDecision, ToolCall, ToolChain, ToolContext } from './toolChain.js';
+import type { BeforeToolHook, GuardDecision, ToolCall, ToolChain, ToolContext } from '../guards/types.js';
 import { globsAllow } from './tools/globMatch.js';
 import { getTool } from './tools/index.js';
 
@@ -41,22 +42,13 @@ export function writeAuthorityRefusal(contract: AgentContract, context: ToolCont
   return `the ${contract.name} contract may not write ${relative || '.'}; its write authority: ${authority}`;
 }
 
-/** The chain with the members this module owns: worktree confinement. */
-export function baseToolChain(): ToolChain {
-  return { before: [worktreeConfinement], after: [] };
-}
-
-type ChainFactory = (ws: Workspace) => ToolChain;
-let chainFactory: ChainFactory = () => baseToolChain();
-
-/** Installs how a workspace's chain is built (the guards add their hooks after confinement). */
-export function setToolChainFactory(factory: ChainFactory): void {
-  chainFactory = factory;
-}
-
-/** The tool chain every agent and script run of this workspace passes. */
-export function toolChainFor(ws: Workspace): ToolChain {
-  const chain = chainFactory(ws);
+/**
+ * The tool chain every agent and script run of this workspace passes: worktree
+ * confinement, then the workspace's guards. Built here from the workspace
+ * itself, so there is no unguarded chain to get by forgetting a setup step.
+ */
+export function toolChainFor(ws: Pick<Workspace, 'paths' | 'registry' | 'store'>): ToolChain {
+  const chain: ToolChain = buildGuardChain({ paths: ws.paths, registry: ws.registry, store: ws.store });
   if (chain.before[0]?.name !== GUARD) chain.before.unshift(worktreeConfinement);
   return chain;
 }

@@ -4,7 +4,6 @@ import { errorMessage } from '../errors.js';
 import type { Ticket } from '../state/types.js';
 import { byPriority } from '../tickets/index.js';
 import type { Workspace } from '../workspace/open.js';
-import { installGuards } from '../guards/install.js';
 import { sandboxReadiness } from '../sandbox/index.js';
 import { toolChainFor } from './confinement.js';
 import { resolveContracts } from './contracts.js';
@@ -13,7 +12,7 @@ import { modelAvailability, openModel, type ModelEndpoint, type OpenModelOptions
 import type { RetryPolicy } from './modelCall.js';
 import { unblockAnswered } from '../questions/index.js';
 import { recoverRuns, sweepWorktrees } from './recovery.js';
-import type { ToolChain } from './toolChain.js';
+import type { ToolChain } from '../guards/types.js';
 import { BudgetBook, hasBudgets } from '../budget/index.js';
 import { executorFor } from './claudeCode/select.js';
 import { locateClaude, type ClaudeLocation } from './claudeCode/locate.js';
@@ -70,7 +69,6 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
   for (const id of recovered) bus.publish({ type: 'dispatch.recovered', ticket: id });
 
   const contracts = resolveContracts(ws.registry);
-  installGuards();
   const chain = options.chain ?? toolChainFor(ws);
   const readyNow = () => Object.values(ws.store.state.tickets).filter((t) => t.state === 'ready');
   let waiting: string | null = null;

@@ -2,19 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Question, Ticket } from '../state/types.js';
 import type { AgentContract } from './contracts.js';
-import type { ToolContext } from './toolChain.js';
+import type { ToolContext } from '../guards/types.js';
+import { siloAdvisory } from '../guards/silo/rules.js';
 import { relevantKnowledge } from '../wiki/knowledge.js';
 
 const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md'];
 const MAX_INSTRUCTIONS = 20_000;
-
-/** A section other modules add to every agent's system prompt (the silo rules text); null adds nothing. */
-export type PromptSection = (context: ToolContext) => string | null;
-const sections: PromptSection[] = [];
-
-export function registerPromptSection(section: PromptSection): void {
-  sections.push(section);
-}
 
 /** The repo's own instructions for agents (AGENTS.md, CLAUDE.md) as they are in the worktree. */
 export function repoInstructions(worktree: string): string[] {
@@ -46,10 +39,9 @@ export function executorSystemPrompt(contract: AgentContract, context: ToolConte
     ...repoInstructions(context.root),
     ...wikiSection(context),
   ];
-  for (const section of sections) {
-    const text = section(context);
-    if (text) parts.push(text);
-  }
+  // Silo layer 2, the advisory rules text: part of every prompt, not something a caller must remember to add.
+  const advisory = siloAdvisory(context.registry, context.brand, context.paths.home);
+  if (advisory) parts.push(advisory);
   return parts.join('\n\n');
 }
 

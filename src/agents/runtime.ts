@@ -11,7 +11,7 @@ import { addUsage, zeroUsage, type Usage } from '../state/types.js';
 import type { AgentContract } from './contracts.js';
 import type { ModelEndpoint } from './model.js';
 import { callModel, DEFAULT_RETRY, type RetryPolicy } from './modelCall.js';
-import type { ToolChain, ToolContext } from './toolChain.js';
+import type { ToolChain, ToolContext } from '../guards/types.js';
 import { paletteTools, type RunControl, type ToolDefinition } from './tools/index.js';
 import { runToolCall } from './toolRunner.js';
 import type { Transcript } from './transcript.js';

@@ -2,7 +2,7 @@ import type { Bus } from '../bus/index.js';
 import { errorMessage } from '../errors.js';
 import type { Store } from '../state/store.js';
 import { worktreeConfinement, writeAuthorityRefusal } from './confinement.js';
-import type { BeforeToolHook, GuardDecision, ToolCall, ToolChain, ToolResult } from './toolChain.js';
+import type { BeforeToolHook, GuardDecision, ToolCall, ToolChain, ToolResult } from '../guards/types.js';
 import { decisionEvent, inputDigest } from '../guards/audit.js';
 import { callApproved, callRefused } from '../questions/index.js';
 import { getTool, type ToolDefinition, type ToolRunContext } from './tools/index.js';

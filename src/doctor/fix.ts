@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { gitOutcome } from '../git/gate.js';
-import { followMain } from '../gate/followMain.js';
+import { followMain } from '../git/followMain.js';
 import { FileLock } from '../state/lock.js';
 import { orphanBranches, staleWorktrees } from './checks/repos.js';
 import { workspaceLocks } from './checks/state.js';

@@ -11,7 +11,7 @@ import { repoChecks } from './checks/repos.js';
 import { stateChecks } from './checks/state.js';
 import { storeChecks } from './checks/store.js';
 import { wikiChecks } from './checks/wiki.js';
-import { behindMain, earlierMains } from '../gate/followMain.js';
+import { behindMain, earlierMains } from '../git/followMain.js';
 import { gatherRepoFacts, type RepoFacts } from './facts/repos.js';
 import { gatherStateFacts, type StateFacts } from './facts/state.js';
 import { gradeOf, type CheckGroup, type CheckResult, type DoctorContext, type DoctorInput, type DoctorReport } from './types.js';

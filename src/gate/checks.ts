@@ -1,5 +1,4 @@
 import { describeOutcome, spawnBash } from '../agents/tools/spawnBash.js';
-import { installGuards } from '../guards/install.js';
 import type { Registry, Repo } from '../registry/schema.js';
 import type { CheckEvidence, Ticket } from '../state/types.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
@@ -35,7 +34,6 @@ export interface CheckRunContext {
  */
 export async function runCheck(check: { name: string; command: string }, context: CheckRunContext): Promise<CheckEvidence> {
   // A check runs agent-written code: the OS sandbox must wrap it even where no dispatcher ever ran (`--only merge`).
-  installGuards();
   const timeoutMs = context.repo.checks.timeoutSeconds * 1000;
   const outcome = await spawnBash(
     {

@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { errorMessage } from '../errors.js';
-import { installGuards } from '../guards/install.js';
 import { GitRepo } from '../git/repo.js';
 import { repoPath } from '../registry/load.js';
 import type { Brand, Repo } from '../registry/schema.js';
@@ -10,7 +9,7 @@ import { FileLock } from '../state/lock.js';
 import type { Ticket } from '../state/types.js';
 import { byPriority } from '../tickets/index.js';
 import type { Workspace } from '../workspace/open.js';
-import { gateLockPath } from './paths.js';
+import { gateLockPath } from '../git/gatePaths.js';
 import { gateTicket } from './ticketGate.js';
 import type { DoctorGrade, GateOptions, GateOutcome } from './types.js';
 
@@ -38,8 +37,6 @@ export async function systemDoctorGrade(ws: Workspace): Promise<DoctorGrade> {
  * time), repos side by side. Returns what happened to every ticket.
  */
 export async function runMergeGate(ws: Workspace, options: GateOptions = {}): Promise<GateOutcome[]> {
-  // The gate runs agent-written checks and the verifier agent: the guards (OS sandbox, silo path check) first.
-  installGuards();
   if (options.bus) ws.store.attachBus(options.bus);
   const signal = options.signal ?? new AbortController().signal;
   const doctor = options.doctor ?? (() => systemDoctorGrade(ws));

@@ -19,9 +19,9 @@ import { checkPassed, configuredChecks, runCheck } from './checks.js';
 import { contractAvailability } from '../agents/runContract.js';
 import { removePrivateTemp, sandboxReadiness } from '../sandbox/index.js';
 import { inspectCandidate } from '../git/inspect.js';
-import { behindMain, earlierMains, followMain } from './followMain.js';
+import { behindMain, earlierMains, followMain } from '../git/followMain.js';
 import { dropCandidate, dropped, gateTransition, stateNow } from './ticketMoved.js';
-import { gateWorktreePath } from './paths.js';
+import { gateWorktreePath } from '../git/gatePaths.js';
 import { BudgetBook } from '../budget/index.js';
 import { gateHoldReason, recordGateStall } from './stall.js';
 import type { DoctorGrade, GateOptions, GateOutcome, GateStepName, GateStepStatus, VerifierVerdict } from './types.js';
@@ -437,10 +437,11 @@ async function reject(
   step: Step,
 ): Promise<Done> {
   const current = ctx.ws.tickets.get(ticket.id);
-  const rejected = gateTransition(ctx, ticket.id, 'review', 'reject', {
+  // The evidence it failed on goes with the machine's `reject` (its recordEvidence), so the ticket keeps what the machine kept.
+  const rejected = gateTransition(ctx, ticket.id, 'review', { type: 'reject', ...(evidence ? { evidence } : {}) }, {
     by: 'gate',
     note,
-    patch: { feedback: [...current.feedback, feedback], ...(evidence ? { gate: evidence } : {}) },
+    patch: { feedback: [...current.feedback, feedback] },
   });
   if (!rejected) return dropped(ctx, ticket.id, stateNow(ctx, ticket.id), worktree, step);
   return { result: 'rejected', reason: `rejected: ${note}` };

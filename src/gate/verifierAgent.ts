@@ -4,7 +4,7 @@ import { resolveContracts } from '../agents/contracts.js';
 import type { ModelEndpoint } from '../agents/model.js';
 import { repoInstructions } from '../agents/prompt.js';
 import type { RetryPolicy } from '../agents/runtime.js';
-import type { ToolChain, ToolContext } from '../agents/toolChain.js';
+import type { ToolChain, ToolContext } from '../guards/types.js';
 import { registerTool } from '../agents/tools/index.js';
 import { ok, failed, type ToolDefinition } from '../agents/tools/types.js';
 import type { Bus } from '../bus/index.js';

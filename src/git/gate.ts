@@ -10,7 +10,7 @@ export type { GitOutcome } from './safe.js';
 /**
  * The git operations of the merge gate: a candidate built in its own
  * worktree, a compare-and-swap of the main ref, and keeping checkouts that
- * have main checked out in step. Plain `git` processes (not simple-git):
+ * have main checked out in step. Plain `git` processes through src/git/safe.ts:
  * the gate needs exit codes and stderr, and an identity in the environment.
  */
 

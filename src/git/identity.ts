@@ -21,8 +21,3 @@ export function gitIdentityEnv(author: GitAuthor): Record<string, string> {
 export function gitIdentityArgs(author: GitAuthor): string[] {
   return ['-c', `user.name=${author.name}`, '-c', `user.email=${author.email}`];
 }
-
-/** The same identity as `key=value` config entries (simple-git's `config` option). */
-export function gitIdentityConfig(author: GitAuthor): string[] {
-  return [`user.name=${author.name}`, `user.email=${author.email}`];
-}

@@ -1,6 +1,6 @@
 /** The git layer of the loop: real git with master's own safe settings (safe.ts), plus ref reads that spawn nothing. */
 export { RepoError, type RepoErrorKind } from './errors.js';
-export { gitIdentityArgs, gitIdentityConfig, gitIdentityEnv, type GitAuthor } from './identity.js';
+export { gitIdentityArgs, gitIdentityEnv, type GitAuthor } from './identity.js';
 export { gitDirs, headsCheap, type GitDirs } from './refs.js';
 export {
   GitRepo,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { GuardDecision, ToolCall, ToolContext } from '../agents/toolChain.js';
+import type { GuardDecision, ToolCall, ToolContext } from './types.js';
 import type { Bus } from '../bus/index.js';
 import type { AuditEvent } from '../state/events.js';
 import type { Store } from '../state/store.js';

@@ -1,4 +1,4 @@
-import type { ToolCall, ToolContext } from '../agents/toolChain.js';
+import type { ToolCall, ToolContext } from './types.js';
 import { buildGuardChain, type GuardChainOptions } from './chain.js';
 
 export interface LatencyReport {

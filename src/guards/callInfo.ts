@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ToolCall, ToolContext } from '../agents/toolChain.js';
+import type { ToolCall, ToolContext } from './types.js';
 import { absoluteOf, realPath, resolveDots } from './realPath.js';
 import { analyzeShell, type Access, type CommandUse } from './shell/analyze.js';
 import { hasGlob, unescapeGlob } from './glob.js';

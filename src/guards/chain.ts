@@ -1,4 +1,4 @@
-import type { AfterToolHook, BeforeToolHook, GuardDecision, ToolCall, ToolChain, ToolContext } from '../agents/toolChain.js';
+import type { AfterToolHook, BeforeToolHook, GuardDecision, ToolCall, ToolChain, ToolContext } from './types.js';
 import type { Bus } from '../bus/index.js';
 import type { Registry } from '../registry/schema.js';
 import type { Store } from '../state/store.js';
@@ -17,10 +17,6 @@ import type { BuiltinGuardName, HookSpec } from './hookFile.js';
 import { loadHooks } from './loadHooks.js';
 import { compileMatcher } from './matcher.js';
 import { setSiloLayers, type SiloLayerSwitches } from './silo/areas.js';
-import { installSiloPathCheck } from './silo/runtimeCheck.js';
-
-// Layer 4 for file tools: active wherever the guards are loaded.
-installSiloPathCheck();
 
 const BUILTINS: Record<BuiltinGuardName, (env: BuiltinEnv) => GuardCheck> = {
   'worktree-confinement': worktreeConfinement,

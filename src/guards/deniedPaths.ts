@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { HookSpec } from './hookFile.js';
 import { loadHooks } from './loadHooks.js';
-import type { ToolContext } from '../agents/toolChain.js';
+import type { ToolContext } from './types.js';
 
 /**
  * The fixed paths the enabled deny-rules hooks forbid reading (`~/x`, `//abs`;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { GuardDecision, ToolCall, ToolContext, ToolResult } from '../agents/toolChain.js';
+import type { GuardDecision, ToolCall, ToolContext, ToolResult } from './types.js';
 import type { HookSpec } from './hookFile.js';
 
 /**

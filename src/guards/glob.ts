@@ -7,6 +7,16 @@ import path from 'node:path';
  * and for the paths of permission rules.
  */
 
+/*
+ * Why not picomatch (which the file tools' globs use, src/agents/tools/globMatch.ts):
+ * a guard must over-approximate what a pattern names, and picomatch (dot, nonegate,
+ * noextglob) matches less in ways that would let a call past a deny rule: its `**`
+ * never matches a `.` or `..` segment (`/home/u/**` misses `/home/u/../etc`), a `**`
+ * inside a segment is a plain `*` (`**secret**` misses `a/secret/b`), `[!a]` is not
+ * a negated class, and `(a|b)` is a regex group where bash means literal parentheses.
+ * tests/guards-glob.test.ts pins these.
+ */
+
 const SPECIAL = /[*?[{]/;
 
 /** Whether a pattern has an unescaped glob character. */

@@ -1,6 +1,7 @@
 import path from 'node:path';
-import type { ToolContext } from '../agents/toolChain.js';
+import type { ToolContext } from './types.js';
 import { realPath } from './realPath.js';
+import { siloPathCheck } from './silo/runtimeCheck.js';
 
 export type Access = 'read' | 'write';
 
@@ -19,18 +20,11 @@ export function isInside(child: string, parent: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
-/** Extra runtime checks (the silo layer) registered by the guards module. */
-export type PathCheck = (context: ToolContext, realPath: string, access: Access) => string | null;
-const extraChecks: PathCheck[] = [];
-
-export function registerPathCheck(check: PathCheck): void {
-  extraChecks.push(check);
-}
-
 /**
  * The runtime check every file tool makes before it touches a path: the real
- * path must be inside the confinement root, and no registered check may refuse
- * it. Returns the real path, or the reason it is refused.
+ * path must be inside the confinement root, and the silo check (layer 4) must
+ * not refuse it: both always run, nothing has to be installed first. Returns
+ * the real path, or the reason it is refused.
  */
 export function checkPathAccess(
   context: ToolContext,
@@ -42,9 +36,7 @@ export function checkPathAccess(
   if (!isInside(real, root)) {
     return { ok: false, reason: `${target} resolves to ${real}, outside the worktree ${root}; tools may only touch files inside it` };
   }
-  for (const check of extraChecks) {
-    const reason = check(context, real, access);
-    if (reason) return { ok: false, reason };
-  }
+  const reason = siloPathCheck(context, real, access);
+  if (reason) return { ok: false, reason };
   return { ok: true, path: real };
 }

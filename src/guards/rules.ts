@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ToolCall, ToolContext } from '../agents/toolChain.js';
+import type { ToolCall, ToolContext } from './types.js';
 import { callInfo, WRITE_TOOL_NAMES, type CallInfo, type PathTouch } from './callInfo.js';
 import { globOverlap, globSource, globToRegExp, hasGlob, unescapeGlob } from './glob.js';
 

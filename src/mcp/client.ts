@@ -5,7 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
-import type { ToolContext } from '../agents/toolChain.js';
+import type { ToolContext } from '../guards/types.js';
 import { bashEnv, bashLaunch, OUTPUT_CAP } from '../agents/tools/spawnBash.js';
 import type { ToolDefinition } from '../agents/tools/types.js';
 import { errorMessage, UserError } from '../errors.js';

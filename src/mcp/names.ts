@@ -1,4 +1,4 @@
-import type { ToolContext } from '../agents/toolChain.js';
+import type { ToolContext } from '../guards/types.js';
 
 /**
  * MCP tool names and the one predicate that says which MCP tools a caller

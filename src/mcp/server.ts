@@ -2,7 +2,7 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
-import type { GuardDecision, ToolCall, ToolContext } from '../agents/toolChain.js';
+import type { GuardDecision, ToolCall, ToolContext } from '../guards/types.js';
 import { errorMessage, UserError } from '../errors.js';
 import type { GuardChain } from '../guards/chain.js';
 import type { Workspace } from '../workspace/open.js';

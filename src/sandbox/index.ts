@@ -1,4 +1,4 @@
-import type { ToolContext } from '../agents/toolChain.js';
+import type { ToolContext } from '../guards/types.js';
 import { bwrapArgs } from './bwrap.js';
 import { buildPolicy, type PolicyExtras } from './policy.js';
 import { seatbeltArgs } from './seatbelt.js';

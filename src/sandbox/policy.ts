@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ToolContext } from '../agents/toolChain.js';
+import type { ToolContext } from '../guards/types.js';
 import { deniedReadPaths } from '../guards/deniedPaths.js';
 import { contextBrand, siloLayerOn, siloMap } from '../guards/silo/areas.js';
 import { allRepos, repoPath } from '../registry/load.js';

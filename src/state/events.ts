@@ -1,4 +1,4 @@
-import type { Question, State, Ticket, TicketEventName, TicketPatch, TicketState, Usage } from './types.js';
+import type { GateEvidence, Question, State, Ticket, TicketEventName, TicketPatch, TicketState, Usage } from './types.js';
 
 /** Events that change state: the reducer knows each of them. */
 export type StateEvent =
@@ -12,6 +12,8 @@ export type StateEvent =
       by: string;
       note?: string;
       patch?: TicketPatch;
+      /** The ticket machine's gate evidence after the transition, when the transition changed it. */
+      gate?: GateEvidence | null;
     }
   /** `by`: who changed it, when a person did (`master ticket edit`); absent for the system's own updates. */
   | { type: 'ticket.updated'; id: string; patch: TicketPatch; by?: string }
@@ -41,6 +43,23 @@ export interface AuditEvent {
 }
 
 export type LogPayload = StateEvent | AuditEvent;
+
+/** Events that change a ticket: only src/tickets makes them (see ticketMint.ts). */
+export type TicketEvent = Extract<StateEvent, { type: `ticket.${string}` }>;
+
+/**
+ * The brand of a ticket event made by src/tickets. The key is declared here and
+ * exported nowhere, so no other module can write an object literal that has it:
+ * a ticket event built elsewhere does not type-check as a commit payload.
+ */
+declare const mintedByTickets: unique symbol;
+export type MintedTicketEvent = TicketEvent & { readonly [mintedByTickets]: true };
+
+/** What any module may append: every payload but a ticket event. */
+export type PlainPayload = Exclude<LogPayload, TicketEvent>;
+
+/** What a commit appends: plain payloads, and ticket events only as src/tickets minted them. */
+export type CommitPayload = PlainPayload | MintedTicketEvent;
 
 /** One line of the event log: the payload plus its sequence number and time. */
 export type LoggedEvent = LogPayload & { seq: number; at: string };

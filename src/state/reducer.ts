@@ -1,4 +1,4 @@
-import type { LoggedEvent } from './events.js';
+import type { LogPayload, LoggedEvent } from './events.js';
 import { addUsage, zeroUsage, type State } from './types.js';
 
 const MAX_SESSIONS = 100;
@@ -9,13 +9,30 @@ function numberOf(id: string): number {
 }
 
 /**
+ * Why a ticket event cannot apply to this state, or null when it can: a
+ * transition must start where the ticket is (a line saying otherwise was not
+ * made by the ticket machine on this state: a hand edit, a bug, a merge of
+ * two logs).
+ */
+export function ticketEventRefusal(state: State, event: LogPayload): string | null {
+  if (event.type !== 'ticket.transition') return null;
+  const ticket = state.tickets[event.id];
+  if (!ticket || ticket.state === event.from) return null;
+  return `${event.id} is ${ticket.state}, but this "${event.event}" transition says it moves from ${event.from} to ${event.to}`;
+}
+
+/**
  * Applies one logged event to the state, in place: replaying the log from an
  * empty state gives the same state as the live process had. Events it does not
- * know only advance `seq` (audit events, or events of a newer version).
+ * know only advance `seq` (audit events, or events of a newer version). Returns
+ * why the event was refused (it then only advances `seq` too; the caller
+ * reports it), or null.
  */
-export function applyEvent(state: State, event: LoggedEvent): void {
-  if (event.seq <= state.seq) return;
+export function applyEvent(state: State, event: LoggedEvent): string | null {
+  if (event.seq <= state.seq) return null;
   state.seq = event.seq;
+  const refusal = ticketEventRefusal(state, event);
+  if (refusal !== null) return refusal;
   switch (event.type) {
     case 'ticket.created': {
       const ticket = structuredClone(event.ticket);
@@ -26,7 +43,8 @@ export function applyEvent(state: State, event: LoggedEvent): void {
     case 'ticket.transition': {
       const ticket = state.tickets[event.id];
       if (!ticket) break;
-      if (event.patch) Object.assign(ticket, structuredClone(event.patch));
+      if (event.patch) Object.assign(ticket, withoutGate(event.patch, event.event));
+      if (event.gate !== undefined) ticket.gate = structuredClone(event.gate);
       ticket.state = event.to;
       const entry = { at: event.at, from: event.from, to: event.to, event: event.event, by: event.by } as const;
       ticket.history.push(event.note ? { ...entry, note: event.note } : entry);
@@ -36,7 +54,7 @@ export function applyEvent(state: State, event: LoggedEvent): void {
     case 'ticket.updated': {
       const ticket = state.tickets[event.id];
       if (!ticket) break;
-      Object.assign(ticket, structuredClone(event.patch));
+      Object.assign(ticket, withoutGate(event.patch, null));
       ticket.updatedAt = event.at;
       break;
     }
@@ -110,4 +128,17 @@ export function applyEvent(state: State, event: LoggedEvent): void {
     default:
       break;
   }
+  return null;
+}
+
+/**
+ * A patch as the reducer applies it: never with gate evidence, which only the
+ * machine's `pass` and `reject` set (the `gate` field of a transition). Logs
+ * written before that field carried the machine's evidence in the patch of
+ * exactly those two transitions; it is taken from there only.
+ */
+function withoutGate(patch: object, event: string | null): object {
+  const copy = structuredClone(patch) as Record<string, unknown>;
+  if ('gate' in copy && event !== 'pass' && event !== 'reject') delete copy.gate;
+  return copy;
 }

@@ -5,6 +5,7 @@ import type { LogRead } from './eventLog.js';
 import type { LoggedEvent } from './events.js';
 import { applyEvent } from './reducer.js';
 import { accountedFor } from './quarantine.js';
+import { refusalSentence } from './refused.js';
 import { Store } from './store.js';
 import { emptyState, type State, type Ticket } from './types.js';
 
@@ -37,7 +38,9 @@ export async function repairWorkspace(paths: WorkspacePaths, options: { acceptLo
     .filter((k) => (floor[k] ?? 0) > store.state.counters[k])
     .map((k) => `${k} ${store.state.counters[k]} → ${floor[k]}`);
   const seen = accountedFor(read.events);
-  const damaged = read.damaged.filter((d) => !seen.damaged.has(`${d.file}@${d.offset}`));
+  // Lines the reducer refused (a transition from a state the ticket was not in) count as damaged: quarantined, reported, recorded.
+  const refused = [...store.refused];
+  const damaged = [...read.damaged, ...refused].filter((d) => !seen.damaged.has(`${d.file}@${d.offset}`));
   // A lost write is accepted only when asked (`master repair`); damage alone is always safe to record.
   const gaps = read.gaps
     .filter((g) => !seen.gaps.has(`${g.after}>${g.next}`))
@@ -56,11 +59,11 @@ export async function repairWorkspace(paths: WorkspacePaths, options: { acceptLo
     events,
     tickets: Object.keys(store.state.tickets).length,
     seq: store.state.seq,
-    skipped: skippedLines(read),
+    skipped: [...skippedLines(read), ...refused.map(refusalSentence)],
     recorded: damaged.length + gaps.length,
     archive,
     raised,
-    notices: store.notices.filter((n) => !read.problems.includes(n)),
+    notices: store.notices.filter((n) => !read.problems.includes(n) && !refused.some((r) => refusalSentence(r) === n)),
   };
 }
 

@@ -5,13 +5,14 @@ import { BusyError, ExitCode, UserError, errorMessage } from '../errors.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import type { Bus } from '../bus/index.js';
 import { readAllArchived } from './archive.js';
-import { EventLog, LOG_START, type LogIo, type LogPosition, type LogRead } from './eventLog.js';
-import type { LogPayload, LoggedEvent } from './events.js';
+import { EventLog, LOG_START, type DamagedLine, type LogIo, type LogPosition, type LogRead } from './eventLog.js';
+import type { CommitPayload, LoggedEvent, PlainPayload } from './events.js';
 import { eventShapeProblem } from './eventShape.js';
 import { LogWriteError } from './fsErrors.js';
 import { FileLock } from './lock.js';
 import { quarantineLines, quarantineTorn } from './quarantine.js';
-import { applyEvent } from './reducer.js';
+import { applyEvent, ticketEventRefusal } from './reducer.js';
+import { locateRefusals, refusalSentence, type Refusal } from './refused.js';
 import {
   AtomicJsonFile,
   SNAPSHOT_VERSION,
@@ -23,6 +24,7 @@ import {
   type Snapshot,
 } from './snapshotFile.js';
 import { TicketTable, type TicketSummary } from './ticketTable.js';
+import { isMinted, isTicketEvent } from './ticketMint.js';
 import { emptyState, type State, type Ticket } from './types.js';
 
 export type { Snapshot } from './snapshotFile.js';
@@ -52,6 +54,8 @@ const DEFAULT_SNAPSHOT_EVERY = 500;
 export class Store {
   /** Things a person should know about how the state was loaded (a rebuilt snapshot, a torn line). */
   readonly notices: string[] = [];
+  /** Log lines this store read but the reducer refused (e.g. a transition from a state the ticket is not in). */
+  readonly refused: DamagedLine[] = [];
   readonly clock: Clock;
   private readonly log: EventLog;
   private readonly writeLock: FileLock;
@@ -249,9 +253,10 @@ export class Store {
   /**
    * Runs `decide` under the write lock on state caught up with every other
    * process, appends the events it returns and applies them. The returned
-   * events are durable when this returns.
+   * events are durable when this returns. Ticket events are appended only as
+   * src/tickets made them (minted), and only when they apply to the state.
    */
-  commit<T>(decide: (state: State) => { events: LogPayload[]; result: T }): T {
+  commit<T>(decide: (state: State) => { events: CommitPayload[]; result: T }): T {
     if (this.readOnly) throw new Error('a read-only store cannot commit');
     const lock = this.writeLock.acquireSync(this.lockTimeoutMs);
     if (!lock.ok) {
@@ -266,6 +271,7 @@ export class Store {
       const decided = decide(this.state);
       result = decided.result;
       if (decided.events.length > 0) {
+        refuseUnfit(this.state, decided.events);
         const at = this.now();
         let seq = this.state.seq;
         logged = decided.events.map((payload) => ({ ...payload, seq: ++seq, at }) as LoggedEvent);
@@ -311,7 +317,7 @@ export class Store {
   }
 
   /** Appends audit events (no state change besides the sequence). */
-  record(...payloads: LogPayload[]): void {
+  record(...payloads: PlainPayload[]): void {
     this.commit(() => ({ events: payloads, result: undefined }));
   }
 
@@ -335,14 +341,32 @@ export class Store {
       this.notices.push(problem);
     }
     let applied = 0;
+    const refusals: Refusal[] = [];
     for (const event of read.events) {
       if (event.seq <= this.state.seq) continue;
-      applyEvent(this.state, event);
+      const refusal = applyEvent(this.state, event);
+      if (refusal !== null) {
+        refusals.push({ event, reason: refusal });
+        continue;
+      }
       applied++;
       if (!initial) this.bus?.publish(event);
     }
     this.position = read.position;
+    if (refusals.length > 0) this.reportRefused(locateRefusals(this.paths.events, refusals));
     return applied;
+  }
+
+  /** Refused lines are kept like damaged ones: a copy in quarantine, a notice, never applied. */
+  private reportRefused(lines: DamagedLine[]): void {
+    this.refused.push(...lines);
+    if (!this.readOnly) quarantineLines(this.paths.quarantine, lines, this.now());
+    for (const line of lines) {
+      const sentence = refusalSentence(line);
+      if (this.reported.has(sentence)) continue;
+      this.reported.add(sentence);
+      this.notices.push(sentence);
+    }
   }
 
   private maybeSnapshot(): void {
@@ -455,4 +479,19 @@ function isSnapshot(value: unknown): value is Snapshot {
     (v.tickets === undefined ||
       (!!v.tickets && typeof v.tickets.bytes === 'number' && typeof v.tickets.indexBytes === 'number' && v.tickets.indexBytes <= v.tickets.bytes))
   );
+}
+
+/**
+ * Refuses, before anything is appended, a ticket event src/tickets did not
+ * make, or one that would not apply (a programming error, not the user's).
+ */
+function refuseUnfit(state: State, events: CommitPayload[]): void {
+  for (const event of events) {
+    if (!isTicketEvent(event)) continue;
+    if (!isMinted(event)) {
+      throw new Error(`a ${event.type} event was built outside src/tickets; only src/tickets makes ticket events (use Tickets), so the store refused it`);
+    }
+    const refusal = ticketEventRefusal(state, event);
+    if (refusal !== null) throw new Error(`the store refused a ticket event: ${refusal}`);
+  }
 }

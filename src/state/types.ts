@@ -132,8 +132,12 @@ export interface TicketHold {
   checks?: CheckEvidence[];
 }
 
-/** What may change on a ticket besides its state (its state only changes by transition). */
-export type TicketPatch = Partial<Pick<Ticket, 'runs' | 'gate' | 'feedback' | 'title' | 'body' | 'acceptance' | 'priority' | 'hold'>>;
+/**
+ * What may change on a ticket besides its state (its state only changes by
+ * transition). Never the gate evidence: that is the ticket machine's context,
+ * set by its `pass` and `reject` transitions only.
+ */
+export type TicketPatch = Partial<Pick<Ticket, 'runs' | 'feedback' | 'title' | 'body' | 'acceptance' | 'priority' | 'hold'>>;
 
 export interface Question {
   id: string;

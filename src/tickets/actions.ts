@@ -2,6 +2,7 @@ import { ticketMachine } from '../../machines/ticket.js';
 import { UserError } from '../errors.js';
 import { PRIORITIES, type Priority, type Ticket, type TicketEventName, type TicketPatch, type TicketState } from '../state/types.js';
 import { normalizeId, OPERATOR_EVENTS, type Tickets } from './index.js';
+import { mintTicketEvent } from './mint.js';
 
 /** An operator action on a ticket: offered when the ticket machine allows it, else with the reason it does not. */
 export interface TicketAction {
@@ -100,7 +101,7 @@ export function editTicket(tickets: Tickets, rawId: string, edit: TicketEdit, by
     const changed = Object.keys(patch);
     if (changed.length === 0) return { events: [], result: { ticket, changed } };
     // The reducer changes this same object in place, so `ticket` is the edited one once the event is applied.
-    return { events: [{ type: 'ticket.updated', id, patch, by }], result: { ticket, changed } };
+    return { events: [mintTicketEvent({ type: 'ticket.updated', id, patch, by })], result: { ticket, changed } };
   });
 }
 

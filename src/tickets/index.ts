@@ -16,6 +16,7 @@ import {
   type TicketState,
 } from '../state/types.js';
 import { checkTransition, type TicketMachineEvent } from '../../machines/ticket.js';
+import { mintTicketEvent } from './mint.js';
 
 /** Events an operator may send; the others belong to the dispatcher and the gate. */
 export const OPERATOR_EVENTS: readonly TicketEventName[] = ['approve', 'block', 'unblock', 'cancel', 'retry', 'reopen'];
@@ -127,7 +128,7 @@ export class Tickets {
       if (data.state === 'ready') {
         ticket.history.push({ at, from: 'triage', to: 'ready', event: 'approve', by, note: 'filed ready' });
       }
-      return { events: [{ type: 'ticket.created', ticket }], result: ticket };
+      return { events: [mintTicketEvent({ type: 'ticket.created', ticket })], result: ticket };
     });
   }
 
@@ -147,12 +148,13 @@ export class Tickets {
             : undefined;
         throw new TransitionError(id, ticket.state, machineEvent.type, check.allowed, why);
       }
-      const patch: TicketPatch = { ...options.patch };
-      if (machineEvent.type === 'pass') patch.gate = machineEvent.evidence;
+      const patch: TicketPatch = withoutGate(options.patch);
       if (machineEvent.type === 'retry' && options.note) patch.feedback = [...ticket.feedback, options.note];
+      // The evidence the ticket keeps is the machine's context after the transition (its recordEvidence), not a copy made here.
+      const gate = check.context.gate;
       return {
         events: [
-          {
+          mintTicketEvent({
             type: 'ticket.transition',
             id,
             from: ticket.state,
@@ -161,19 +163,20 @@ export class Tickets {
             by: options.by ?? 'operator',
             ...(options.note ? { note: options.note } : {}),
             ...(Object.keys(patch).length ? { patch } : {}),
-          },
+            ...(gate !== ticket.gate ? { gate } : {}),
+          }),
         ],
         result: state.tickets[id]!,
       };
     });
   }
 
-  /** Changes fields other than the state (runs, gate evidence, feedback). */
+  /** Changes fields other than the state and the gate evidence (runs, feedback, hold, the operator's text). */
   update(rawId: string, patch: (ticket: Ticket) => TicketPatch): Ticket {
     const id = normalizeId(rawId);
     return this.store.commit((state) => {
       const ticket = this.hot(state, id);
-      return { events: [{ type: 'ticket.updated', id, patch: patch(ticket) }], result: state.tickets[id]! };
+      return { events: [mintTicketEvent({ type: 'ticket.updated', id, patch: withoutGate(patch(ticket)) })], result: state.tickets[id]! };
     });
   }
 
@@ -252,7 +255,7 @@ export class Tickets {
       // (its copy in the archive file is then stale, and the hot state wins on every read).
       const ids = this.store.commit((state) => {
         const still = tickets.filter((t) => state.tickets[t.id]?.updatedAt === t.updatedAt).map((t) => t.id);
-        return { events: still.length ? [{ type: 'ticket.archived' as const, ids: still, month }] : [], result: still };
+        return { events: still.length ? [mintTicketEvent({ type: 'ticket.archived', ids: still, month })] : [], result: still };
       });
       moved.push(...ids);
     }
@@ -269,6 +272,12 @@ export class Tickets {
     }
     return ticket;
   }
+}
+
+/** A patch without gate evidence, even one cast past its type: only the machine's `pass` and `reject` set it. */
+function withoutGate(patch: TicketPatch | undefined): TicketPatch {
+  const { gate: _ignored, ...rest } = { ...patch } as TicketPatch & { gate?: unknown };
+  return rest;
 }
 
 /** Accepts `T-12`, `t-12` and `12`. */

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { checkPathAccess } from '../../guards/pathPolicy.js';
 import { OUTPUT_CAP } from './spawnBash.js';
 import { errorMessage } from '../../errors.js';
-import type { ToolContext } from '../toolChain.js';
+import type { ToolContext } from '../../guards/types.js';
 import { failed, ok, type ToolDefinition } from './types.js';
 
 const MAX_LINE = 2000;

@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
-import type { ToolContext } from '../toolChain.js';
+import type { ToolContext } from '../../guards/types.js';
 import { allowedPath } from './files.js';
 import { globMatch } from './globMatch.js';
 import { failed, ok, type ToolDefinition } from './types.js';

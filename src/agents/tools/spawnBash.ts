@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { gitIdentityEnv } from '../../git/identity.js';
 import { sandboxLaunch, type Launch } from '../../sandbox/index.js';
-import type { ToolContext } from '../toolChain.js';
+import type { ToolContext } from '../../guards/types.js';
 
 /** The combined output a command may return to the model, in characters (head and tail kept). */
 export const OUTPUT_CAP = 30_000;

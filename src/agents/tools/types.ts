@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Access } from '../../guards/pathPolicy.js';
-import type { ToolContext, ToolResult } from '../toolChain.js';
+import type { ToolContext, ToolResult } from '../../guards/types.js';
 import type { AgentContract } from '../contracts.js';
 
 /** What a tool asks the run loop to do after it: end the run, or wait for the operator. */

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { contextBrand } from '../../guards/silo/areas.js';
 import { siloPathCheck } from '../../guards/silo/runtimeCheck.js';
 import { resolveReal } from '../../guards/pathPolicy.js';
-import type { ToolContext } from '../toolChain.js';
+import type { ToolContext } from '../../guards/types.js';
 import { failed, ok, type ToolDefinition } from './types.js';
 
 const MAX_PAGE_CHARS = 30_000;

@@ -39,7 +39,7 @@ export async function runCockpit(
 
 /** The doctor's grade in each pass's report, loaded only when the report runs. */
 export const doctorExtension: ReportExtension = async (context, report) =>
-  (await import('../../doctor/report.js')).doctorReportExtension(context, report);
+  (await import('../../loop/phases/doctorReport.js')).doctorReportExtension(context, report);
 
 /**
  * `master` alone on a terminal: the cockpit on the workspace, without

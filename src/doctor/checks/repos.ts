@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { GATE_WORKTREE } from '../../gate/paths.js';
+import { GATE_WORKTREE } from '../../git/gatePaths.js';
 import { isInside } from '../../guards/pathPolicy.js';
 import type { RepoFacts } from '../facts/repos.js';
 import { notChecked, pass, type CheckGroup, type CheckResult, type DoctorContext } from '../types.js';

@@ -3,6 +3,7 @@ import { closeSync, readFileSync, statSync } from 'node:fs';
 import { EventLog, LOG_START, type DamagedLine, type LogGap, type LogPosition } from '../../state/eventLog.js';
 import { accountedFor } from '../../state/quarantine.js';
 import { applyEvent } from '../../state/reducer.js';
+import { locateRefusals, type Refusal } from '../../state/refused.js';
 import { openTicketFile, writeJsonAtomicSync, type Snapshot } from '../../state/snapshotFile.js';
 import { Store, snapshotMatchesLog } from '../../state/store.js';
 import { TicketTable, type TicketSummary } from '../../state/ticketTable.js';
@@ -170,11 +171,6 @@ export async function gatherStateFacts(paths: WorkspacePaths, options: { full?: 
   const verified = options.full ? null : readVerified(paths, log);
   const read = log.readFrom(verified?.position ?? LOG_START, verified?.seq ?? 0);
   const seen = accountedFor(read.events);
-  const allDamaged = [...(verified?.damaged ?? []), ...read.damaged];
-  const allGaps = [...(verified?.gaps ?? []), ...read.gaps];
-  const damaged = allDamaged.filter((d) => !seen.damaged.has(`${d.file}@${d.offset}`));
-  const gaps = allGaps.filter((g) => !seen.gaps.has(`${g.after}>${g.next}`));
-  const found = (verified?.found ?? 0) + read.damaged.length + read.gaps.length;
   const lastSeq = read.events.at(-1)?.seq ?? verified?.seq ?? 0;
   const events = (verified?.events ?? 0) + read.events.length;
   const firstSeq = verified?.firstSeq || (read.events[0]?.seq ?? 0);
@@ -182,10 +178,13 @@ export async function gatherStateFacts(paths: WorkspacePaths, options: { full?: 
   const mismatches: string[] = [];
   let state: State;
   let hot: HotTickets;
+  // Lines the reducer refused (a transition from a state the ticket is not in) count as damaged until `master repair` accounts for them.
+  let refused: DamagedLine[];
   if (verified) {
     // The log before the checkpoint is as verified: the state is the snapshot and the log after it (as every command reads it).
     const store = await Store.open(paths, { readOnly: true });
     state = store.state;
+    refused = store.refused.filter((line) => line.file > verified.position.file || (line.file === verified.position.file && line.offset >= verified.position.offset));
     hot = { summaries: () => store.ticketSummaries(), where: (keep) => store.ticketsWhere(keep), get count() { return store.hotCount; } };
     if (data && snapshot.ok) {
       if (data.seq > lastSeq) mismatches.push(snapshotAhead(data.seq, lastSeq));
@@ -194,11 +193,14 @@ export async function gatherStateFacts(paths: WorkspacePaths, options: { full?: 
   } else {
     state = emptyState();
     const atSnapshot = emptyState();
+    const refusals: Refusal[] = [];
     // A full read holds every event: the state is replayed from them, and compared with the snapshot at its sequence.
     for (const event of read.events) {
-      applyEvent(state, event);
+      const refusal = applyEvent(state, event);
+      if (refusal !== null) refusals.push({ event, reason: refusal });
       if (data && snapshot.ok && event.seq <= data.seq) applyEvent(atSnapshot, event);
     }
+    refused = locateRefusals(paths.events, refusals);
     hot = hotOf(TicketTable.of(state.tickets));
     if (data && snapshot.ok) {
       const states = snapshotStates(paths, data);
@@ -217,6 +219,11 @@ export async function gatherStateFacts(paths: WorkspacePaths, options: { full?: 
       }
     }
   }
+  const allDamaged = [...(verified?.damaged ?? []), ...read.damaged, ...refused];
+  const allGaps = [...(verified?.gaps ?? []), ...read.gaps];
+  const damaged = allDamaged.filter((d) => !seen.damaged.has(`${d.file}@${d.offset}`));
+  const gaps = allGaps.filter((g) => !seen.gaps.has(`${g.after}>${g.next}`));
+  const found = (verified?.found ?? 0) + read.damaged.length + refused.length + read.gaps.length;
   if (read.position.offset > 0) {
     const line = log.lineEndingAt(read.position);
     const seq = (line as { seq?: unknown } | null)?.seq;

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mcpToolAllowed, parseMcpToolName } from '../../mcp/names.js';
 import path from 'node:path';
-import type { ToolCall, ToolContext } from '../../agents/toolChain.js';
+import type { ToolCall, ToolContext } from '../types.js';
 import { KNOWN_TOOLS as RUNTIME_TOOLS, mergeContract } from '../../agents/contracts.js';
 import { CONTRACT_NAMES, type ContractName, type Registry } from '../../registry/schema.js';
 import { expandBraces, globToRegExp } from '../glob.js';

@@ -1,4 +1,4 @@
-import type { ToolCall, ToolContext } from '../../agents/toolChain.js';
+import type { ToolCall, ToolContext } from '../types.js';
 import type { Registry } from '../../registry/schema.js';
 import type { WorkspacePaths } from '../../workspace/paths.js';
 import type { CallInfo } from '../callInfo.js';

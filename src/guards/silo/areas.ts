@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ToolContext } from '../../agents/toolChain.js';
+import type { ToolContext } from '../types.js';
 import type { Registry } from '../../registry/schema.js';
 import type { WorkspacePaths } from '../../workspace/paths.js';
 import { isInside, resolveReal } from '../pathPolicy.js';

@@ -3,7 +3,6 @@ import type { WorkspacePaths } from '../../workspace/paths.js';
 import { builtinStatus, inspectHooks } from '../loadHooks.js';
 import { siloLayerOn } from './areas.js';
 import { sandboxStatus } from './sandbox.js';
-import { installSiloPathCheck } from './runtimeCheck.js';
 
 export type LayerState = 'on' | 'degraded' | 'off';
 
@@ -20,7 +19,6 @@ export interface SiloLayerReport {
  * present and enabled; layer 4 is degraded where no OS sandbox works.
  */
 export function siloLayers(ws: { registry: Registry; paths: Pick<WorkspacePaths, 'hooks'> }): SiloLayerReport[] {
-  installSiloPathCheck();
   const silos = ws.registry.brands.filter((b) => b.silo);
   if (silos.length === 0) return [];
   const { hooks } = inspectHooks(ws.paths.hooks);

@@ -1,5 +1,5 @@
-import type { ToolContext } from '../../agents/toolChain.js';
-import { registerPathCheck, type Access } from '../pathPolicy.js';
+import type { ToolContext } from '../types.js';
+import type { Access } from '../pathPolicy.js';
 import { contextBrand, reachedArea, siloLayerOn, siloMap } from './areas.js';
 
 /**
@@ -16,13 +16,4 @@ export function siloPathCheck(context: ToolContext, realPath: string, _access: A
   if (!area) return null;
   const who = contextBrand(context);
   return `${realPath} is behind a silo wall: it belongs to brand "${area.brand}" (${area.lexical}), which ${who ? `brand "${who}"` : 'this caller'} may not reach`;
-}
-
-let registered = false;
-
-/** Registers the silo check with the path policy (once per process; importing the guards does it). */
-export function installSiloPathCheck(): void {
-  if (registered) return;
-  registered = true;
-  registerPathCheck(siloPathCheck);
 }

@@ -1,4 +1,4 @@
-import type { ToolContext } from '../../agents/toolChain.js';
+import type { ToolContext } from '../types.js';
 import type { Registry } from '../../registry/schema.js';
 import { bwrapArgs, buildPolicy, sandboxOff, sandboxStatus } from '../../sandbox/index.js';
 

@@ -4,7 +4,7 @@ import type { AgentContract } from '../../agents/contracts.js';
 import type { ModelEndpoint } from '../../agents/model.js';
 import type { RetryPolicy } from '../../agents/modelCall.js';
 import { runContractAgent, type ContractRunResult } from '../../agents/runContract.js';
-import type { BeforeToolHook, GuardDecision, ToolChain, ToolContext } from '../../agents/toolChain.js';
+import type { BeforeToolHook, GuardDecision, ToolChain, ToolContext } from '../../guards/types.js';
 import { getTool, type ToolRunContext } from '../../agents/tools/index.js';
 import { Transcript } from '../../agents/transcript.js';
 import { recordUsage } from '../../agents/usage.js';

@@ -1,6 +1,6 @@
 import { registerTool } from '../../agents/tools/index.js';
 import { failed, ok, type ToolDefinition } from '../../agents/tools/types.js';
-import type { ToolContext } from '../../agents/toolChain.js';
+import type { ToolContext } from '../../guards/types.js';
 import { FindingInput } from './findings.js';
 
 /** Findings proposed by distiller runs in flight, keyed by the run's transcript file (unique per run). */

@@ -9,7 +9,6 @@ import { modelAvailability, openModel, type ModelEndpoint, type OpenModelOptions
 import type { RetryPolicy } from '../../agents/modelCall.js';
 import type { Bus } from '../../bus/index.js';
 import { errorMessage } from '../../errors.js';
-import { installGuards } from '../../guards/install.js';
 import { calendarDay } from '../../loop/clock.js';
 import { askOperator, isAffirmative } from '../../questions/index.js';
 import type { Workspace } from '../../workspace/open.js';
@@ -119,7 +118,6 @@ export async function runDistillation(options: DistillOptions): Promise<DistillR
 
   try {
     if (model || viaClaudeCode) {
-      installGuards();
       const chain = toolChainFor(ws);
       chain.before.push(wikiAuthorityGuard(ws));
       const contracts = resolveContracts(ws.registry);

@@ -1,4 +1,4 @@
-import { fastForwardCheckout, gitOutcome } from '../git/gate.js';
+import { fastForwardCheckout, gitOutcome } from './gate.js';
 import type { Ticket } from '../state/types.js';
 
 /**

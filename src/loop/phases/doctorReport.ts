@@ -1,6 +1,6 @@
-import type { PhaseContext } from '../loop/phase.js';
-import type { SessionReport } from '../loop/phases/report.js';
-import { runDoctor } from './index.js';
+import { runDoctor } from '../../doctor/index.js';
+import type { PhaseContext } from '../phase.js';
+import type { SessionReport } from './report.js';
 
 /** The report phase's extension: every session report carries the doctor's grade (and the log a `doctor.report`). */
 export async function doctorReportExtension(context: PhaseContext, report: SessionReport): Promise<void> {
