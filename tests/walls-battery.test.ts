@@ -111,7 +111,8 @@ async function snapshot(home: string): Promise<Snapshot> {
   return {
     registry: treeHash(path.join(home, 'registry.json')),
     hooks: treeHash(path.join(home, 'hooks')),
-    masterTop: readdirSync(path.join(home, '.master')).filter((n) => !['tmp', 'worktrees', 'transcripts', 'archive', 'state.json'].includes(n) && !n.endsWith('.lock')).sort(),
+    // The snapshot's ticket files and the doctor's checkpoint (`.state.json.*`) change name and content as the state moves.
+    masterTop: readdirSync(path.join(home, '.master')).filter((n) => !['tmp', 'worktrees', 'transcripts', 'archive', 'state.json'].includes(n) && !n.endsWith('.lock') && !n.startsWith('.state.json.')).sort(),
     mains,
     otherRepo: treeHash(path.join(home, 'repos/beta-app')),
     acmeGitConfig: treeHash(path.join(home, 'repos/acme-app/.git/config')),

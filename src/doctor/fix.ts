@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { gitOutcome } from '../git/gate.js';
 import { followMain } from '../git/followMain.js';
+import { removeStaleIndexLocks } from '../git/indexLock.js';
 import { FileLock } from '../state/lock.js';
 import { orphanBranches, staleWorktrees } from './checks/repos.js';
 import { workspaceLocks } from './checks/state.js';
@@ -29,6 +30,9 @@ export async function applyFixes(ctx: DoctorContext): Promise<string[]> {
         ? `removed worktree ${stale.path} (${stale.why})`
         : `kept worktree ${stale.path}: ${removed.stderr.trim().split('\n')[0]} (remove it by hand if nothing in it matters)`,
     );
+  }
+  for (const r of ctx.repos) {
+    for (const file of removeStaleIndexLocks(r.staleIndexLocks)) done.push(`removed ${file} of ${r.repo.id} (no git process held it)`);
   }
   for (const r of ctx.repos) {
     if (!r.primary?.behind) continue;

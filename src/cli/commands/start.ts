@@ -66,6 +66,11 @@ export function startCommand(home: () => string | undefined) {
       force,
       ...(only ? { only } : {}),
       prepare: async (context) => {
+        // A git killed with the last session may have left an index.lock that fails every git command in that checkout.
+        const { removeStaleRepoIndexLocks } = await import('../../git/indexLock.js');
+        const { allRepos, repoPath } = await import('../../registry/load.js');
+        const unlocked = await removeStaleRepoIndexLocks(allRepos(context.ws.registry).map(({ repo }) => ({ id: repo.id, path: repoPath(context.ws.paths.home, repo) })));
+        if (unlocked.length) bus.publish({ type: 'note', message: `removed stale git locks left by a killed session: ${unlocked.join(', ')}` });
         const archived = context.ws.tickets.archiveOld();
         if (archived.length) bus.publish({ type: 'note', message: `archived ${archived.length} closed tickets` });
         // A session killed after a merge or a cancel left that ticket's worktree and branch: they go now.

@@ -103,6 +103,7 @@ export const repoChecks: CheckGroup = (ctx) => {
 
   const odd: string[] = [];
   const behind: string[] = [];
+  const locks = ctx.repos.flatMap((r) => r.staleIndexLocks.map((file) => `${r.repo.id} has a stale ${file} (no git process holds it: a killed session left it, and every git command there fails until it goes)`));
   for (const r of ctx.repos) {
     if (!r.primary) continue;
     if (r.primary.operation) odd.push(`${r.repo.id} (${r.path}) is in the middle of ${r.primary.operation}`);
@@ -117,13 +118,14 @@ export const repoChecks: CheckGroup = (ctx) => {
     }
   }
   const fixes = [
+    ...(locks.length ? ['`master doctor --fix` (or the next `master start`) removes a stale index.lock'] : []),
     ...(behind.length ? ['`master doctor --fix` fast-forwards a checkout that is behind main (so does the merge gate before it merges)'] : []),
     ...(odd.length ? ['finish or abort the operation; commit or stash the changes on main'] : []),
   ];
   results.push(
-    odd.length + behind.length === 0
+    odd.length + behind.length + locks.length === 0
       ? pass(ids[2]!, titles[2]!, 'no checkout is mid-operation or holds uncommitted changes on main')
-      : { id: ids[2]!, title: titles[2]!, status: 'warn', message: list([...behind, ...odd]), fix: fixes.join('; ') },
+      : { id: ids[2]!, title: titles[2]!, status: 'warn', message: list([...locks, ...behind, ...odd]), fix: fixes.join('; ') },
   );
 
   const stale = staleWorktrees(ctx);

@@ -3,6 +3,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { RepoError } from '../../git/errors.js';
 import { gitOutcome } from '../../git/gate.js';
+import { indexLocks, staleIndexLocks } from '../../git/indexLock.js';
 import { gitDirs, headsCheap } from '../../git/refs.js';
 import { trustRepo } from '../../git/safe.js';
 import { parseWorktreeList, type BranchRef, type Worktree } from '../../git/repo.js';
@@ -27,6 +28,8 @@ export interface RepoFacts {
     /** Main moved and the checkout did not follow (its files are an earlier main): set by the doctor after gathering. */
     behind?: { from: string; to: string } | null;
   } | null;
+  /** `index.lock` files of its checkouts that no live git holds (a killed session's). */
+  staleIndexLocks: string[];
 }
 
 async function text(file: string): Promise<string | null> {
@@ -111,7 +114,7 @@ function operationInProgress(gitDir: string): string | null {
 
 async function repoFacts(home: string, brand: string, repo: Repo): Promise<RepoFacts> {
   const where = repoPath(home, repo);
-  const facts: RepoFacts = { brand, repo, path: where, problem: null, mainSha: null, worktrees: [], ticketBranches: [], primary: null };
+  const facts: RepoFacts = { brand, repo, path: where, problem: null, mainSha: null, worktrees: [], ticketBranches: [], primary: null, staleIndexLocks: [] };
   let gitDir: string;
   let commonDir: string;
   try {
@@ -150,6 +153,7 @@ async function repoFacts(home: string, brand: string, repo: Repo): Promise<RepoF
     dirty: status.code === 0 ? status.stdout.split('\n').filter(Boolean) : [],
     operation: operationInProgress(gitDir),
   };
+  facts.staleIndexLocks = staleIndexLocks(indexLocks(commonDir));
   return facts;
 }
 
