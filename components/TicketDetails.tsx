@@ -31,7 +31,7 @@ export function TicketDetails({ ticket, height, questions = [] }: { ticket: Tick
       for (const [i, line] of tail.entries()) add(`${key}${check.name}${i}`, <Text color={theme.muted} wrap="truncate-end">    {line}</Text>);
     }
   };
-  if (ticket.hold?.checks?.length) {
+  if (ticket.hold?.checks?.length && ticket.state === 'review') {
     add('hc', <Text color={theme.muted}>gate checks (the gate stopped after them)</Text>);
     checkLines(ticket.hold.checks, 'hc');
   }

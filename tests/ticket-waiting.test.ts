@@ -44,8 +44,9 @@ describe('a ticket that cannot move on says why where the operator looks', () =>
     const summary = await runSession(gw.ws, { ci: true, phases: defaultPhases(), bus: gw.bus, only: 'merge' });
     expect(summary.results.merge?.summary).toBe('merge gate: 0 merged, 0 rejected, 2 waiting (T-1, T-2)');
     const out = lines(gw);
-    for (const id of ['T-1', 'T-2']) {
-      expect(out).toContainEqual(expect.stringMatching(new RegExp(`note      ${id} waits in review: the verifier could not finish \\(the verifier ended without calling Verdict\\)$`)));
+    // What the verifier said instead of a verdict is the reason, on the ticket's own line.
+    for (const [id, said] of [['T-1', 'Looks fine\\.'], ['T-2', 'Also fine\\.']]) {
+      expect(out).toContainEqual(expect.stringMatching(new RegExp(`note      ${id} waits in review: the verifier could not finish \\(the verifier ended without calling Verdict; it said: ${said}\\)$`)));
     }
     // Each check's line names the check.
     expect(out).toContainEqual(expect.stringMatching(/gate      T-1 check test pass$/));
@@ -53,7 +54,7 @@ describe('a ticket that cannot move on says why where the operator looks', () =>
 
     const shown = show(gw, 'T-1');
     expect(shown.code, shown.stderr).toBe(0);
-    expect(shown.stdout).toMatch(/ {2}waiting {3}waits in review: the verifier could not finish \(the verifier ended without calling Verdict\)/);
+    expect(shown.stdout).toMatch(/ {2}waiting {3}waits in review: the verifier could not finish \(the verifier ended without calling Verdict; it said: Looks fine\.\)/);
     // The checks that ran before the gate stopped, with exit code and output tail.
     expect(shown.stdout).toMatch(/test: passed, exit 0 in \d+ ms {2}\(node --test\)/);
     expect(shown.stdout).toMatch(/\| # fail 0/);

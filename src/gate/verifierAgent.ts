@@ -157,7 +157,8 @@ export function createAgentVerifier(deps: AgentVerifierDeps): Verifier {
       if (verdict) return verdict;
       throw new Error(
         result.status === 'finished'
-          ? 'the verifier ended without calling Verdict'
+          ? // What the model said instead is the real reason (a scripted model with no script says so): never only in the transcript.
+            `the verifier ended without calling Verdict${result.summary && !result.summary.startsWith('the model ended its turn') ? `; it said: ${result.summary.trim().split('\n')[0]}` : ''}`
           : `the verifier run ${result.status}${result.reason ? `: ${result.reason}` : ''}`,
       );
     } finally {

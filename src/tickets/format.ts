@@ -32,7 +32,11 @@ function lastNote(t: Ticket): string | undefined {
  * the reason is never only in a transcript.
  */
 export function whyWaiting(t: Ticket, questions: readonly Question[] = []): string | null {
-  if (t.hold) return `${t.state === 'review' ? 'waits in review: ' : ''}${t.hold.reason}`;
+  // A hold explains a ticket that waits on its way (to run, or through the gate); a later failure,
+  // reject or question explains itself even when a stale hold is still recorded.
+  if (t.hold?.reason && (t.state === 'ready' || t.state === 'review' || t.state === 'merging')) {
+    return `${t.state === 'review' ? 'waits in review: ' : ''}${t.hold.reason}`;
+  }
   switch (t.state) {
     case 'triage':
       return `waits for your approval: \`master ticket move ${t.id} approve\``;
@@ -121,7 +125,7 @@ function formatTicketRaw(t: Ticket, questions: readonly Question[]): string {
       );
     }
   }
-  if (t.hold?.checks?.length) {
+  if (t.hold?.checks?.length && t.state === 'review') {
     lines.push('', '  gate checks (the gate stopped after them):', ...formatChecks(t.hold.checks));
   }
   if (t.gate) {
