@@ -98,6 +98,7 @@ export function BrandPanes({ brands, focus, columns, compact, now }: { brands: r
   return (
     <Box flexDirection="column">
       {rows.map((row, r) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a row of the grid is its position; it has no other identity
         <Box key={r}>
           {row.map((brand, c) => (
             <BrandPane key={brand.id} brand={brand} focused={r * perRow + c === focus} index={r * perRow + c} width={width} now={now} />

@@ -32,6 +32,7 @@ export const Interview = memo(function Interview({
       {item.kind === 'question' ? <Text wrap="truncate-end">{item.question.text}</Text> : null}
       {item.kind === 'question' && typing === null
         ? (item.question.choices ?? []).slice(0, 9).map((choice, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a choice is picked by its number, so its position is its identity
             <Text key={i} wrap="truncate-end">
               <Text color={theme.key}>{i + 1}</Text> {choice}
             </Text>

@@ -33,6 +33,7 @@ export function Transcript({ ticket, lines, height }: { ticket: string; lines: r
       </Text>
       {shown.length === 0 ? <Text color={theme.muted}>nothing yet: it fills as the agent works</Text> : null}
       {shown.map((line, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: one transcript record can render as several lines with the same seq
         <Line key={`${line.seq}:${i}`} line={line} />
       ))}
     </Box>

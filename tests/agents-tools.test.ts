@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ToolContext } from '../src/guards/types.js';
 import { readTool } from '../src/agents/tools/files.js';
 import { bashArgv, OUTPUT_CAP, spawnBash } from '../src/agents/tools/spawnBash.js';
@@ -37,13 +37,10 @@ function alive(pid: number): boolean {
   }
 }
 
-async function gone(pid: number, withinMs = 3000): Promise<boolean> {
-  const until = Date.now() + withinMs;
-  while (Date.now() < until) {
-    if (!alive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return !alive(pid);
+/** Resolves once the process is gone; a process that stays fails the test at the test's own timeout. */
+async function gone(pid: number): Promise<boolean> {
+  await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 25_000, interval: 20 });
+  return true;
 }
 
 describe('Bash without a sandbox', () => {
@@ -60,19 +57,25 @@ describe('Bash without a sandbox', () => {
   });
 
   it('does not wait for a background job that holds its output until the timeout', async () => {
-    const started = Date.now();
-    const outcome = await spawnBash(context, 'sleep 100 & echo $!', 20_000);
+    // The job and the timeout are ten minutes: returning within the test's time shows neither was waited for.
+    const outcome = await spawnBash(context, 'sleep 600 & echo $!', 600_000);
     expect(outcome.timedOut).toBe(false);
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(await gone(Number(outcome.output.trim()))).toBe(true);
   }, 30_000);
 
   it('returns soon after bash exits even when a job that left its group holds the output', async () => {
-    const started = Date.now();
-    const outcome = await spawnBash(context, 'setsid sleep 15 & sleep 0.5; echo started', 20_000);
-    expect(outcome.exitCode).toBe(0);
-    expect(outcome.output).toContain('started');
-    expect(Date.now() - started).toBeLessThan(8000);
+    // The job leaves the group, then says so with its pid; bash exits only after that (a barrier, not a pause).
+    // Job and timeout are ten minutes: returning within the test's time shows neither was waited for.
+    const left = path.join(root, 'left');
+    const outcome = await spawnBash(context, `setsid sh -c 'echo $$ > left.tmp && mv left.tmp left && exec sleep 600' & while [ ! -f left ]; do sleep 0.01; done; echo started`, 600_000);
+    const pid = Number(readFileSync(left, 'utf8').trim());
+    try {
+      expect(outcome.exitCode).toBe(0);
+      expect(outcome.timedOut).toBe(false);
+      expect(outcome.output).toContain('started');
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
   }, 30_000);
 });
 

@@ -1,31 +1,27 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dispatch } from '../src/agents/dispatcher.js';
 import { Bus } from '../src/bus/index.js';
 import { Store } from '../src/state/store.js';
 import { openWorkspace } from '../src/workspace/open.js';
 import { makeAgentWorkspace } from './helpers/agents.js';
-import { ROOT } from './helpers/cli.js';
+import { ROOT, tempDir } from './helpers/cli.js';
 import { git } from './helpers/workspace.js';
 
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('crash recovery', () => {
   it('after SIGKILL in the middle of a dispatch, the next one requeues the dead runs, finishes every ticket and leaves no orphan worktree', async () => {
     const brands = [{ id: 'alpha' }, { id: 'beta' }, { id: 'gamma' }];
     const { home, ws: setup } = await makeAgentWorkspace({ brands, files: { 'README.md': '# app\n' }, registry: { dispatch: { concurrency: 3, lanesPerBrand: 1 } } });
+    // Every command waits for this file, which appears only after the kill: the child is killed with three runs in
+    // the middle of their command, however slow the machine.
+    const barrier = path.join(tempDir('master-barrier-'), 'go');
     for (const brand of brands) {
       for (let i = 0; i < 3; i++) {
         const id = `T-${setup.store.state.counters.ticket + 1}`;
-        setup.tickets.create({ brand: brand.id, repo: `${brand.id}-app`, title: `${brand.id} ${i}`, kind: 'script', run: [`sleep 1.5; echo ${id} > out.txt`], state: 'ready' });
+        setup.tickets.create({ brand: brand.id, repo: `${brand.id}-app`, title: `${brand.id} ${i}`, kind: 'script', run: [`while [ ! -f ${barrier} ]; do sleep 0.02; done; echo ${id} > out.txt`], state: 'ready' });
       }
     }
     await setup.store.close();
@@ -40,11 +36,15 @@ describe('crash recovery', () => {
     const watcher = await Store.open(setup.paths);
     const running = () => Object.values(watcher.state.tickets).filter((t) => t.state === 'running').length;
     try {
-      await waitFor(() => {
-        watcher.refresh();
-        const runs = Object.values(watcher.state.tickets).filter((t) => t.state === 'running').map((t) => t.runs.at(-1)!);
-        return running() === 3 && runs.every((run) => existsSync(path.join(run.worktree, 'out.txt')) === false && existsSync(path.join(run.worktree, '.git')));
-      }, 30_000);
+      await vi.waitFor(
+        () => {
+          watcher.refresh();
+          const runs = Object.values(watcher.state.tickets).filter((t) => t.state === 'running').map((t) => t.runs.at(-1)!);
+          expect(running()).toBe(3);
+          for (const run of runs) expect(existsSync(path.join(run.worktree, '.git'))).toBe(true);
+        },
+        { timeout: 60_000, interval: 50 },
+      );
     } catch (error) {
       child.kill('SIGKILL');
       throw new Error(`the child never had three runs going: ${stderr}`, { cause: error });
@@ -55,6 +55,7 @@ describe('crash recovery', () => {
     const killedRuns = Object.values(watcher.state.tickets).filter((t) => t.state === 'running').map((t) => t.id);
     expect(killedRuns).toHaveLength(3);
     await watcher.close();
+    writeFileSync(barrier, '');
 
     const bus = new Bus();
     const ws = await openWorkspace(home, { bus });

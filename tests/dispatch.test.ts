@@ -1,6 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dispatch } from '../src/agents/dispatcher.js';
+import { tempDir } from './helpers/cli.js';
 import type { BusEvent } from '../src/bus/index.js';
 import { makeAgentWorkspace } from './helpers/agents.js';
 import { git } from './helpers/workspace.js';
@@ -30,8 +33,24 @@ describe('parallel dispatch across brands', () => {
       files: { 'README.md': '# app\n' },
       registry: { dispatch: { concurrency: 3, lanesPerBrand: 1 } },
     });
+    // Barriers instead of sleeps: each command waits for its own release file, and the test releases a command only
+    // once the overlap it must show has happened (three running in all, then two of delta's at once). A dispatcher
+    // that never reached those overlaps would leave the commands waiting and the test would time out, not pass.
+    const barriers = tempDir('master-barriers-');
+    const release = (id: string) => writeFileSync(path.join(barriers, id), '');
+    const begun: Array<{ id: string; brand: string }> = [];
+    bus.subscribe((event) => {
+      if (event.type !== 'tool.call' || event.tool !== 'Bash') return;
+      begun.push({ id: String(event.ticket), brand: String(event.brand) });
+      if (begun.length < 3) return;
+      const deltaOverlapped = begun.filter((b) => b.brand === 'delta').length >= 2;
+      for (const b of begun) if (b.brand !== 'delta' || deltaOverlapped) release(b.id);
+    });
     // The id is written literally: the guards refuse commands with variables they cannot resolve.
-    const command = () => `sleep 0.3; echo T-${ws.store.state.counters.ticket + 1} > out.txt`;
+    const command = () => {
+      const id = `T-${ws.store.state.counters.ticket + 1}`;
+      return `while [ ! -f ${path.join(barriers, id)} ]; do sleep 0.02; done; echo ${id} > out.txt`;
+    };
     const created = [];
     for (const brand of brands) {
       for (const priority of ['p3', 'p2', 'p1', 'p0'] as const) {
@@ -74,17 +93,22 @@ describe('parallel dispatch across brands', () => {
 
   it('cancelling a running ticket stops its command at once; its worktree and branch are removed', async () => {
     const { home, ws, bus } = await makeAgentWorkspace({ brands: [{ id: 'alpha' }], files: { 'README.md': '# app\n' } });
-    const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Slow', kind: 'script', run: ['sleep 20'], state: 'ready' });
+    // The command says it runs (a file in its worktree), then would wait ten minutes: only the cancel can end it in time.
+    // Its sleep is this test process's own (the pid in it), so the check below sees no one else's.
+    const sleep = `sleep 600.${process.pid}`;
+    const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Slow', kind: 'script', run: [`touch RUNNING; ${sleep}`], state: 'ready' });
+    const running = path.join(home, '.master/worktrees/alpha-app', ticket.id, 'RUNNING');
     bus.subscribe((event) => {
-      if (event.type === 'tool.call' && event.ticket === ticket.id) setTimeout(() => ws.tickets.transition(ticket.id, 'cancel', { note: 'not needed' }), 100);
+      if (event.type !== 'tool.call' || event.ticket !== ticket.id) return;
+      void vi.waitFor(() => expect(existsSync(running)).toBe(true), { timeout: 30_000, interval: 20 }).then(() => ws.tickets.transition(ticket.id, 'cancel', { note: 'not needed' }));
     });
-    const started = Date.now();
     const report = await dispatch({ ws, bus, sessionId: 'S-1' });
-    expect(Date.now() - started).toBeLessThan(10_000);
     const after = ws.tickets.get(ticket.id);
     expect(after.state).toBe('cancelled');
     expect(after.runs[0]).toMatchObject({ outcome: 'requeued', reason: 'stopped: operator moved it to cancelled' });
     expect(report.swept).toEqual([`alpha-app/${ticket.id}`]);
+    // Nothing it started outlives it.
+    expect(spawnSync('pgrep', ['-f', sleep]).status).toBe(1);
     const repo = path.join(home, 'repos/alpha-app');
     expect(git(repo, 'branch', '--list', `master/${ticket.id}`)).toBe('');
     expect(git(repo, 'worktree', 'list').split('\n')).toHaveLength(1);

@@ -96,11 +96,10 @@ describe('merge gate', () => {
   });
 
   it('rejects a check that runs past its timeout', async () => {
-    const gw = await workspace({ repo: { checks: { test: 'sleep 30', timeoutSeconds: 1 } } });
+    // The check would run ten minutes: the gate returning at all within the test's time shows the timeout ended it.
+    const gw = await workspace({ repo: { checks: { test: 'sleep 600', timeoutSeconds: 1 } } });
     const ticket = ticketInReview(gw, FIXED_MUL);
-    const started = Date.now();
     const [outcome] = await runMergeGate(gw.ws, { doctor: gradeA });
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(outcome!.result).toBe('rejected');
     const check = gw.ws.tickets.get(ticket.id).gate!.checks[0]!;
     expect(check).toMatchObject({ name: 'test', timedOut: true, exitCode: null });

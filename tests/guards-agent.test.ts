@@ -84,7 +84,7 @@ describe('an agent run against a silo', () => {
     const messages = second.body.messages as Array<{ role: string; content: unknown }>;
     const results = (messages[messages.length - 1]!.content as Array<{ type: string; content: string; is_error?: boolean }>).filter((b) => b.type === 'tool_result');
     expect(results).toHaveLength(all.length);
-    results.forEach((result, i) => expect(result.is_error, `${all[i]!.input.command ?? all[i]!.input.file_path ?? all[i]!.input.pattern}: ${result.content}`).toBe(true));
+    results.forEach((result, i) => void expect(result.is_error, `${all[i]!.input.command ?? all[i]!.input.file_path ?? all[i]!.input.pattern}: ${result.content}`).toBe(true));
     for (const request of requests) expect(JSON.stringify(request.body)).not.toContain(secret);
     // The system prompt carried the silo advisory (layer 2).
     expect(JSON.stringify(requests[0]!.body.system)).toContain('Blockwise Intelligence (blockwise)');

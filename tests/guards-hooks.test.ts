@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ToolContext } from '../src/guards/types.js';
 import { buildGuardChain, loadHooks } from '../src/guards/index.js';
 import { makeGuardFixture, type GuardFixture } from './guards-fixture.js';
@@ -69,13 +70,14 @@ describe('external hook commands', () => {
 
   it('blocks when the hook times out, and kills it', async () => {
     const marker = path.join(fx.home, 'slow-finished');
-    const file = script('slow.sh', `#!/usr/bin/env bash\nsleep 5\ntouch ${marker}\n`);
-    const started = Date.now();
+    // A sleep of ten minutes named after this test process, so the check below sees only this hook's.
+    const sleep = `sleep 600.${process.pid}`;
+    const file = script('slow.sh', `#!/usr/bin/env bash\n${sleep}\ntouch ${marker}\n`);
     const decision = await chainWith({ event: 'PreToolUse', command: file, timeout: 0.5 }).evaluate(call(), ctx);
     expect(decision.verdict).toBe('deny');
     expect(decision.reason).toMatch(/timed out after 0.5 s/);
-    expect(Date.now() - started).toBeLessThan(4000);
-    await new Promise((r) => setTimeout(r, 5500));
+    // Killed, not left running: its sleep is gone and it never reached the line after it.
+    await vi.waitFor(() => expect(spawnSync('pgrep', ['-f', sleep]).status).toBe(1), { timeout: 15_000, interval: 20 });
     expect(() => readFileSync(marker)).toThrow();
   }, 20_000);
 

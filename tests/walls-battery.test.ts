@@ -123,7 +123,6 @@ async function snapshot(home: string): Promise<Snapshot> {
 
 function attempts(home: string, ledger: string): Attempt[] {
   const worktreeToHome = '../../../..';
-  const secretFile = `${ledger}/secret.txt`;
   const acmeGit = `${home}/repos/acme-app/.git`;
   // The script computes the silo's path when it runs, so no reading of the command line sees it.
   const hiddenName = Buffer.from(path.basename(ledger)).toString('base64');

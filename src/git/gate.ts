@@ -66,7 +66,7 @@ export async function removeGateWorktree(repo: GitRepo, worktree: string): Promi
 /** The git dir of a linked worktree, from git's record of it in the repo (null when it is not one). */
 function linkedGitDir(worktree: string): string | null {
   const target = gitTargetFor(worktree);
-  return target && target.workTree ? target.gitDir : null;
+  return target?.workTree ? target.gitDir : null;
 }
 
 /**

@@ -41,7 +41,7 @@ export async function inspectCandidate(repo: GitRepo, mainSha: string, branchSha
 /** Why a ticket worktree's `.git` is not the file git wrote for it (rewritten, replaced, a link), or null. */
 function dotGitProblem(worktree: string): string | null {
   const target = gitTargetFor(worktree);
-  if (!target || !target.workTree) return null;
+  if (!target?.workTree) return null;
   const dotGit = path.join(worktree, '.git');
   try {
     const info = lstatSync(dotGit);

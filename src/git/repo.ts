@@ -79,7 +79,7 @@ export class GitRepo {
     const id = options.id ?? root;
     const mainBranch = options.mainBranch ?? DEFAULT_MAIN;
     const target = trustRepo(root);
-    if (target && target.workTree && path.basename(path.dirname(target.gitDir)) === 'worktrees') return new GitRepo(id, root, mainBranch);
+    if (target?.workTree && path.basename(path.dirname(target.gitDir)) === 'worktrees') return new GitRepo(id, root, mainBranch);
     await headsCheap(root, mainBranch, id);
     if (!target) throw notARepo(id, root);
     return new GitRepo(id, root, mainBranch);

@@ -45,7 +45,7 @@ export function guardHookCommand(target: GuardHookTarget): string {
 /** The target of an exported hook command, or null when the command is not one `master hooks export` wrote. */
 export function parseGuardHookCommand(command: string): GuardHookTarget | null {
   const words = splitShellWords(command);
-  if (!words || words[0] !== 'sh' || words[1] !== '-c' || words[3] !== HOOK_MARKER || words.length !== 8) return null;
+  if (words?.[0] !== 'sh' || words[1] !== '-c' || words[3] !== HOOK_MARKER || words.length !== 8) return null;
   const within = Number(words[7]);
   if (!Number.isFinite(within)) return null;
   return { node: words[4]!, script: words[5]!, home: words[6]!, within };

@@ -69,8 +69,8 @@ function toolNameMatcher(tool: string): (name: string) => boolean {
 
 function bashRule(text: string, spec: string): CompiledRule {
   let source: string;
-  if (spec.endsWith(':*')) source = `^${escape(spec.slice(0, -2))}.*$`;
-  else source = `^${spec.split('*').map(escape).join('.*')}$`;
+  if (spec.endsWith(':*')) source = `^${escapeRegExp(spec.slice(0, -2))}.*$`;
+  else source = `^${spec.split('*').map(escapeRegExp).join('.*')}$`;
   const re = new RegExp(source, 's');
   return {
     text,
@@ -102,7 +102,7 @@ export function gitSubcommand(argv: string[]): string[] {
   return argv.slice(i);
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 

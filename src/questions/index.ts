@@ -78,7 +78,7 @@ export function answerQuestion(ws: QuestionsWorkspace, id: string, answer: strin
 export function unblockIfAnswered(ws: QuestionsWorkspace, ticketId: string): boolean {
   const ticket = ws.store.state.tickets[ticketId];
   // An operator's block stays until the operator unblocks; only an agent's question is lifted here.
-  if (!ticket || ticket.state !== 'blocked' || ticket.runs.at(-1)?.outcome !== 'blocked') return false;
+  if (ticket?.state !== 'blocked' || ticket.runs.at(-1)?.outcome !== 'blocked') return false;
   const open = Object.values(ws.store.state.questions).filter((q) => q.ticket === ticketId && q.kind !== 'approval' && q.answer === undefined);
   if (open.length > 0) return false;
   try {

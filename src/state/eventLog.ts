@@ -270,6 +270,7 @@ function sequence(candidates: Candidate[], lastSeq: number): Pick<LogRead, 'even
     damaged.push(d);
     since.push(d);
   };
+  // biome-ignore lint/suspicious/useIterableCallbackReturn: `return damage(…)` only ends this candidate; damage returns nothing
   candidates.forEach((c, i) => {
     if (c.problem !== null) return damage(c, c.problem);
     const seq = seqOf(c);

@@ -342,7 +342,10 @@ function visitCommand(command: SimpleCommand, state: State, out: ShellAnalysis):
 }
 
 function nested(script: Script, state: State, out: ShellAnalysis): void {
-  if (state.depth >= 6) return tooDeep(state);
+  if (state.depth >= 6) {
+    tooDeep(state);
+    return;
+  }
   // A nested script starts where the outer one is and cannot change it (a subshell).
   const inner: State = { ...state, cwds: new Set(state.cwds), vars: new Map(state.vars), depth: state.depth + 1 };
   walk(script, inner, out);
@@ -432,7 +435,7 @@ function unwrapLaunchers(words: Expanded[], state: State, out: ShellAnalysis, la
             continue;
           }
         }
-        i += valued && valued.test(text) ? 2 : 1;
+        i += valued?.test(text) ? 2 : 1;
       } else break;
     }
     if (program === 'timeout' && i < rest.length) i++; // the duration
@@ -490,8 +493,8 @@ function candidate(word: Expanded, offset: number, access: Access, program: stri
     const climbs = glob && normalized === '/**' && absolute !== '/**';
     out.paths.push(climbs ? { path: normalized, glob, access, program, unknown: `\`${sliceText(word, offset)}\` (${program}) climbs with \`..\` out of what a wildcard matched, which may be a link to anywhere` } : { path: normalized, glob, access, program });
   };
-  if (pattern.startsWith('/')) return push(pattern);
-  for (const cwd of state.cwds) push(`${escapeGlob(cwd)}/${pattern}`);
+  if (pattern.startsWith('/')) push(pattern);
+  else for (const cwd of state.cwds) push(`${escapeGlob(cwd)}/${pattern}`);
 }
 
 function sliceText(word: Expanded, offset: number): string {
