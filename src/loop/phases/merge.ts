@@ -16,7 +16,9 @@ function summarize(outcomes: GateOutcome[]): string {
     `${waiting.length} waiting${waiting.length ? ` (${waiting.map((o) => o.ticket).join(', ')})` : ''}`,
     ...(dropped.length ? [`${dropped.length} dropped (moved meanwhile)`] : []),
   ];
-  return `merge gate: ${parts.join(', ')}`;
+  // A gate that broke on a ticket fails the phase: the phase's own line says why (the waiting ones each have a note).
+  const crashed = outcomes.filter((o) => o.crashed).map((o) => (o.reason.startsWith(o.ticket) ? o.reason : `${o.ticket}: ${o.reason}`));
+  return `merge gate: ${parts.join(', ')}${crashed.length ? `; ${crashed.join('; ')}` : ''}`;
 }
 
 /** What the merge phase gives the gate: its options, and what to close after (the model the verifier used). */
