@@ -6,14 +6,14 @@ import { runDoctor } from '../src/doctor/index.js';
 import { FOREIGN_LEASE_MS, FileLock, bootId, processStart } from '../src/state/lock.js';
 import { workspacePaths } from '../src/workspace/paths.js';
 import { master } from './helpers/cli.js';
-import { makeWorkspace } from './helpers/workspace.js';
+import { makeWorkspaceWithFolders } from './helpers/workspace.js';
 
 // A live process that is not the lock's holder: its pid stands for a pid the kernel handed out again.
 const other = spawn('sleep', ['600'], { stdio: 'ignore' });
 afterAll(() => void other.kill('SIGKILL'));
 
 function workspace(): string {
-  return makeWorkspace({ brands: [{ id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }] }] });
+  return makeWorkspaceWithFolders({ brands: [{ id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }] }] });
 }
 
 function writeHolder(file: string, fields: Record<string, unknown>): void {

@@ -5,7 +5,7 @@ import { runDoctor } from '../src/doctor/index.js';
 import { openWorkspace } from '../src/workspace/open.js';
 import { workspacePaths } from '../src/workspace/paths.js';
 import { master, tempDir } from './helpers/cli.js';
-import { makeWorkspace } from './helpers/workspace.js';
+import { makeWorkspaceWithFolders } from './helpers/workspace.js';
 
 const TWO_BRANDS = {
   brands: [
@@ -15,7 +15,7 @@ const TWO_BRANDS = {
 };
 
 async function archivedWorkspace(): Promise<{ home: string; kept: string; old: string }> {
-  const home = makeWorkspace(TWO_BRANDS);
+  const home = makeWorkspaceWithFolders(TWO_BRANDS);
   let now = new Date('2026-03-01T10:00:00Z');
   const ws = await openWorkspace(home, { clock: () => now });
   const kept = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'still open' }).id;
@@ -66,7 +66,7 @@ describe('the archive is not a single point of loss', () => {
 
 describe('registry and input edge cases', () => {
   it('a brand removed from the registry strands its tickets: the doctor names them and says what to do', async () => {
-    const home = makeWorkspace(TWO_BRANDS);
+    const home = makeWorkspaceWithFolders(TWO_BRANDS);
     const ws = await openWorkspace(home);
     const beta = ws.tickets.create({ brand: 'beta', repo: 'beta-app', title: 'beta work' }).id;
     ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'alpha work' });
@@ -82,7 +82,7 @@ describe('registry and input edge cases', () => {
   });
 
   it('a registry.json saved with a UTF-8 byte order mark is accepted', () => {
-    const home = makeWorkspace(TWO_BRANDS);
+    const home = makeWorkspaceWithFolders(TWO_BRANDS);
     const file = workspacePaths(home).registry;
     writeFileSync(file, `\uFEFF${readFileSync(file, 'utf8')}`);
     const r = master(['ticket', 'list', '--home', home]);
@@ -91,7 +91,7 @@ describe('registry and input edge cases', () => {
   });
 
   it('control characters and terminal escapes in a title or body are never printed raw', () => {
-    const home = makeWorkspace(TWO_BRANDS);
+    const home = makeWorkspaceWithFolders(TWO_BRANDS);
     const title = 'fake\r\nT-99  merged  p0  evil\u001b[2J\u001b]0;pwned\u0007\u009b31m\u202e';
     const add = master(['ticket', 'add', '--brand', 'alpha', '--repo', 'alpha-app', '--title', title, '--body', 'line one\n\u001b[31mred\u001b[0m', '--home', home]);
     expect(add.code, add.stderr).toBe(0);
@@ -112,7 +112,7 @@ describe('registry and input edge cases', () => {
   });
 
   it('a large body comes from a file (--body-file) or stdin (--body -)', () => {
-    const home = makeWorkspace(TWO_BRANDS);
+    const home = makeWorkspaceWithFolders(TWO_BRANDS);
     const body = `# spec\n${'a long line of the spec\n'.repeat(20_000)}`;
     const file = path.join(tempDir(), 'body.md');
     writeFileSync(file, body);

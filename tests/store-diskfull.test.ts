@@ -9,7 +9,7 @@ import { initWorkspace, writeRegistry } from '../src/workspace/init.js';
 import { openWorkspace } from '../src/workspace/open.js';
 import { workspacePaths } from '../src/workspace/paths.js';
 import { master, tempDir } from './helpers/cli.js';
-import { makeWorkspace } from './helpers/workspace.js';
+import { makeRepoFolders, makeWorkspace } from './helpers/workspace.js';
 
 const BRANDS = { brands: [{ id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }] }] };
 
@@ -160,6 +160,7 @@ describe('a disk that fills up (tmpfs of 192 KiB)', () => {
     const home = path.join(mountPoint, 'ws');
     initWorkspace(home);
     writeRegistry(workspacePaths(home), BRANDS as never);
+    makeRepoFolders(home, BRANDS as never);
     // Most of the space goes to a filler, so the log hits the end within a few adds.
     writeFileSync(path.join(mountPoint, 'filler'), Buffer.alloc(96 * 1024));
     const body = 'x'.repeat(6000);

@@ -8,10 +8,10 @@ import { openWorkspace } from '../src/workspace/open.js';
 import { workspacePaths } from '../src/workspace/paths.js';
 import { master } from './helpers/cli.js';
 import { appendLogLines } from './helpers/log.js';
-import { makeWorkspace } from './helpers/workspace.js';
+import { makeWorkspaceWithFolders } from './helpers/workspace.js';
 
 function workspace(): string {
-  return makeWorkspace({ brands: [{ id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }] }] });
+  return makeWorkspaceWithFolders({ brands: [{ id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }] }] });
 }
 
 function evidence(verdict: 'pass' | 'fail'): GateEvidence {

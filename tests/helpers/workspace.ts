@@ -39,6 +39,22 @@ export function makeWorkspace(registry: Partial<RegistryInput> = {}): string {
   return home;
 }
 
+/**
+ * A workspace whose repos' folders exist but are not git repos: enough for
+ * the store and the ticket commands (which refuse a repo whose folder is
+ * missing), without the cost of a real repo per test.
+ */
+export function makeWorkspaceWithFolders(registry: Partial<RegistryInput> = {}): string {
+  const home = makeWorkspace(registry);
+  makeRepoFolders(home, registry);
+  return home;
+}
+
+/** Creates every repo folder the registry names, empty. */
+export function makeRepoFolders(home: string, registry: Partial<RegistryInput>): void {
+  for (const brand of registry.brands ?? []) for (const repo of brand.repos ?? []) mkdirSync(path.resolve(home, repo.path), { recursive: true });
+}
+
 /** A workspace with two brands of one repo each (real git repos inside it). */
 export function makeSimpleWorkspace(registry: Partial<RegistryInput> = {}): string {
   const home = makeWorkspace({
