@@ -148,7 +148,8 @@ describe('the lean read path', () => {
     const r = master(['ticket', 'list', '--home', home]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['T-1 triage', 'T-2 ready', 'T-3 triage', 'T-4 ready']);
-    expect(r.stderr).toMatch(/index line .*read from the event log instead/);
+    // The damaged index is not kept: the snapshot is written anew on close.
+    expect(master(['ticket', 'list', '--home', home]).stdout).toBe(r.stdout);
   });
 
   it('a reader that opened the snapshot keeps reading it whole while another process replaces it', async () => {

@@ -55,6 +55,9 @@ function parsed(line: string): Row | string {
   }
 }
 
+/** After this many searches of the index by id, the index is read into a map once. */
+const SEARCHES_BEFORE_MAP = 16;
+
 /** After this many single reads, the rest of the tickets are read at once. */
 const READ_ALL_AFTER = 2000;
 
@@ -88,6 +91,7 @@ export class TicketTable {
   /** The whole ticket section, once many tickets were read one by one (a caller walks them all). */
   private whole: Buffer | null = null;
   private reads = 0;
+  private searches = 0;
   readonly tickets: Record<string, Ticket>;
 
   constructor(
@@ -253,6 +257,8 @@ export class TicketTable {
   private row(id: string): Row | string | undefined {
     if (this.rows) return this.rows.get(id);
     if (!this.source) return undefined;
+    // A search scans the index: fine for the few tickets a command reads, not for a caller that reads many.
+    if (++this.searches > SEARCHES_BEFORE_MAP) return this.allRows().get(id);
     const index = this.loadIndex();
     const key = `${id}\t`;
     let at = index.subarray(0, key.length).toString() === key ? 0 : index.indexOf(`\n${key}`);

@@ -245,7 +245,10 @@ export class Tickets {
     const byMonth = new Map<string, Ticket[]>();
     for (const ticket of old) {
       const month = ticket.updatedAt.slice(0, 7);
-      byMonth.set(month, [...(byMonth.get(month) ?? []), ticket]);
+      // Pushed, not spread: a first start may archive tens of thousands.
+      const tickets = byMonth.get(month);
+      if (tickets) tickets.push(ticket);
+      else byMonth.set(month, [ticket]);
     }
     const moved: string[] = [];
     for (const [month, tickets] of byMonth) {

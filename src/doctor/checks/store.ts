@@ -14,7 +14,11 @@ function ids(items: string[], max = 8): string {
 function archiveCheck(ctx: DoctorContext): CheckResult {
   const title = 'every archived ticket is in the archive';
   const byMonth = new Map<string, string[]>();
-  for (const [id, month] of Object.entries(ctx.state.state.archived)) byMonth.set(month, [...(byMonth.get(month) ?? []), id]);
+  for (const [id, month] of Object.entries(ctx.state.state.archived)) {
+    const ids = byMonth.get(month);
+    if (ids) ids.push(id);
+    else byMonth.set(month, [id]);
+  }
   const problems: string[] = [];
   for (const [month, wanted] of byMonth) {
     const file = archiveFile(ctx.paths.archive, month);
