@@ -6,7 +6,7 @@ import { openModel, type ModelEndpoint } from '../src/agents/model.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
 import { sandboxStatus } from '../src/guards/silo/sandbox.js';
 import { BIN, master, ROOT, tempDir } from './helpers/cli.js';
-import { git, makeWorkspace } from './helpers/workspace.js';
+import { git, makeWorkspaceWithFolders } from './helpers/workspace.js';
 import { ensureToken } from '../src/mcp/http.js';
 import { spawn } from 'node:child_process';
 import { makeAgentWorkspace } from './helpers/agents.js';
@@ -149,7 +149,7 @@ describe("agents use their brand's MCP servers", () => {
 
   it('a Streamable HTTP server (type http, with its bearer header): here another workspace\'s `master mcp --http`', async () => {
     // The tracker: a second workspace served over HTTP by a real `master mcp` process.
-    const tracker = makeWorkspace({ brands: [{ id: 'ops', name: 'Ops', repos: [{ id: 'ops-app', path: 'repos/ops-app' }] }] } as never);
+    const tracker = makeWorkspaceWithFolders({ brands: [{ id: 'ops', name: 'Ops', repos: [{ id: 'ops-app', path: 'repos/ops-app' }] }] } as never);
     expect(master(['ticket', 'add', '--brand', 'ops', '--repo', 'ops-app', '--title', 'Rotate the certificates'], { env: { MASTER_HOME: tracker } }).code).toBe(0);
     const child = spawn(process.execPath, [BIN, 'mcp', '--home', tracker, '--http', '0'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MASTER_HOME: '' } });
     const exited = new Promise((resolve) => child.once('exit', resolve));
