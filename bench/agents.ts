@@ -33,7 +33,7 @@ export async function dispatchBench(): Promise<Section> {
   return {
     id: 'dispatch',
     title: 'Dispatch: orchestration overhead of script tickets',
-    target: '≤ 150 ms per ticket (50 script tickets, 7 brands, concurrency 4, beyond the commands\' own time)',
+    target: "≤ 150 ms per ticket (50 script tickets, 7 brands, concurrency 4, beyond the commands' own time)",
     rows: [{ tickets: '50', 'reached review': String(reached), 'wall (ms)': ms(wall), 'commands (ms, summed)': ms(commandMs), 'overhead per ticket (ms)': ms(perTicket) }],
     verdict: perTicket <= 150 && reached === 50 ? 'met' : 'missed',
     notes: 'Each ticket: a worktree on its own branch, its command through the tool chain (guards included), a commit, two transitions through the event log, worktree kept for review.',
@@ -87,6 +87,7 @@ export async function agentTurnBench(): Promise<Section> {
     target: '≤ 5 ms per turn against the scripted server answering at once',
     rows: [{ 'turns per run': String(turns), runs: String(s.n), 'p50 per turn (ms)': ms(s.p50), 'p99 per turn (ms)': ms(s.p99) }],
     verdict: s.p50 <= 5 ? 'met' : 'missed',
-    notes: 'Per turn: request build, a real HTTP streaming request to the in-process scripted server through the real SDK, stream parse, tool dispatch through the chain, events and transcript lines; the tools\' own time is subtracted. The scripted server runs in the same process, so its time counts against us.',
+    notes:
+      "Per turn: request build, a real HTTP streaming request to the in-process scripted server through the real SDK, stream parse, tool dispatch through the chain, events and transcript lines; the tools' own time is subtracted. The scripted server runs in the same process, so its time counts against us.",
   };
 }

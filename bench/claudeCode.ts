@@ -86,6 +86,6 @@ export async function claudeCodeBench(): Promise<Section> {
     ],
     verdict: c.p50 - s.p50 <= 50 ? 'met' : 'missed',
     notes:
-      'From the `tool.call` event to its `tool.result`, for a Read of a small file, 30 calls a run, 3 runs each. Built-in: the guard chain and our Read. Claude Code (2.1.197, real CLI in bubblewrap): the PreToolUse hook round trip into master\'s guard chain, the canUseTool round trip, Claude Code\'s own Read and the result back over the SDK stream. Claude Code\'s start-up (seconds) is not per call and not counted here.',
+      "From the `tool.call` event to its `tool.result`, for a Read of a small file, 30 calls a run, 3 runs each. Built-in: the guard chain and our Read. Claude Code (2.1.197, real CLI in bubblewrap): the PreToolUse hook round trip into master's guard chain, the canUseTool round trip, Claude Code's own Read and the result back over the SDK stream. Claude Code's start-up (seconds) is not per call and not counted here.",
   };
 }

@@ -66,10 +66,17 @@ export async function cockpitLoadBench(): Promise<Section> {
     <CockpitProvider controller={controller}>
       <App onQuit={() => {}} />
     </CockpitProvider>,
-    { stdout: terminal as unknown as NodeJS.WriteStream, stdin: new QuietKeyboard() as unknown as NodeJS.ReadStream, patchConsole: false, exitOnCtrlC: false, maxFps: 30, onRender: ({ renderTime }) => {
-      frames++;
-      renderMs += renderTime;
-    } },
+    {
+      stdout: terminal as unknown as NodeJS.WriteStream,
+      stdin: new QuietKeyboard() as unknown as NodeJS.ReadStream,
+      patchConsole: false,
+      exitOnCtrlC: false,
+      maxFps: 30,
+      onRender: ({ renderTime }) => {
+        frames++;
+        renderMs += renderTime;
+      },
+    },
   );
   await new Promise((resolve) => setTimeout(resolve, 300));
 
@@ -191,10 +198,7 @@ function firstFrame(args: string[], marker: string): Promise<number> {
 export async function cockpitLaunchBench(): Promise<Section> {
   const dir = mkdtempSync(path.join(tmpdir(), 'master-bench-launch-'));
   const hello = path.join(ROOT, 'bench', '.ink-hello.mjs');
-  writeFileSync(
-    hello,
-    "import { render, Text } from 'ink';\nimport { createElement } from 'react';\nrender(createElement(Text, null, 'hello from ink'));\nsetTimeout(() => process.exit(0), 5000);\n",
-  );
+  writeFileSync(hello, "import { render, Text } from 'ink';\nimport { createElement } from 'react';\nrender(createElement(Text, null, 'hello from ink'));\nsetTimeout(() => process.exit(0), 5000);\n");
   const home = path.join(dir, 'ws');
   await new Promise<void>((resolve, reject) => spawn(process.execPath, [BIN, 'init', home], { stdio: 'ignore' }).on('exit', (code) => (code === 0 ? resolve() : reject(new Error('init failed')))));
   const a: number[] = [];

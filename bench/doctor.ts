@@ -44,6 +44,7 @@ export async function doctorBench(): Promise<Section> {
       },
     ],
     verdict: result.ratio <= 5 ? 'met' : 'missed',
-    notes: 'Medians of 15 runs, interleaved with the baseline. The doctor reads files, runs 3 git calls per repo (all repos at once) and one `git --version`, and probes the OS sandbox once for the silo brand; no network.',
+    notes:
+      'Medians of 15 runs, interleaved with the baseline. The doctor reads files, runs 3 git calls per repo (all repos at once) and one `git --version`, and probes the OS sandbox once for the silo brand; no network.',
   };
 }

@@ -41,7 +41,9 @@ export function generateRepo(dir: string, files = 2000, commits = 1000): void {
 }
 
 /** Gate overhead per ticket: wall time of the gate minus the time its checks ran, over `tickets` tickets. */
-export async function measureGateOverhead(options: { tickets?: number; files?: number; commits?: number; bus?: import('../src/bus/index.js').Bus } = {}): Promise<{ perTicketMs: number; checksMs: number; totalMs: number; tickets: number; merged: number; firstUseMs: number }> {
+export async function measureGateOverhead(
+  options: { tickets?: number; files?: number; commits?: number; bus?: import('../src/bus/index.js').Bus } = {},
+): Promise<{ perTicketMs: number; checksMs: number; totalMs: number; tickets: number; merged: number; firstUseMs: number }> {
   const count = options.tickets ?? 10;
   const home = mkdtempSync(path.join(tmpdir(), 'master-bench-gate-'));
   const repoDir = path.join(home, 'repos', 'big');

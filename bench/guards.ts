@@ -22,6 +22,7 @@ export async function guardsBench(): Promise<Section> {
       { chain: 'one external hook command (`cat > /dev/null`)', calls: String(external.calls), 'p50 (ms)': ms(external.p50Ms), 'p99 (ms)': ms(external.p99Ms) },
     ],
     verdict: builtins.p50Ms <= 0.2 ? 'met' : 'missed',
-    notes: 'A mix of typical executor calls (Read, Edit, Write, Bash with pipes, Grep, Glob, an MCP tool) in a workspace with a silo brand; audit writes excluded. The external hook row is a process spawn per call: its cost is the operator\'s choice.',
+    notes:
+      "A mix of typical executor calls (Read, Edit, Write, Bash with pipes, Grep, Glob, an MCP tool) in a workspace with a silo brand; audit writes excluded. The external hook row is a process spawn per call: its cost is the operator's choice.",
   };
 }

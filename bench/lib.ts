@@ -27,11 +27,7 @@ export function wallTime(command: string, args: string[], options: { cwd?: strin
 }
 
 /** Interleaves baseline and subject runs so machine noise hits both alike; returns medians (ms). */
-export function ratioToBaseline(
-  subject: () => void,
-  baseline: () => void,
-  runs = 15,
-): { subject: number; baseline: number; ratio: number } {
+export function ratioToBaseline(subject: () => void, baseline: () => void, runs = 15): { subject: number; baseline: number; ratio: number } {
   const a: number[] = [];
   const b: number[] = [];
   subject();

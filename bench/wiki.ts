@@ -10,7 +10,9 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'dist', 'master.js');
 const BRANDS = ['sandbox', 'umano', 'violetstudios', 'suite52', 'blockwise', 'maxproduct', 'personal'];
 const WORDS =
-  'release deploy changelog ticket label event listing lesson duration curriculum venue upload checks lint verifier merge gate branch rollback tag schedule budget invoice artist persona catalog score idea impact effort risk window average trade signal backtest career resume skills interview content video script studio render model prompt wiki page distill ledger approval silo guard hook sandbox worktree commit review acceptance criteria'.split(' ');
+  'release deploy changelog ticket label event listing lesson duration curriculum venue upload checks lint verifier merge gate branch rollback tag schedule budget invoice artist persona catalog score idea impact effort risk window average trade signal backtest career resume skills interview content video script studio render model prompt wiki page distill ledger approval silo guard hook sandbox worktree commit review acceptance criteria'.split(
+    ' ',
+  );
 
 /** A vocabulary like a real wiki's: a few common words and thousands of rarer ones (Zipf-like draws). */
 function vocabulary(rand: () => number, size = 6000): string[] {
@@ -23,7 +25,7 @@ function vocabulary(rand: () => number, size = 6000): string[] {
 /** A deterministic generator, so every run measures the same wiki. */
 function prng(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 /** A workspace whose wiki has `count` pages in brand subfolders, each ~120 words with three links. */
@@ -39,7 +41,10 @@ function generate(count: number): string {
     const links = [1, 2, 3].map(() => `[[${name(Math.floor(rand() * count))}]]`).join(' ');
     const file = path.join(home, 'wiki', `${name(i)}.md`);
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `---\ntitle: Page ${i} ${WORDS[i % WORDS.length]}\nbrand: ${BRANDS[i % BRANDS.length]}\nupdated: 2026-05-07\ntags: [${WORDS[(i * 7) % WORDS.length]}]\n---\n\n${words}\n\nSee ${links}.\n`);
+    writeFileSync(
+      file,
+      `---\ntitle: Page ${i} ${WORDS[i % WORDS.length]}\nbrand: ${BRANDS[i % BRANDS.length]}\nupdated: 2026-05-07\ntags: [${WORDS[(i * 7) % WORDS.length]}]\n---\n\n${words}\n\nSee ${links}.\n`,
+    );
   }
   return home;
 }
@@ -125,7 +130,7 @@ export async function wikiBench(): Promise<Section> {
     })),
     notes:
       '"one changed page" and "reopen" are a fresh `Wiki.open` in the bench process (as every command does): walk the folder and stat every page against the manifest, read the index\'s meta file, re-parse what changed, then save the manifest, that folder\'s part of the catalog and the meta (the changed page waits there beside the big index file, which is rewritten once 256 have gathered). ' +
-      'Search p50/p99 are in process with the index loaded. `master wiki search` is a whole process: Node\'s start, the stat walk, loading the stored index (the whole of it: MiniSearch has no partial load) and one query. ' +
-      'CPU is this process\'s CPU time (all threads), which the machine\'s load (the last column, at the start and end of the row) does not inflate as much as wall time.',
+      "Search p50/p99 are in process with the index loaded. `master wiki search` is a whole process: Node's start, the stat walk, loading the stored index (the whole of it: MiniSearch has no partial load) and one query. " +
+      "CPU is this process's CPU time (all threads), which the machine's load (the last column, at the start and end of the row) does not inflate as much as wall time.",
   };
 }

@@ -130,17 +130,27 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
         if (is('down')) return dispatch({ type: 'cursor', cursor: Math.min(ui.cursor + 1, Math.max(0, triageRows.length - 1)) });
         if (is('up')) return dispatch({ type: 'cursor', cursor: Math.max(0, ui.cursor - 1) });
         if (is('main')) return tryAction(cursorTicket, cursorTicket ? mainAction(cursorTicket) : null);
-        if (is('newTicket')) return dispatch({ type: 'prompt', prompt: { purpose: 'new-repo', label: 'new ticket in which repo? (enter picks, esc leaves)', value: '', options: repoChoices, choice: 0 } });
-        if (is('edit') && cursorTicket) return dispatch({ type: 'prompt', prompt: { purpose: 'edit-field', label: `edit ${cursorTicket.id}: which field? (esc leaves)`, target: cursorTicket.id, value: '', options: ['title', 'body', 'acceptance', 'priority'], choice: 0 } });
+        if (is('newTicket'))
+          return dispatch({ type: 'prompt', prompt: { purpose: 'new-repo', label: 'new ticket in which repo? (enter picks, esc leaves)', value: '', options: repoChoices, choice: 0 } });
+        if (is('edit') && cursorTicket)
+          return dispatch({
+            type: 'prompt',
+            prompt: {
+              purpose: 'edit-field',
+              label: `edit ${cursorTicket.id}: which field? (esc leaves)`,
+              target: cursorTicket.id,
+              value: '',
+              options: ['title', 'body', 'acceptance', 'priority'],
+              choice: 0,
+            },
+          });
         if (is('cancel')) {
           return tryAction(cursorTicket, 'cancel', () =>
             dispatch({ type: 'confirm', confirm: { kind: 'cancel', target: cursorTicket!.id, text: `cancel ${cursorTicket!.id} "${cursorTicket!.title}"?` } }),
           );
         }
         if (is('retry')) {
-          return tryAction(cursorTicket, 'retry', () =>
-            dispatch({ type: 'prompt', prompt: { purpose: 'retry', label: 'note for the next attempt', target: cursorTicket!.id, value: '' } }),
-          );
+          return tryAction(cursorTicket, 'retry', () => dispatch({ type: 'prompt', prompt: { purpose: 'retry', label: 'note for the next attempt', target: cursorTicket!.id, value: '' } }));
         }
         if (is('block')) return tryAction(cursorTicket, cursorTicket?.state === 'blocked' ? 'unblock' : 'block');
         if (is('details') && cursorTicket) return dispatch({ type: 'view', view: 'details', ticket: cursorTicket.id });
@@ -235,7 +245,12 @@ export function App({ onQuit, size: fixedSize }: AppProps) {
         if (field === 'priority' && !(PRIORITIES as readonly string[]).includes(text)) return say(`priority is one of ${PRIORITIES.join(', ')}; nothing changed`);
         const patch =
           field === 'acceptance'
-            ? { acceptance: text.split(';').map((a) => a.trim()).filter(Boolean) }
+            ? {
+                acceptance: text
+                  .split(';')
+                  .map((a) => a.trim())
+                  .filter(Boolean),
+              }
             : field === 'priority'
               ? { priority: text as (typeof PRIORITIES)[number] }
               : { [field]: text };

@@ -30,7 +30,11 @@ const Running = memo(function Running({ run, now, width }: { run: RunningView; n
           </Text>
         ) : null}
       </Text>
-      {tail ? <Text color={theme.muted} wrap="truncate-start">{tail.slice(-Math.max(10, width * 2))}</Text> : null}
+      {tail ? (
+        <Text color={theme.muted} wrap="truncate-start">
+          {tail.slice(-Math.max(10, width * 2))}
+        </Text>
+      ) : null}
     </Box>
   );
 });
@@ -52,7 +56,8 @@ export const BrandPane = memo(function BrandPane({ brand, focused, index, width,
       <Text wrap="truncate-end">
         {brand.latest.map((t) => (
           <Text key={t.id} color={stateColor[t.state]}>
-            {t.id} {t.state}{'  '}
+            {t.id} {t.state}
+            {'  '}
           </Text>
         ))}
       </Text>

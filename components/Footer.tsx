@@ -7,7 +7,11 @@ import { theme } from './theme.js';
 export const Footer = memo(function Footer({ offers, message }: { offers: readonly Offer[]; message: string | null }) {
   return (
     <Box flexDirection="column">
-      {message ? <Text color={theme.warn} wrap="truncate-end">{message}</Text> : null}
+      {message ? (
+        <Text color={theme.warn} wrap="truncate-end">
+          {message}
+        </Text>
+      ) : null}
       <Text wrap="wrap">
         {offers.map((offer) => (
           <Text key={offer.id} color={offer.disabled ? theme.muted : undefined} strikethrough={Boolean(offer.disabled)}>

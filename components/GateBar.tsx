@@ -22,14 +22,27 @@ const Row = memo(function Row({ row }: { row: GateRow }) {
   const current = [...row.steps].reverse().find((s) => s.status === 'running');
   // The outcome comes first, so a narrow terminal still shows it.
   const outcome =
-    row.finished === 'merged' ? <Text color={theme.ok} bold>merged</Text>
-    : failed ? <Text color={theme.bad} bold>failed</Text>
-    : row.finished === 'waiting' ? <Text color={theme.warn}>waits</Text>
-    : <Text color={theme.accent}>{current ? `${current.name ?? current.step}…` : 'queued'}</Text>;
+    row.finished === 'merged' ? (
+      <Text color={theme.ok} bold>
+        merged
+      </Text>
+    ) : failed ? (
+      <Text color={theme.bad} bold>
+        failed
+      </Text>
+    ) : row.finished === 'waiting' ? (
+      <Text color={theme.warn}>waits</Text>
+    ) : (
+      <Text color={theme.accent}>{current ? `${current.name ?? current.step}…` : 'queued'}</Text>
+    );
   return (
     <Text wrap="truncate-end">
       <Text bold>{row.ticket}</Text> {outcome}
-      <Text color={theme.muted}> {row.repo}{row.candidate ? `@${row.candidate}` : ''} </Text>
+      <Text color={theme.muted}>
+        {' '}
+        {row.repo}
+        {row.candidate ? `@${row.candidate}` : ''}{' '}
+      </Text>
       {row.steps
         .filter((s) => s.step !== 'queue' || s.status !== 'wait')
         .map((s) => (
@@ -39,7 +52,13 @@ const Row = memo(function Row({ row }: { row: GateRow }) {
             {seconds(s.ms)}{' '}
           </Text>
         ))}
-      {failed ? <Text color={theme.bad}> failed: {failed.name ?? failed.step}{failed.reason ? ` — ${failed.reason}` : ''}</Text> : null}
+      {failed ? (
+        <Text color={theme.bad}>
+          {' '}
+          failed: {failed.name ?? failed.step}
+          {failed.reason ? ` — ${failed.reason}` : ''}
+        </Text>
+      ) : null}
       {row.finished === 'waiting' ? <Text color={theme.warn}>waits: {row.steps.at(-1)?.reason ?? ''}</Text> : null}
     </Text>
   );

@@ -32,8 +32,15 @@ export const Header = memo(function Header({
     <Box flexDirection="column">
       <Box justifyContent="space-between">
         <Text>
-          <Text bold color={theme.accent}>master</Text> <Text>{snapshot.workspace}</Text>
-          <Text color={theme.muted}> · {snapshot.sessionId ?? 'no session yet'}{snapshot.passRunning ? '' : ' (idle)'}</Text>
+          <Text bold color={theme.accent}>
+            master
+          </Text>{' '}
+          <Text>{snapshot.workspace}</Text>
+          <Text color={theme.muted}>
+            {' '}
+            · {snapshot.sessionId ?? 'no session yet'}
+            {snapshot.passRunning ? '' : ' (idle)'}
+          </Text>
         </Text>
         <Text>
           {doctor ? (

@@ -26,7 +26,12 @@ export const Interview = memo(function Interview({
         <Text color={theme.warn} bold>
           {item.kind === 'question' ? `? ${item.question.id}` : `approve ${item.ticket.id}`}
         </Text>
-        {ticket ? <Text> [{ticket.brand}] {ticket.title}</Text> : null}
+        {ticket ? (
+          <Text>
+            {' '}
+            [{ticket.brand}] {ticket.title}
+          </Text>
+        ) : null}
         <Text color={theme.muted}> ({left} waiting)</Text>
       </Text>
       {item.kind === 'question' ? <Text wrap="truncate-end">{item.question.text}</Text> : null}
@@ -38,17 +43,26 @@ export const Interview = memo(function Interview({
             </Text>
           ))
         : null}
-      {!compact && ticket?.body ? <Text color={theme.muted} wrap="truncate-end">{ticket.body}</Text> : null}
-      {!compact && ticket?.acceptance.length ? <Text color={theme.muted} wrap="truncate-end">accept: {ticket.acceptance.join('; ')}</Text> : null}
+      {!compact && ticket?.body ? (
+        <Text color={theme.muted} wrap="truncate-end">
+          {ticket.body}
+        </Text>
+      ) : null}
+      {!compact && ticket?.acceptance.length ? (
+        <Text color={theme.muted} wrap="truncate-end">
+          accept: {ticket.acceptance.join('; ')}
+        </Text>
+      ) : null}
       {typing !== null ? (
         <LineInput label="answer" value={typing} placeholder="type, enter sends, esc leaves" />
       ) : item.kind === 'question' ? (
         <Text>
-          <Text color={theme.key}>{keyLabel('yes')}</Text> yes  <Text color={theme.key}>{keyLabel('no')}</Text> no  <Text color={theme.key}>{keyLabel('typeAnswer')}</Text> type an answer  <Text color={theme.key}>{keyLabel('skip')}</Text> skip
+          <Text color={theme.key}>{keyLabel('yes')}</Text> yes <Text color={theme.key}>{keyLabel('no')}</Text> no <Text color={theme.key}>{keyLabel('typeAnswer')}</Text> type an answer{' '}
+          <Text color={theme.key}>{keyLabel('skip')}</Text> skip
         </Text>
       ) : (
         <Text>
-          <Text color={theme.key}>{keyLabel('yes')}</Text> approve  <Text color={theme.key}>{keyLabel('cancelTicket')}</Text> cancel  <Text color={theme.key}>{keyLabel('skip')}</Text> skip
+          <Text color={theme.key}>{keyLabel('yes')}</Text> approve <Text color={theme.key}>{keyLabel('cancelTicket')}</Text> cancel <Text color={theme.key}>{keyLabel('skip')}</Text> skip
         </Text>
       )}
     </Box>

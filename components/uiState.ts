@@ -3,17 +3,7 @@
 export type View = 'main' | 'help' | 'triage' | 'transcript' | 'details';
 
 export interface Prompt {
-  purpose:
-    | 'filter'
-    | 'answer'
-    | 'retry'
-    | 'new-repo'
-    | 'new-title'
-    | 'edit-field'
-    | 'edit-title'
-    | 'edit-body'
-    | 'edit-acceptance'
-    | 'edit-priority';
+  purpose: 'filter' | 'answer' | 'retry' | 'new-repo' | 'new-title' | 'edit-field' | 'edit-title' | 'edit-body' | 'edit-acceptance' | 'edit-priority';
   label: string;
   target?: string;
   /** What is typed so far. */

@@ -147,8 +147,7 @@ export const sessionMachine = setup({
                     },
                     assign({
                       outcomes: ({ context, event }) => ({ ...context.outcomes, [phase]: event.output.ok ? 'ran' : 'failed' }),
-                      failures: ({ context, event }) =>
-                        event.output.ok ? context.failures : [...context.failures, { phase, error: event.output.summary }],
+                      failures: ({ context, event }) => (event.output.ok ? context.failures : [...context.failures, { phase, error: event.output.summary }]),
                     }),
                   ],
                 },

@@ -39,11 +39,7 @@ export const ticketMachine = setup({
   },
   guards: {
     evidenceComplete: ({ event }) => event.type === 'pass' && evidencePasses(event.evidence),
-    evidenceIsMain: ({ context, event }) =>
-      event.type === 'merge' &&
-      evidencePasses(context.gate) &&
-      context.gate !== null &&
-      context.gate.candidateSha === event.mainSha,
+    evidenceIsMain: ({ context, event }) => event.type === 'merge' && evidencePasses(context.gate) && context.gate !== null && context.gate.candidateSha === event.mainSha,
   },
   actions: {
     // The evidence a ticket keeps is this context: src/tickets stores what the machine assigned, never its own copy.
@@ -94,16 +90,10 @@ export function eventsFrom(state: TicketState): TicketEventName[] {
   return node ? (Object.keys(node.on) as TicketEventName[]) : [];
 }
 
-export type TransitionCheck =
-  | { ok: true; to: TicketState; context: TicketContext }
-  | { ok: false; reason: 'no-transition' | 'guard'; allowed: TicketEventName[] };
+export type TransitionCheck = { ok: true; to: TicketState; context: TicketContext } | { ok: false; reason: 'no-transition' | 'guard'; allowed: TicketEventName[] };
 
 /** Decides a transition with the machine: the target state and the machine's context after it, or why it is refused. */
-export function checkTransition(
-  state: TicketState,
-  context: TicketContext,
-  event: TicketMachineEvent,
-): TransitionCheck {
+export function checkTransition(state: TicketState, context: TicketContext, event: TicketMachineEvent): TransitionCheck {
   const allowed = eventsFrom(state);
   if (!allowed.includes(event.type)) return { ok: false, reason: 'no-transition', allowed };
   const snapshot = snapshotAt(state, context);

@@ -23,11 +23,7 @@ export class FileProblemsError extends UserError {
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(
-      problems.length === 1
-        ? `${file}: ${problems[0]}`
-        : `${file}: ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
+    super(problems.length === 1 ? `${file}: ${problems[0]}` : `${file}: ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'FileProblemsError';
   }
 }

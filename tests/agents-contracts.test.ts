@@ -8,7 +8,7 @@ import { FAST_RETRY, makeAgentWorkspace } from './helpers/agents.js';
 const registry = (input: Partial<RegistryInput> = {}) => parseRegistry({ brands: [], ...input }, 'registry.json');
 
 describe('agent contracts', () => {
-  it('declares the eight contracts, valid, with the registry\'s models', () => {
+  it("declares the eight contracts, valid, with the registry's models", () => {
     expect(Object.keys(DECLARED_CONTRACTS).sort()).toEqual([...CONTRACT_NAMES].sort());
     const contracts = resolveContracts(registry({ models: { default: 'claude-sonnet-4-5', contracts: { verifier: 'claude-opus-4-5' } } }));
     expect(validateContracts(registry())).toEqual([]);
@@ -19,10 +19,8 @@ describe('agent contracts', () => {
     expect(contracts.executor.tools).toEqual(expect.arrayContaining(['Read', 'Write', 'Edit', 'Glob', 'Grep', 'Bash', 'AskOperator', 'Finish']));
   });
 
-  it('merges registry overrides field by field, a contract override\'s model first', () => {
-    const contracts = resolveContracts(
-      registry({ models: { contracts: { executor: 'claude-haiku-4-5' } }, contracts: { executor: { maxTurns: 7, model: 'claude-opus-4-5' } } }),
-    );
+  it("merges registry overrides field by field, a contract override's model first", () => {
+    const contracts = resolveContracts(registry({ models: { contracts: { executor: 'claude-haiku-4-5' } }, contracts: { executor: { maxTurns: 7, model: 'claude-opus-4-5' } } }));
     expect(contracts.executor).toMatchObject({ maxTurns: 7, model: 'claude-opus-4-5', maxTokens: DECLARED_CONTRACTS.executor.maxTokens });
   });
 
@@ -44,7 +42,12 @@ describe('agent contracts', () => {
     const script = {
       tickets: {
         'Write docs only': [
-          { tools: [{ name: 'Write', input: { file_path: 'src/x.js', content: 'x\n' } }, { name: 'Write', input: { file_path: 'docs/x.md', content: 'x\n' } }] },
+          {
+            tools: [
+              { name: 'Write', input: { file_path: 'src/x.js', content: 'x\n' } },
+              { name: 'Write', input: { file_path: 'docs/x.md', content: 'x\n' } },
+            ],
+          },
           { tools: [{ name: 'Finish', input: { summary: 'docs' } }] },
         ],
       },
@@ -53,7 +56,10 @@ describe('agent contracts', () => {
     const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Write docs only', state: 'ready' });
     await dispatch({ ws, bus, sessionId: 'S-1', retry: FAST_RETRY });
     const results = events.filter((e) => e.type === 'tool.result' && e.tool === 'Write');
-    expect(results.map((e) => [e.isError, e.refusedBy ?? null])).toEqual([[true, 'write-authority'], [false, null]]);
+    expect(results.map((e) => [e.isError, e.refusedBy ?? null])).toEqual([
+      [true, 'write-authority'],
+      [false, null],
+    ]);
     expect(String(results[0]!.content)).toMatch(/may not write src\/x\.js; its write authority: docs\/\*\*/);
     expect(ws.tickets.get(ticket.id).state).toBe('review');
   });

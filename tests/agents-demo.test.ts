@@ -11,7 +11,9 @@ import { tempDir } from './helpers/cli.js';
 describe('the demo with the scripted demo model', () => {
   it('has an executor script for every seeded agent ticket and a verifier script for every ticket', () => {
     const keys = Object.keys(DEMO_AGENT_SCRIPT.tickets);
-    const agentTitles = DEMO_TICKETS.filter((t) => t.kind === 'agent').map((t) => t.title).sort();
+    const agentTitles = DEMO_TICKETS.filter((t) => t.kind === 'agent')
+      .map((t) => t.title)
+      .sort();
     expect(keys.filter((k) => !k.startsWith('Verify: ')).sort()).toEqual(agentTitles);
     expect(keys.filter((k) => k.startsWith('Verify: ')).sort()).toEqual(DEMO_TICKETS.map((t) => `Verify: ${t.title}`).sort());
   });

@@ -8,7 +8,12 @@ import type { ModelScript } from '../src/agents/scripted/script.js';
 import { FAST_RETRY, makeAgentWorkspace } from './helpers/agents.js';
 import { git } from './helpers/workspace.js';
 
-const finish = { tools: [{ name: 'Write', input: { file_path: 'DONE.md', content: 'done\n' } }, { name: 'Finish', input: { summary: 'done' } }] };
+const finish = {
+  tools: [
+    { name: 'Write', input: { file_path: 'DONE.md', content: 'done\n' } },
+    { name: 'Finish', input: { summary: 'done' } },
+  ],
+};
 
 async function runWith(script: ModelScript, titles: string[]) {
   const setup = await makeAgentWorkspace({ brands: [{ id: 'alpha' }], script });
@@ -24,7 +29,7 @@ async function runWith(script: ModelScript, titles: string[]) {
 
 describe('model errors end runs as an operator expects', () => {
   it('a 401 says the key was rejected, puts the ticket back to ready and starts no other agent ticket', async () => {
-    const script: ModelScript = { tickets: { 'First': [{ error: { kind: 401 } }], 'Second': [finish] } };
+    const script: ModelScript = { tickets: { First: [{ error: { kind: 401 } }], Second: [finish] } };
     const { ws, tickets, report, model, events } = await runWith(script, ['First', 'Second']);
     const [first, second] = tickets.map((t) => ws.tickets.get(t.id));
     expect(first!.state).toBe('ready');
@@ -38,7 +43,7 @@ describe('model errors end runs as an operator expects', () => {
   });
 
   it('a 529 is retried with backoff, then fails the run with the reason', async () => {
-    const script: ModelScript = { tickets: { 'Overloaded': [{ error: { kind: 529 } }] } };
+    const script: ModelScript = { tickets: { Overloaded: [{ error: { kind: 529 } }] } };
     const { ws, tickets, model, events } = await runWith(script, ['Overloaded']);
     const ticket = ws.tickets.get(tickets[0]!.id);
     expect(ticket.state).toBe('failed');
@@ -48,7 +53,7 @@ describe('model errors end runs as an operator expects', () => {
   });
 
   it('a dropped connection is retried, then fails the run with the reason', async () => {
-    const script: ModelScript = { tickets: { 'Dropped': [{ error: { kind: 'drop' } }] } };
+    const script: ModelScript = { tickets: { Dropped: [{ error: { kind: 'drop' } }] } };
     const { ws, tickets, model } = await runWith(script, ['Dropped']);
     const ticket = ws.tickets.get(tickets[0]!.id);
     expect(ticket.state).toBe('failed');
@@ -58,7 +63,7 @@ describe('model errors end runs as an operator expects', () => {
 
   it('transient errors that clear (a stream cut mid-response, a 429) do not fail the run', async () => {
     const script: ModelScript = {
-      tickets: { 'Flaky': [{ error: { kind: 'drop-mid-stream', times: 1 }, text: 'ok' , tools: finish.tools }], 'Limited': [{ error: { kind: 429, times: 2 }, ...finish }] },
+      tickets: { Flaky: [{ error: { kind: 'drop-mid-stream', times: 1 }, text: 'ok', tools: finish.tools }], Limited: [{ error: { kind: 429, times: 2 }, ...finish }] },
     };
     const { ws, tickets, events } = await runWith(script, ['Flaky', 'Limited']);
     expect(tickets.map((t) => ws.tickets.get(t.id).state)).toEqual(['review', 'review']);
@@ -87,7 +92,12 @@ describe('AskOperator', () => {
       tickets: {
         'Pick a colour': [
           { text: 'I need a decision.', tools: [{ name: 'AskOperator', input: { question: 'Blue or green?' } }] },
-          { tools: [{ name: 'Write', input: { file_path: 'colour.txt', content: 'blue\n' } }, { name: 'Finish', input: { summary: 'used blue' } }] },
+          {
+            tools: [
+              { name: 'Write', input: { file_path: 'colour.txt', content: 'blue\n' } },
+              { name: 'Finish', input: { summary: 'used blue' } },
+            ],
+          },
         ],
       },
     };
@@ -121,23 +131,27 @@ describe("a guard's ask", () => {
     const bash = { name: 'Bash', input: { command: 'echo deployed > deploy.log' } };
     const script: ModelScript = {
       tickets: {
-        'Deploy it': [
-          { tools: [bash] },
-          { tools: [bash] },
-          { tools: [{ name: 'Finish', input: { summary: 'deployed' } }] },
-        ],
+        'Deploy it': [{ tools: [bash] }, { tools: [bash] }, { tools: [{ name: 'Finish', input: { summary: 'deployed' } }] }],
         'Deploy again': [
           { tools: [bash] },
           // Told no, it tries once more anyway: refused at once, never asked again.
           { tools: [bash] },
-          { tools: [{ name: 'Write', input: { file_path: 'skipped.txt', content: 'no deploy\n' } }, { name: 'Finish', input: { summary: 'left it' } }] },
+          {
+            tools: [
+              { name: 'Write', input: { file_path: 'skipped.txt', content: 'no deploy\n' } },
+              { name: 'Finish', input: { summary: 'left it' } },
+            ],
+          },
         ],
       },
     };
     const { home, ws, bus } = await makeAgentWorkspace({ brands: [{ id: 'alpha' }], script });
     // An operator's hook that wants a person to approve every deploy.
     const hook = path.join(home, 'hooks', 'ask-deploy.sh');
-    writeFileSync(hook, `#!/usr/bin/env bash\nif grep -q deploy; then echo '{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"ask","permissionDecisionReason":"deploys need a person"}}'; fi\nexit 0\n`);
+    writeFileSync(
+      hook,
+      `#!/usr/bin/env bash\nif grep -q deploy; then echo '{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"ask","permissionDecisionReason":"deploys need a person"}}'; fi\nexit 0\n`,
+    );
     chmodSync(hook, 0o755);
     writeFileSync(path.join(home, 'hooks', 'ask-deploy.json'), JSON.stringify({ event: 'PreToolUse', matcher: 'Bash', command: hook, timeout: 10 }));
     const model = await openModel(ws.registry, home, { script, recordRequests: true });

@@ -76,8 +76,19 @@ describe('an answer survives an interrupted follow-up run', () => {
   const script: ModelScript = {
     tickets: {
       'Name it': [
-        { tools: [{ name: 'Write', input: { file_path: 'draft.txt', content: 'draft\n' } }, { name: 'AskOperator', input: { question: 'Which name?', choices: ['zed', 'something longer'] } }] },
-        { error: { kind: 401, times: 1 }, tools: [{ name: 'Write', input: { file_path: 'name.txt', content: 'zed\n' } }, { name: 'Finish', input: { summary: 'named it' } }] },
+        {
+          tools: [
+            { name: 'Write', input: { file_path: 'draft.txt', content: 'draft\n' } },
+            { name: 'AskOperator', input: { question: 'Which name?', choices: ['zed', 'something longer'] } },
+          ],
+        },
+        {
+          error: { kind: 401, times: 1 },
+          tools: [
+            { name: 'Write', input: { file_path: 'name.txt', content: 'zed\n' } },
+            { name: 'Finish', input: { summary: 'named it' } },
+          ],
+        },
       ],
     },
   };
@@ -139,10 +150,7 @@ describe('a run that cannot complete', () => {
     rmSync(ws.paths.transcripts, { recursive: true, force: true });
     writeFileSync(ws.paths.transcripts, 'not a folder\n');
     const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Touch', kind: 'script', run: ['echo hi > hi.txt'], state: 'ready' });
-    const outcome = await runTicket(
-      { ws, bus, sessionId: 'S-1', contracts: resolveContracts(ws.registry), chain: toolChainFor(ws), model: null, signal: new AbortController().signal },
-      ticket.id,
-    );
+    const outcome = await runTicket({ ws, bus, sessionId: 'S-1', contracts: resolveContracts(ws.registry), chain: toolChainFor(ws), model: null, signal: new AbortController().signal }, ticket.id);
     expect(outcome.outcome).toBe('failed');
     expect(outcome.reason).toMatch(/could not complete/);
     const after = ws.tickets.get(ticket.id);
@@ -153,7 +161,17 @@ describe('a run that cannot complete', () => {
 
   it("keeps the run's usage on its record when it fails after the model ran", async () => {
     const script: ModelScript = {
-      tickets: { 'Spend': [{ usage: { input: 1234, output: 56 }, tools: [{ name: 'Write', input: { file_path: 'a.txt', content: 'a\n' } }, { name: 'Finish', input: { summary: 'done' } }] }] },
+      tickets: {
+        Spend: [
+          {
+            usage: { input: 1234, output: 56 },
+            tools: [
+              { name: 'Write', input: { file_path: 'a.txt', content: 'a\n' } },
+              { name: 'Finish', input: { summary: 'done' } },
+            ],
+          },
+        ],
+      },
     };
     const { home, ws, bus } = await makeAgentWorkspace({ brands: [{ id: 'alpha' }], script, files: { 'README.md': '# app\n' } });
     const base = toolChainFor(ws);

@@ -55,7 +55,10 @@ describe('agent runtime against the scripted model over HTTP', () => {
     expect(run.usage.costUsd).toBe(0);
 
     // The transcript holds the conversation; usage is kept per brand per day.
-    const transcript = readFileSync(path.join(home, run.transcript), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const transcript = readFileSync(path.join(home, run.transcript), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(transcript.filter((l) => l.t === 'message').length).toBe(9);
     expect(transcript.at(-1)).toMatchObject({ t: 'end', status: 'finished' });
     expect(Object.keys(ws.store.state.usage.byBrandDay)).toEqual([expect.stringMatching(/^alpha\/\d{4}-\d{2}-\d{2}$/)]);
@@ -142,9 +145,7 @@ describe('scripted server speaks the Messages API', () => {
     const { home, ws } = await makeAgentWorkspace({ brands: [{ id: 'alpha' }], script: FIX_ADD });
     const model = await openModel(ws.registry, home, { script: FIX_ADD });
     try {
-      const message = await model.client.messages.create(
-        { model: 'scripted-demo', max_tokens: 100, messages: [{ role: 'user', content: 'Ticket T-9: Fix add' }] },
-      );
+      const message = await model.client.messages.create({ model: 'scripted-demo', max_tokens: 100, messages: [{ role: 'user', content: 'Ticket T-9: Fix add' }] });
       expect(message.stop_reason).toBe('tool_use');
       expect(message.content[1]).toMatchObject({ type: 'tool_use', name: 'Read', input: { file_path: 'src/add.js' } });
     } finally {

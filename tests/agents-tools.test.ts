@@ -80,8 +80,7 @@ describe('Bash without a sandbox', () => {
 });
 
 describe('Read', () => {
-  const run = (input: Record<string, unknown>) =>
-    readTool.run(input as never, { ...context, contract: {} as never, control: {}, toolUseId: 't' });
+  const run = (input: Record<string, unknown>) => readTool.run(input as never, { ...context, contract: {} as never, control: {}, toolUseId: 't' });
 
   it('caps what it returns and says how to read on, with or without a limit', async () => {
     // 2000 lines of 900 characters: about 1.8 MB (under the size check) in one answer without a cap.

@@ -59,9 +59,7 @@ function reachable(start: string[]): Map<string, string[]> {
 function upwardImports(from: string, forbidden: string[]): string[] {
   const start = files.filter((f) => rel(f).startsWith(`${from}/`));
   expect(start.length, `no files under ${from}`).toBeGreaterThan(0);
-  return [...reachable(start).entries()]
-    .filter(([file]) => forbidden.some((dir) => rel(file).startsWith(`${dir}/`)))
-    .map(([, chain]) => chain.join(' → '));
+  return [...reachable(start).entries()].filter(([file]) => forbidden.some((dir) => rel(file).startsWith(`${dir}/`))).map(([, chain]) => chain.join(' → '));
 }
 
 describe('architecture', () => {

@@ -15,7 +15,18 @@ afterEach(async () => {
 
 describe("the cockpit's header says why a budget holds dispatch back", () => {
   it('shows the brand and the reason dispatch gave while its ticket waits, and drops it once the run starts', async () => {
-    const script: ModelScript = { tickets: { 'Alpha work': [{ tools: [{ name: 'Write', input: { file_path: 'done.txt', content: 'done\n' } }, { name: 'Finish', input: { summary: 'done' } }] }] } };
+    const script: ModelScript = {
+      tickets: {
+        'Alpha work': [
+          {
+            tools: [
+              { name: 'Write', input: { file_path: 'done.txt', content: 'done\n' } },
+              { name: 'Finish', input: { summary: 'done' } },
+            ],
+          },
+        ],
+      },
+    };
     const { home, ws, bus } = await makeAgentWorkspace({ brands: [{ id: 'alpha' }, { id: 'beta' }], script, files: { 'README.md': '# app\n' } });
     ws.registry.brands[0]!.budget = { day: { maxCostUsd: 1 } };
     ws.store.record({

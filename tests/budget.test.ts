@@ -29,7 +29,14 @@ function spent(ws: Workspace, brand: string, costUsd: number, tokens = 0): void 
   });
 }
 
-const WRITE_AND_FINISH: ScriptTurn[] = [{ tools: [{ name: 'Write', input: { file_path: 'done.txt', content: 'done\n' } }, { name: 'Finish', input: { summary: 'done' } }] }];
+const WRITE_AND_FINISH: ScriptTurn[] = [
+  {
+    tools: [
+      { name: 'Write', input: { file_path: 'done.txt', content: 'done\n' } },
+      { name: 'Finish', input: { summary: 'done' } },
+    ],
+  },
+];
 type ScriptTurn = ModelScript['tickets'][string][number];
 
 async function scriptedModel(ws: Workspace, home: string, script: ModelScript): Promise<ModelEndpoint> {
@@ -39,7 +46,7 @@ async function scriptedModel(ws: Workspace, home: string, script: ModelScript): 
 }
 
 describe('daily budgets hold back runs they cannot cover', () => {
-  it("a brand whose daily budget is spent starts no run: the ticket stays ready and says why, the model gets no request, other brands run", async () => {
+  it('a brand whose daily budget is spent starts no run: the ticket stays ready and says why, the model gets no request, other brands run', async () => {
     const script: ModelScript = { tickets: { 'Alpha work': WRITE_AND_FINISH, 'Beta work': WRITE_AND_FINISH } };
     const { home, ws, bus, events } = await makeAgentWorkspace({
       brands: [{ id: 'alpha' }, { id: 'beta' }],
@@ -73,7 +80,9 @@ describe('daily budgets hold back runs they cannot cover', () => {
     const ticket = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Work', state: 'ready' });
     await dispatch({ ws, bus, sessionId: 'S-1', model, retry: FAST_RETRY });
     expect(ws.tickets.get(ticket.id).state).toBe('ready');
-    expect(ws.tickets.get(ticket.id).hold!.reason).toMatch(/the workspace has \$0\.3 of its \$2 daily budget left \(budget\.day\.maxCostUsd\), less than one run may cost \(\$0\.5, budget\.run\.maxCostUsd\)/);
+    expect(ws.tickets.get(ticket.id).hold!.reason).toMatch(
+      /the workspace has \$0\.3 of its \$2 daily budget left \(budget\.day\.maxCostUsd\), less than one run may cost \(\$0\.5, budget\.run\.maxCostUsd\)/,
+    );
 
     ws.registry.budget = { run: { maxCostUsd: 0.25 }, day: { maxCostUsd: 2 } };
     await dispatch({ ws, bus, sessionId: 'S-2', model, retry: FAST_RETRY });
@@ -127,7 +136,10 @@ describe('a run that crosses its limit', () => {
 
 describe('the gate does not re-verify what it could not finish when nothing changed', () => {
   it('holds after two failures on the same commits, says so, and verifies again after a new commit or `recheck`', async () => {
-    const gw = await makeGateWorkspace({ registry: { models: { provider: 'scripted', default: 'scripted-demo', script: 'model-script.json' } }, repo: { gate: { verifier: 'agent' }, checks: { timeoutSeconds: 60 } } });
+    const gw = await makeGateWorkspace({
+      registry: { models: { provider: 'scripted', default: 'scripted-demo', script: 'model-script.json' } },
+      repo: { gate: { verifier: 'agent' }, checks: { timeoutSeconds: 60 } },
+    });
     writeFileSync(path.join(gw.home, 'model-script.json'), JSON.stringify({ tickets: {} }));
     cleanup.push(() => gw.ws.store.close());
     const ticket = ticketInReview(gw, { 'src/mul.js': 'export const mul = (a, b) => a * b;\n' });
@@ -144,7 +156,11 @@ describe('the gate does not re-verify what it could not finish when nothing chan
     const [held] = await gate();
     expect(calls).toBe(2);
     expect(held!.result).toBe('waiting');
-    expect(held!.reason).toMatch(new RegExp(`${ticket.id} waits in review: the gate failed 2 times on the same commits .*not verified again until main or master/${ticket.id} gets new commits, or the operator runs \`master ticket recheck ${ticket.id}\``));
+    expect(held!.reason).toMatch(
+      new RegExp(
+        `${ticket.id} waits in review: the gate failed 2 times on the same commits .*not verified again until main or master/${ticket.id} gets new commits, or the operator runs \`master ticket recheck ${ticket.id}\``,
+      ),
+    );
     expect(gw.ws.tickets.get(ticket.id).hold?.kind).toBe('gate');
 
     // A new commit on main: verified again (and fails once more, which starts a new count).
@@ -177,9 +193,18 @@ describe('master usage', () => {
     const all = master(['usage', '--json'], { env: { MASTER_HOME: home } });
     expect(all.code).toBe(0);
     const report = JSON.parse(all.stdout);
-    expect(report.byDay.map((r: { key: string; tokens: number }) => [r.key, r.tokens])).toEqual([['2026-01-01', 1010], ['2026-01-02', 2520]]);
-    expect(report.byBrand.map((r: { key: string; usage: { costUsd: number } }) => [r.key, r.usage.costUsd])).toEqual([['alpha', 0.75], ['beta', 1]]);
-    expect(report.byTicket.map((r: { key: string; runs: number; estimate: boolean }) => [r.key, r.runs, r.estimate])).toEqual([['T-1', 2, false], ['T-2', 1, true]]);
+    expect(report.byDay.map((r: { key: string; tokens: number }) => [r.key, r.tokens])).toEqual([
+      ['2026-01-01', 1010],
+      ['2026-01-02', 2520],
+    ]);
+    expect(report.byBrand.map((r: { key: string; usage: { costUsd: number } }) => [r.key, r.usage.costUsd])).toEqual([
+      ['alpha', 0.75],
+      ['beta', 1],
+    ]);
+    expect(report.byTicket.map((r: { key: string; runs: number; estimate: boolean }) => [r.key, r.runs, r.estimate])).toEqual([
+      ['T-1', 2, false],
+      ['T-2', 1, true],
+    ]);
     expect(report.total).toMatchObject({ tokens: 3530, runs: 3, estimate: true });
 
     const alphaSince = master(['usage', '--brand', 'alpha', '--since', '2026-01-02'], { env: { MASTER_HOME: home } });

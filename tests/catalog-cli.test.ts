@@ -43,7 +43,7 @@ function keptLines(before: string, after: string): boolean {
 }
 
 describe('master brand and repo: the registry without hand-editing JSON', () => {
-  it('adds brands and repos in the file\'s own layout, validated by the registry schema', () => {
+  it("adds brands and repos in the file's own layout, validated by the registry schema", () => {
     const home = workspace();
     // Run from the workspace: a relative SOURCE is relative to where the command runs, as for any command.
     const run = (...args: string[]) => master([...args, '--home', home], { cwd: home });
@@ -61,16 +61,27 @@ describe('master brand and repo: the registry without hand-editing JSON', () => 
     const text = readFileSync(file, 'utf8');
     expect(keptLines(REGISTRY, text)).toBe(true);
     // The new repo of alpha follows its one-line sibling; the new brand is laid out with the file's four spaces.
-    expect(text).toContain('                { "id": "alpha-app", "path": "repos/alpha-app", "mainBranch": "main", "checks": { "test": "true" } },\n                { "id": "alpha-api", "path": "repos/alpha-api", "mainBranch": "main" }\n');
-    expect(text).toContain('        {\n            "id": "beta",\n            "name": "Beta Co",\n            "silo": true,\n            "repos": [\n                {\n                    "id": "beta-web",');
+    expect(text).toContain(
+      '                { "id": "alpha-app", "path": "repos/alpha-app", "mainBranch": "main", "checks": { "test": "true" } },\n                { "id": "alpha-api", "path": "repos/alpha-api", "mainBranch": "main" }\n',
+    );
+    expect(text).toContain(
+      '        {\n            "id": "beta",\n            "name": "Beta Co",\n            "silo": true,\n            "repos": [\n                {\n                    "id": "beta-web",',
+    );
     expect(run('registry', 'validate').stdout).toMatch(/valid \(2 brands, 3 repos\)/);
     const listed = JSON.parse(run('brand', 'list', '--json').stdout);
     expect(listed).toEqual([
-      { id: 'alpha', name: 'Alpha', silo: false, repos: [{ id: 'alpha-app', path: 'repos/alpha-app', mainBranch: 'main' }, { id: 'alpha-api', path: 'repos/alpha-api', mainBranch: 'main' }] },
+      {
+        id: 'alpha',
+        name: 'Alpha',
+        silo: false,
+        repos: [
+          { id: 'alpha-app', path: 'repos/alpha-app', mainBranch: 'main' },
+          { id: 'alpha-api', path: 'repos/alpha-api', mainBranch: 'main' },
+        ],
+      },
       { id: 'beta', name: 'Beta Co', silo: true, repos: [{ id: 'beta-web', path: 'code/beta-web', mainBranch: 'main' }] },
     ]);
     expect(run('brand', 'list').stdout).toMatch(/beta\s+Beta Co\s+\(silo\)\n\s+beta-web\s+code\/beta-web\s+\(main\)/);
-
   });
 
   it('refuses a duplicate, a bad id, a folder that is no repo or lacks the main branch, a bare URL; the file stays byte for byte', () => {
@@ -104,7 +115,7 @@ describe('master brand and repo: the registry without hand-editing JSON', () => 
     expect(JSON.parse(readFileSync(file, 'utf8')).brands[1].repos).toEqual([{ id: 'trunky', path: 'repos/trunk-only', mainBranch: 'trunk' }]);
   });
 
-  it('clones a URL with --clone, taking the remote\'s default branch as main', () => {
+  it("clones a URL with --clone, taking the remote's default branch as main", () => {
     const home = workspace();
     const source = makeRepo(path.join(tempDir(), 'source'));
     git(source, 'branch', '-m', 'main', 'develop');

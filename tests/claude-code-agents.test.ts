@@ -35,7 +35,10 @@ async function claudeGate(script: ModelScript, registry: Record<string, unknown>
   gw.ws.registry.brands[0]!.executor = 'claude-code';
   writeFileSync(path.join(gw.home, 'model-script.json'), JSON.stringify(script));
   const model = await openModel(gw.ws.registry, gw.home, { script, recordRequests: true });
-  cleanup.push(() => gw.ws.store.close(), () => model.close());
+  cleanup.push(
+    () => gw.ws.store.close(),
+    () => model.close(),
+  );
   return { gw, model };
 }
 
@@ -51,7 +54,7 @@ function fromClaudeCode(body: Record<string, unknown>): boolean {
 }
 
 describe.skipIf(!ready)("the verifier follows the brand's executor (real claude, scripted model over HTTP)", () => {
-  it("runs through Claude Code when the brand says so: its calls go through the guard chain and its Verdict decides the gate", async () => {
+  it('runs through Claude Code when the brand says so: its calls go through the guard chain and its Verdict decides the gate', async () => {
     const { gw, model } = await claudeGate({
       tickets: {
         'verify:T-1': [
@@ -108,7 +111,7 @@ describe.skipIf(!ready)("the verifier follows the brand's executor (real claude,
 });
 
 describe.skipIf(!ready)("the wiki's agents follow the brand's executor (real claude, scripted model over HTTP)", () => {
-  it('the distiller proposes through master\'s MCP tool and the librarian writes its page from inside the sandbox, but nothing outside its area', async () => {
+  it("the distiller proposes through master's MCP tool and the librarian writes its page from inside the sandbox, but nothing outside its area", async () => {
     const DAY = '2026-12-01';
     const HIGH = { confidence: 'high', target: 'alpha/release-process', change: 'create', title: 'Release process', content: 'Releases ship on Tuesdays.', sources: ['T-1'] };
     const { home, ws, bus } = await makeAgentWorkspace({ brands: [{ id: 'alpha' }], files: { 'README.md': '# app\n' }, registry: { claudeCode: { path: CLAUDE } } });
@@ -122,13 +125,21 @@ describe.skipIf(!ready)("the wiki's agents follow the brand's executor (real cla
       tickets: {
         'distill:alpha': [{ tools: [{ name: 'mcp__master__ProposeFinding', input: HIGH }] }, { text: 'One finding.' }],
         'wiki:alpha/release-process': [
-          { tools: [{ name: 'Write', input: { file_path: outside, content: 'not mine' } }, { name: 'Write', input: { file_path: page, content: proposedPageText(HIGH as never, null, DAY, 'librarian') } }] },
+          {
+            tools: [
+              { name: 'Write', input: { file_path: outside, content: 'not mine' } },
+              { name: 'Write', input: { file_path: page, content: proposedPageText(HIGH as never, null, DAY, 'librarian') } },
+            ],
+          },
           { text: 'Wrote the page.' },
         ],
       },
     };
     const model = await openModel(ws.registry, home, { script, recordRequests: true });
-    cleanup.push(() => ws.store.close(), () => model.close());
+    cleanup.push(
+      () => ws.store.close(),
+      () => model.close(),
+    );
     const report = await runDistillation({ ws, bus, sessionId: 'S-1', signal: new AbortController().signal, clock: () => new Date(`${DAY}T10:00:00Z`), model });
 
     expect(report.unclassified).toBeUndefined();
@@ -152,7 +163,10 @@ describe('a verifier whose executor is a missing claude', () => {
     gw.ws.registry.brands[0]!.executor = 'claude-code';
     writeFileSync(path.join(gw.home, 'model-script.json'), JSON.stringify(script));
     const model = await openModel(gw.ws.registry, gw.home, { script, recordRequests: true });
-    cleanup.push(() => gw.ws.store.close(), () => model.close());
+    cleanup.push(
+      () => gw.ws.store.close(),
+      () => model.close(),
+    );
     const ticket = ticketInReview(gw, FIXED_MUL, { title: 'Add mul' });
     const main = git(gw.repo, 'rev-parse', 'main');
     const [outcome] = await runMergeGate(gw.ws, { bus: gw.bus, doctor: gradeA, verifier: verifierOf(gw, model) });

@@ -57,7 +57,10 @@ async function claudeWorkspace(script: (home: string, worktree: string, outside:
   bus.subscribe((event) => events.push(event));
   const ws = await openWorkspace(home, { bus });
   const model = await openModel(ws.registry, home, { script: scripted, recordRequests: true });
-  cleanup.push(() => ws.store.close(), () => model.close());
+  cleanup.push(
+    () => ws.store.close(),
+    () => model.close(),
+  );
   return { home, ws, bus, events, model, outside, worktree };
 }
 
@@ -116,7 +119,7 @@ describe.skipIf(!ready)('the Claude Code executor (real claude, scripted model o
     expect(worktree).toBe(done.runs[0]!.worktree);
   }, 240_000);
 
-  it("an AskOperator question blocks the ticket; the answer resumes the same Claude Code session", async () => {
+  it('an AskOperator question blocks the ticket; the answer resumes the same Claude Code session', async () => {
     const { home, ws, bus, model } = await claudeWorkspace((_home, worktree) => ({
       tickets: {
         'T-1': [
@@ -136,7 +139,9 @@ describe.skipIf(!ready)('the Claude Code executor (real claude, scripted model o
     // Claude Code had saved the session up to the question before its process was stopped (else the resume finds nothing).
     const saved = claudeSessionFile(path.join(ws.paths.data, 'tmp', ticket.id, 'home', '.claude'), blocked.runs[0]!.session!);
     expect(saved).not.toBeNull();
-    const asked = readFileSync(path.join(home, blocked.runs[0]!.transcript), 'utf8').split('\n').find((l) => l.includes('"t":"question"'))!;
+    const asked = readFileSync(path.join(home, blocked.runs[0]!.transcript), 'utf8')
+      .split('\n')
+      .find((l) => l.includes('"t":"question"'))!;
     const toolUseId = (JSON.parse(asked) as { toolUseId: string }).toolUseId;
     expect(toolUseId).toMatch(/^toolu_/);
     expect(readFileSync(saved!, 'utf8')).toContain(toolUseId);

@@ -20,7 +20,7 @@ describe('the form of `master` that hints print', () => {
     expect(shell(`${form} --version`, tempDir(), env)).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('is `npx master` inside the clone, which runs the clone\'s own build', () => {
+  it("is `npx master` inside the clone, which runs the clone's own build", () => {
     const env = { PATH: process.env.PATH ?? '' };
     const form = masterInvocation(env, path.join(ROOT, 'src'), BIN);
     expect(form).toBe('npx master');

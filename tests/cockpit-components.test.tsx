@@ -23,7 +23,24 @@ const phases: PhaseView[] = [
 ];
 
 function ticket(id: string, brand: string, state: Ticket['state'], title: string): Ticket {
-  return { id, brand, repo: `${brand}-app`, title, body: '', acceptance: [], kind: 'agent', run: [], priority: 'p2', state, history: [], runs: [], gate: null, feedback: [], createdAt: '', updatedAt: '' };
+  return {
+    id,
+    brand,
+    repo: `${brand}-app`,
+    title,
+    body: '',
+    acceptance: [],
+    kind: 'agent',
+    run: [],
+    priority: 'p2',
+    state,
+    history: [],
+    runs: [],
+    gate: null,
+    feedback: [],
+    createdAt: '',
+    updatedAt: '',
+  };
 }
 
 let cleanup: Array<() => void | Promise<void>> = [];
@@ -36,7 +53,15 @@ describe('cockpit components', () => {
   it('Header: workspace, session, phases with state, the grade with a sandbox mark, today’s usage; a focused skip shows its reason', () => {
     const { lastFrame } = render(
       <Header
-        snapshot={{ workspace: 'demo', sessionId: 'S-4', phases, doctor: { grade: 'A', passed: 20, total: 20, warnings: ['sandbox'] }, sandboxWarning: true, today: { tokens: 12345, costUsd: 0.42 }, passRunning: true }}
+        snapshot={{
+          workspace: 'demo',
+          sessionId: 'S-4',
+          phases,
+          doctor: { grade: 'A', passed: 20, total: 20, warnings: ['sandbox'] },
+          sandboxWarning: true,
+          today: { tokens: 12345, costUsd: 0.42 },
+          passRunning: true,
+        }}
         focusedPhase="distill"
       />,
     );
@@ -58,7 +83,17 @@ describe('cockpit components', () => {
       silo: false,
       queue: 2,
       latest: [{ id: 'T-3', state: 'running' }],
-      running: [{ ticket: 'T-3', title: 'Fix the parser', turn: 4, maxTurns: 60, startedAt: new Date(NOW - 65_000).toISOString(), lastTool: { tool: 'Bash', summary: 'npm test', verdict: 'refused', by: 'pre-merge-gate' }, textTail: 'Running the tests now.' }],
+      running: [
+        {
+          ticket: 'T-3',
+          title: 'Fix the parser',
+          turn: 4,
+          maxTurns: 60,
+          startedAt: new Date(NOW - 65_000).toISOString(),
+          lastTool: { tool: 'Bash', summary: 'npm test', verdict: 'refused', by: 'pre-merge-gate' },
+          textTail: 'Running the tests now.',
+        },
+      ],
     },
     { id: 'vault', name: 'Vault', silo: true, queue: 0, latest: [{ id: 'T-1', state: 'merged' }], running: [] },
   ];
@@ -86,8 +121,28 @@ describe('cockpit components', () => {
 
   it('GateBar: each step with status and time; a failure names the failing check', () => {
     const rows: GateRow[] = [
-      { ticket: 'T-7', brand: 'alpha', repo: 'alpha-app', candidate: 'abc1234567', finished: null, steps: [{ step: 'candidate', status: 'pass' }, { step: 'check', name: 'test', status: 'pass', ms: 2100 }, { step: 'check', name: 'lint', status: 'running' }] },
-      { ticket: 'T-8', brand: 'alpha', repo: 'alpha-app', finished: 'failed', steps: [{ step: 'candidate', status: 'pass' }, { step: 'check', name: 'typecheck', status: 'fail', ms: 900, reason: 'exit 2' }] },
+      {
+        ticket: 'T-7',
+        brand: 'alpha',
+        repo: 'alpha-app',
+        candidate: 'abc1234567',
+        finished: null,
+        steps: [
+          { step: 'candidate', status: 'pass' },
+          { step: 'check', name: 'test', status: 'pass', ms: 2100 },
+          { step: 'check', name: 'lint', status: 'running' },
+        ],
+      },
+      {
+        ticket: 'T-8',
+        brand: 'alpha',
+        repo: 'alpha-app',
+        finished: 'failed',
+        steps: [
+          { step: 'candidate', status: 'pass' },
+          { step: 'check', name: 'typecheck', status: 'fail', ms: 900, reason: 'exit 2' },
+        ],
+      },
     ];
     const frame = render(<GateBar rows={rows} max={4} />).lastFrame()!;
     expect(frame).toContain('T-7 lint… alpha-app@abc1234567 candidate✓ test✓ 2.1s lint…');

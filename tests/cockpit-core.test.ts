@@ -14,7 +14,10 @@ import { BIN } from './helpers/cli.js';
 import { makeSimpleWorkspace } from './helpers/workspace.js';
 
 describe('operator actions come from the ticket machine', () => {
-  const allowed = (state: TicketState) => operatorActions({ state, gate: null }).filter((a) => a.allowed).map((a) => a.event);
+  const allowed = (state: TicketState) =>
+    operatorActions({ state, gate: null })
+      .filter((a) => a.allowed)
+      .map((a) => a.event);
   it.each([
     ['triage', ['approve', 'cancel']],
     ['ready', ['block', 'cancel']],
@@ -100,7 +103,9 @@ describe('the core under the cockpit', () => {
     expect(seen).toContain('bus.error');
     controller.model.flush();
     expect(controller.model.getSnapshot().notices.join('\n')).toContain('a subscriber failed on ticket.created: the widget broke');
-    const logged = readdirSync(ws.paths.events).map((f) => readFileSync(path.join(ws.paths.events, f), 'utf8')).join('');
+    const logged = readdirSync(ws.paths.events)
+      .map((f) => readFileSync(path.join(ws.paths.events, f), 'utf8'))
+      .join('');
     expect(logged).toContain('"message":"a subscriber failed on ticket.created: the widget broke"');
     await controller.quit();
   });

@@ -4,7 +4,25 @@ import { TicketDetails } from '../components/TicketDetails.js';
 import type { CheckEvidence, Question, Ticket } from '../src/state/types.js';
 
 function ticket(fields: Partial<Ticket>): Ticket {
-  return { id: 'T-4', brand: 'alpha', repo: 'alpha-app', title: 'Add a note', body: '', acceptance: [], kind: 'script', run: [], priority: 'p2', state: 'review', history: [], runs: [], gate: null, feedback: [], createdAt: '', updatedAt: '', ...fields };
+  return {
+    id: 'T-4',
+    brand: 'alpha',
+    repo: 'alpha-app',
+    title: 'Add a note',
+    body: '',
+    acceptance: [],
+    kind: 'script',
+    run: [],
+    priority: 'p2',
+    state: 'review',
+    history: [],
+    runs: [],
+    gate: null,
+    feedback: [],
+    createdAt: '',
+    updatedAt: '',
+    ...fields,
+  };
 }
 const check = (name: string, exitCode: number, outputTail: string): CheckEvidence => ({ name, command: `run ${name}`, exitCode, durationMs: 1200, outputTail });
 
@@ -26,7 +44,15 @@ describe("the cockpit's ticket detail says why a ticket waits", () => {
     const rejected = ticket({
       state: 'rejected',
       history: [{ at: '', from: 'review', to: 'rejected', event: 'reject', by: 'gate', note: 'checks failed: lint' }],
-      gate: { baseSha: 'a'.repeat(40), candidateSha: 'b'.repeat(40), checks: [check('lint', 1, 'lint: debug print in src/a.js')], verdict: { verdict: 'fail', reasons: ['failed checks: lint'], mode: 'agent' }, doctor: { grade: '-', passed: 0, total: 0 }, startedAt: '', finishedAt: '' },
+      gate: {
+        baseSha: 'a'.repeat(40),
+        candidateSha: 'b'.repeat(40),
+        checks: [check('lint', 1, 'lint: debug print in src/a.js')],
+        verdict: { verdict: 'fail', reasons: ['failed checks: lint'], mode: 'agent' },
+        doctor: { grade: '-', passed: 0, total: 0 },
+        startedAt: '',
+        finishedAt: '',
+      },
     });
     const frame = render(<TicketDetails ticket={rejected} height={40} />).lastFrame() ?? '';
     expect(frame).toContain('rejected by the merge gate: checks failed: lint');

@@ -41,13 +41,25 @@ describe('the cockpit runs the loop live', () => {
       tickets: {
         'Name the tool': [
           { text: 'I need a name.', tools: [{ name: 'AskOperator', input: { question: 'Call it zed?' } }] },
-          { tools: [{ name: 'Write', input: { file_path: 'NAME', content: 'zed\n' } }, { name: 'Finish', input: { summary: 'named it zed' } }] },
+          {
+            tools: [
+              { name: 'Write', input: { file_path: 'NAME', content: 'zed\n' } },
+              { name: 'Finish', input: { summary: 'named it zed' } },
+            ],
+          },
         ],
       },
     });
     mounted = await mountCockpit(home, { passOnOpen: false, only: 'dispatch' });
     const { ws, controller, waitFor, press } = mounted;
-    const slow = ws.tickets.create({ brand: 'beta', repo: 'beta-app', title: 'Wait for the barrier', kind: 'script', run: [`while [ ! -f ${barrier} ]; do sleep 0.05; done; echo done > DONE`], state: 'ready' });
+    const slow = ws.tickets.create({
+      brand: 'beta',
+      repo: 'beta-app',
+      title: 'Wait for the barrier',
+      kind: 'script',
+      run: [`while [ ! -f ${barrier} ]; do sleep 0.05; done; echo done > DONE`],
+      state: 'ready',
+    });
     const asking = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Name the tool', state: 'ready' });
     controller.startPass();
 
@@ -71,7 +83,14 @@ describe('the cockpit runs the loop live', () => {
     const { home, barrier } = loopWorkspace({ tickets: {} });
     mounted = await mountCockpit(home, { passOnOpen: false, only: 'dispatch' });
     const { ws, controller, waitFor, press, quitted } = mounted;
-    const slow = ws.tickets.create({ brand: 'beta', repo: 'beta-app', title: 'Wait for the barrier', kind: 'script', run: [`while [ ! -f ${barrier} ]; do sleep 0.05; done; echo done > DONE`], state: 'ready' });
+    const slow = ws.tickets.create({
+      brand: 'beta',
+      repo: 'beta-app',
+      title: 'Wait for the barrier',
+      kind: 'script',
+      run: [`while [ ! -f ${barrier} ]; do sleep 0.05; done; echo done > DONE`],
+      state: 'ready',
+    });
     controller.startPass();
     await waitFor(`▶ ${slow.id}`);
     await press('q');
@@ -99,7 +118,14 @@ describe('the cockpit runs the loop live', () => {
     const { home, barrier } = loopWorkspace({ tickets: {} });
     mounted = await mountCockpit(home, { passOnOpen: false, only: 'dispatch' });
     const { ws, controller, waitFor, press, quitted } = mounted;
-    const slow = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'Wait for the barrier', kind: 'script', run: [`while [ ! -f ${barrier} ]; do sleep 0.05; done; echo done > DONE`], state: 'ready' });
+    const slow = ws.tickets.create({
+      brand: 'alpha',
+      repo: 'alpha-app',
+      title: 'Wait for the barrier',
+      kind: 'script',
+      run: [`while [ ! -f ${barrier} ]; do sleep 0.05; done; echo done > DONE`],
+      state: 'ready',
+    });
     controller.startPass();
     await waitFor(`▶ ${slow.id}`);
     await press(KEYS.ctrlC);
@@ -111,7 +137,17 @@ describe('the cockpit runs the loop live', () => {
 
   it('a ticket approved while no pass runs starts one, and enter opens its live transcript', async () => {
     const { home } = loopWorkspace({
-      tickets: { 'Say hello': [{ text: 'Writing the greeting.', tools: [{ name: 'Write', input: { file_path: 'HELLO', content: 'hi\n' } }, { name: 'Finish', input: { summary: 'said hello' } }] }] },
+      tickets: {
+        'Say hello': [
+          {
+            text: 'Writing the greeting.',
+            tools: [
+              { name: 'Write', input: { file_path: 'HELLO', content: 'hi\n' } },
+              { name: 'Finish', input: { summary: 'said hello' } },
+            ],
+          },
+        ],
+      },
     });
     mounted = await mountCockpit(home, { passOnOpen: false, autoPass: true, only: 'dispatch' });
     const { ws, controller, waitFor, press } = mounted;

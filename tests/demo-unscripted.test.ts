@@ -29,7 +29,10 @@ async function demoGate(): Promise<{ gw: GateWorkspace; model: ModelEndpoint }> 
   });
   writeFileSync(path.join(gw.home, 'model-script.json'), JSON.stringify(UNSCRIPTED));
   const model = await openModel(gw.ws.registry, gw.home, { script: UNSCRIPTED, recordRequests: true });
-  cleanup.push(() => gw.ws.store.close(), () => model.close());
+  cleanup.push(
+    () => gw.ws.store.close(),
+    () => model.close(),
+  );
   return { gw, model };
 }
 

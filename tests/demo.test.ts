@@ -48,9 +48,7 @@ describe('master demo --dir', () => {
     expect(firstRun.stdout).toContain('created 9');
     expect(firstRun.stdout).toContain('seeded 9 (5 ready, 4 in triage)');
     const registry = JSON.parse(readFileSync(path.join(home, 'registry.json'), 'utf8'));
-    expect(registry.brands.map((b: { id: string }) => b.id)).toEqual([
-      'sandbox', 'umano', 'violetstudios', 'suite52', 'blockwise', 'maxproduct', 'personal',
-    ]);
+    expect(registry.brands.map((b: { id: string }) => b.id)).toEqual(['sandbox', 'umano', 'violetstudios', 'suite52', 'blockwise', 'maxproduct', 'personal']);
     expect(registry.models.provider).toBe('scripted');
     for (const id of Object.keys(DEMO_REPOS)) {
       const dir = path.join(home, 'repos', id);
@@ -80,9 +78,7 @@ describe('master demo --dir', () => {
     const list = master(['ticket', 'list', '--json', '--home', home], { env });
     expect(list.code).toBe(0);
     const tickets = JSON.parse(list.stdout) as Ticket[];
-    expect(tickets.map((t) => [t.repo, t.title, t.kind, t.state])).toEqual(
-      DEMO_TICKETS.map((t) => [t.repo, t.title, t.kind, t.state]),
-    );
+    expect(tickets.map((t) => [t.repo, t.title, t.kind, t.state])).toEqual(DEMO_TICKETS.map((t) => [t.repo, t.title, t.kind, t.state]));
     expect(tickets.filter((t) => t.state === 'triage').length).toBeGreaterThan(0);
     const scripts = tickets.filter((t) => t.kind === 'script');
     expect(scripts.length).toBeGreaterThanOrEqual(3);
@@ -121,7 +117,7 @@ describe('master demo --dir', () => {
 });
 
 describe('setUpDemo', () => {
-  it('matches the brands and repos of this repository\'s own registry.json', () => {
+  it("matches the brands and repos of this repository's own registry.json", () => {
     const own = parseRegistry(JSON.parse(readFileSync(path.join(ROOT, 'registry.json'), 'utf8')), 'registry.json');
     const demo = parseRegistry(demoRegistry('.master/demo/repos'), 'demo');
     expect({ ...demo, $schema: undefined }).toEqual({ ...own, $schema: undefined });
@@ -138,7 +134,7 @@ describe('setUpDemo', () => {
     expect(again).toMatchObject({ changed: false, reposCreated: [], ticketsKept: 9, ticketsCreated: [] });
   });
 
-  it('refuses a registry that is not the demo\'s, and a path taken by something else, before writing anything', async () => {
+  it("refuses a registry that is not the demo's, and a path taken by something else, before writing anything", async () => {
     const other = tempDir('demo-other-');
     writeFileSync(path.join(other, 'registry.json'), JSON.stringify({ brands: [] }));
     await expect(setUpDemo({ dir: other })).rejects.toThrow(/not the demo's registry.*--dir NEW_FOLDER/);

@@ -10,7 +10,6 @@ import { makeAgentWorkspace } from './helpers/agents.js';
 import { ROOT, tempDir } from './helpers/cli.js';
 import { git } from './helpers/workspace.js';
 
-
 describe('crash recovery', () => {
   it('after SIGKILL in the middle of a dispatch, the next one requeues the dead runs, finishes every ticket and leaves no orphan worktree', async () => {
     const brands = [{ id: 'alpha' }, { id: 'beta' }, { id: 'gamma' }];
@@ -21,7 +20,14 @@ describe('crash recovery', () => {
     for (const brand of brands) {
       for (let i = 0; i < 3; i++) {
         const id = `T-${setup.store.state.counters.ticket + 1}`;
-        setup.tickets.create({ brand: brand.id, repo: `${brand.id}-app`, title: `${brand.id} ${i}`, kind: 'script', run: [`while [ ! -f ${barrier} ]; do sleep 0.02; done; echo ${id} > out.txt`], state: 'ready' });
+        setup.tickets.create({
+          brand: brand.id,
+          repo: `${brand.id}-app`,
+          title: `${brand.id} ${i}`,
+          kind: 'script',
+          run: [`while [ ! -f ${barrier} ]; do sleep 0.02; done; echo ${id} > out.txt`],
+          state: 'ready',
+        });
       }
     }
     await setup.store.close();
@@ -39,7 +45,9 @@ describe('crash recovery', () => {
       await vi.waitFor(
         () => {
           watcher.refresh();
-          const runs = Object.values(watcher.state.tickets).filter((t) => t.state === 'running').map((t) => t.runs.at(-1)!);
+          const runs = Object.values(watcher.state.tickets)
+            .filter((t) => t.state === 'running')
+            .map((t) => t.runs.at(-1)!);
           expect(running()).toBe(3);
           for (const run of runs) expect(existsSync(path.join(run.worktree, '.git'))).toBe(true);
         },
@@ -52,7 +60,9 @@ describe('crash recovery', () => {
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     watcher.refresh();
-    const killedRuns = Object.values(watcher.state.tickets).filter((t) => t.state === 'running').map((t) => t.id);
+    const killedRuns = Object.values(watcher.state.tickets)
+      .filter((t) => t.state === 'running')
+      .map((t) => t.id);
     expect(killedRuns).toHaveLength(3);
     await watcher.close();
     writeFileSync(barrier, '');
@@ -75,9 +85,16 @@ describe('crash recovery', () => {
       const repo = path.join(home, 'repos', `${brand.id}-app`);
       const listed = git(repo, 'worktree', 'list', '--porcelain');
       expect(listed).not.toMatch(/prunable/);
-      const registered = listed.split('\n').filter((l) => l.startsWith('worktree ')).map((l) => l.slice(9)).slice(1).sort();
+      const registered = listed
+        .split('\n')
+        .filter((l) => l.startsWith('worktree '))
+        .map((l) => l.slice(9))
+        .slice(1)
+        .sort();
       const folder = path.join(home, '.master/worktrees', `${brand.id}-app`);
-      const onDisk = readdirSync(folder).map((name) => path.join(folder, name)).sort();
+      const onDisk = readdirSync(folder)
+        .map((name) => path.join(folder, name))
+        .sort();
       expect(registered).toEqual(onDisk);
       for (const dir of onDisk) expect(ws.tickets.get(path.basename(dir)).state).toBe('review');
       for (const ticket of tickets.filter((t) => t.brand === brand.id)) {

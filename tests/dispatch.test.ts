@@ -26,7 +26,7 @@ function concurrency(events: BusEvent[]): { total: number; byBrand: Record<strin
 }
 
 describe('parallel dispatch across brands', () => {
-  it('runs many tickets with no collision, within the global limit and each brand\'s lanes, in priority order, all to review', async () => {
+  it("runs many tickets with no collision, within the global limit and each brand's lanes, in priority order, all to review", async () => {
     const brands = [{ id: 'alpha' }, { id: 'beta' }, { id: 'gamma' }, { id: 'delta', lanes: 2 }];
     const { home, ws, bus, events } = await makeAgentWorkspace({
       brands,

@@ -132,7 +132,12 @@ describe('master doctor', () => {
       message: /no checks configured for alpha-app/,
       breakIt: (gw) => editRegistry(gw.home, (r) => void (r.brands[0].repos[0].checks = {})),
     },
-    { id: 'model.configured', expect: 'warn', message: /no model configured/, breakIt: (gw) => (editRegistry(gw.home, (r) => void (r.models = { provider: 'anthropic' })), { env: { PATH: process.env.PATH } }) },
+    {
+      id: 'model.configured',
+      expect: 'warn',
+      message: /no model configured/,
+      breakIt: (gw) => (editRegistry(gw.home, (r) => void (r.models = { provider: 'anthropic' })), { env: { PATH: process.env.PATH } }),
+    },
     { id: 'repos.present', expect: 'fail', message: /alpha-app.*does not exist/, breakIt: (gw) => rmSync(gw.repo, { recursive: true, force: true }) },
     { id: 'repos.main-branch', expect: 'fail', message: /no branch "trunk"/, breakIt: (gw) => editRegistry(gw.home, (r) => void (r.brands[0].repos[0].mainBranch = 'trunk')) },
     { id: 'repos.checkouts', expect: 'warn', message: /main checked out with 1 uncommitted change/, breakIt: (gw) => writeFileSync(path.join(gw.repo, 'README.md'), 'edited\n') },
@@ -316,7 +321,7 @@ describe('master doctor', () => {
     expect((await doctor(gw.home, { file: true })).filed).toHaveLength(1);
   });
 
-  it('--fix removes stale worktrees, deletes merged tickets\' branches and releases dead locks, and says so', async () => {
+  it("--fix removes stale worktrees, deletes merged tickets' branches and releases dead locks, and says so", async () => {
     const gw = await healthy();
     // A merged ticket whose branch came back (a gate killed before its cleanup, or a stray push).
     const merged = ticketInReview(gw, { 'src/mul.js': 'export const mul = (a, b) => a * b;\n' });

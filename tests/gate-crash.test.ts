@@ -63,8 +63,7 @@ beforeAll(async () => {
   });
   for (const id of REPOS) makeRepo(path.join(template, 'repos', id), { 'README.md': `# ${id}\n` });
   const ws = await openWorkspace(template);
-  const add = (brand: string, repo: string, title: string, run: string) =>
-    ws.tickets.create({ brand, repo, title, kind: 'script', run: [run], state: 'ready' });
+  const add = (brand: string, repo: string, title: string, run: string) => ws.tickets.create({ brand, repo, title, kind: 'script', run: [run], state: 'ready' });
   add('alpha', 'alpha-app', 'one', 'echo one > one.txt');
   add('alpha', 'alpha-app', 'bad', 'echo bad > BAD');
   add('beta', 'beta-app', 'three', 'echo three > three.txt');
@@ -160,10 +159,17 @@ describe.concurrent('SIGKILL of a whole session at every step of dispatch and th
           expect(git(repo, 'status', '--porcelain')).toBe('');
 
           // Worktrees and branches: only those of tickets that still need them, plus the queue's gate worktree.
-          const open = tickets.filter((t) => t.repo === repoId && t.state !== 'merged' && t.state !== 'cancelled').map((t) => t.id).sort();
+          const open = tickets
+            .filter((t) => t.repo === repoId && t.state !== 'merged' && t.state !== 'cancelled')
+            .map((t) => t.id)
+            .sort();
           const listed = git(repo, 'worktree', 'list', '--porcelain');
           expect(listed).not.toMatch(/prunable/);
-          const registered = listed.split('\n').filter((l) => l.startsWith('worktree ')).map((l) => path.basename(l.slice(9))).slice(1);
+          const registered = listed
+            .split('\n')
+            .filter((l) => l.startsWith('worktree '))
+            .map((l) => path.basename(l.slice(9)))
+            .slice(1);
           expect(registered.filter((name) => name !== 'gate').sort()).toEqual(open);
           const folder = path.join(home, '.master', 'worktrees', repoId);
           expect((existsSync(folder) ? readdirSync(folder) : []).filter((name) => name !== 'gate').sort()).toEqual(open);

@@ -24,7 +24,10 @@ async function agentGate(script: ModelScript): Promise<{ gw: GateWorkspace; mode
   const gw = await makeGateWorkspace({ registry: { models: SCRIPTED }, repo: { gate: { verifier: 'agent' } } });
   writeFileSync(path.join(gw.home, 'model-script.json'), JSON.stringify(script));
   const model = await openModel(gw.ws.registry, gw.home, { script, recordRequests: true });
-  cleanup.push(() => gw.ws.store.close(), () => model.close());
+  cleanup.push(
+    () => gw.ws.store.close(),
+    () => model.close(),
+  );
   return { gw, model };
 }
 
@@ -63,7 +66,7 @@ describe('the verifier agent (scripted model over real HTTP)', () => {
     expect(first).toContain('+export function mul');
     expect(first).toMatch(/test \(`node --test`\): passed/);
     // Its palette is read-only plus Verdict, and Verdict has a schema.
-    const tools = (requests[0]!.body.tools as Array<{ name: string; input_schema: { properties: Record<string, { enum?: string[] }> } }>);
+    const tools = requests[0]!.body.tools as Array<{ name: string; input_schema: { properties: Record<string, { enum?: string[] }> } }>;
     expect(tools.map((t) => t.name).sort()).toEqual(['Glob', 'Grep', 'Read', 'Verdict']);
     expect(tools.find((t) => t.name === 'Verdict')!.input_schema.properties.verdict!.enum).toEqual(['pass', 'fail']);
     const third = JSON.stringify(requests[2]!.body.messages);

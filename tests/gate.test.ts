@@ -43,7 +43,10 @@ describe('merge gate', () => {
     expect(git(gw.repo, 'rev-parse', 'main^')).toBe(mainBefore);
     expect(git(gw.repo, 'show', 'main:src/mul.js')).toContain('a * b');
     expect(merged.gate!.verdict.mode).toBe('checks-only');
-    expect(merged.gate!.checks.map((c) => [c.name, c.exitCode])).toEqual([['test', 0], ['lint', 0]]);
+    expect(merged.gate!.checks.map((c) => [c.name, c.exitCode])).toEqual([
+      ['test', 0],
+      ['lint', 0],
+    ]);
     expect(merged.gate!.checks[0]!.outputTail).toMatch(/pass 1/);
 
     // The ticket's worktree and branch are gone; the queue's gate worktree stays, at the candidate, clean.
@@ -71,8 +74,17 @@ describe('merge gate', () => {
     ]);
     expect(gw.events.some((e) => e.type === 'merge.done' && e.mainSha === main)).toBe(true);
     const log = logged(gw);
-    expect(log.filter((e) => e.type === 'gate.step').map((e) => { const step = e as Record<string, unknown>; return `${String(step.step)}:${String(step.status)}`; })).toEqual(
-      gateSteps(gw.events, ticket.id).filter((s) => !s.includes(':start')).map((s) => s.split(':').slice(0, 2).join(':')),
+    expect(
+      log
+        .filter((e) => e.type === 'gate.step')
+        .map((e) => {
+          const step = e as Record<string, unknown>;
+          return `${String(step.step)}:${String(step.status)}`;
+        }),
+    ).toEqual(
+      gateSteps(gw.events, ticket.id)
+        .filter((s) => !s.includes(':start'))
+        .map((s) => s.split(':').slice(0, 2).join(':')),
     );
     expect(log.some((e) => e.type === 'merge.done' && (e as { mainSha?: string }).mainSha === main)).toBe(true);
   });

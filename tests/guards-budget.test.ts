@@ -45,7 +45,10 @@ describe('shell analysis in bounded steps', () => {
   });
 
   it('stops at the step budget, the size budget and the nesting depth, and says which', () => {
-    expect(analyzeShell(PATHOLOGICAL.manyPaths, { cwd: fx.webWorktree })).toMatchObject({ overBudget: expect.stringContaining(`more than ${DEFAULT_BUDGET.maxSteps} steps`), steps: DEFAULT_BUDGET.maxSteps });
+    expect(analyzeShell(PATHOLOGICAL.manyPaths, { cwd: fx.webWorktree })).toMatchObject({
+      overBudget: expect.stringContaining(`more than ${DEFAULT_BUDGET.maxSteps} steps`),
+      steps: DEFAULT_BUDGET.maxSteps,
+    });
     expect(analyzeShell(PATHOLOGICAL.huge, { cwd: fx.webWorktree }).overBudget).toContain(`characters long, more than the ${DEFAULT_BUDGET.maxChars}`);
     expect(analyzeShell(PATHOLOGICAL.deep, { cwd: fx.webWorktree }).overBudget).toMatch(/nests .* deeper than the guard reads/);
     expect(analyzeShell('cat a b c', { cwd: fx.webWorktree, budget: { maxSteps: 3 } }).overBudget).toMatch(/more than 3 steps/);

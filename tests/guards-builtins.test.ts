@@ -61,7 +61,7 @@ describe('ticket-state guard', () => {
       () => bash('rm -rf .master', context()),
       () => bash('rm .master/ev*/*.ndjson', context()),
       () => bash('S=.master/state.json; : > $S', context()),
-      () => bash('python3 -c "open(\'.master/state.json\',\'w\').write(\'{}\')"', context()),
+      () => bash("python3 -c \"open('.master/state.json','w').write('{}')\"", context()),
     ];
     for (const [i, attempt] of attempts.entries()) expect(await attempt(), `attempt ${i}`).toMatchObject({ verdict: 'deny', guard: 'ticket-state-guard' });
     // From a ticket's worktree, confinement (first in the chain) already refuses it.
@@ -102,7 +102,15 @@ describe('pre-merge gate', () => {
     expect((await verdict('Write', { file_path: path.join(fx.web, '.git/refs/heads/main'), content: 'x' }, fx.context({ root: fx.web, cwd: fx.web }))).verdict).toBe('deny');
   });
   it('allows ordinary git work on the ticket branch', async () => {
-    for (const command of ['git status', 'git add -A && git commit -m "T-1: work"', 'git log main..HEAD', 'git diff main', 'git checkout -b scratch main', 'git checkout main -- index.ts', 'git rebase --continue']) {
+    for (const command of [
+      'git status',
+      'git add -A && git commit -m "T-1: work"',
+      'git log main..HEAD',
+      'git diff main',
+      'git checkout -b scratch main',
+      'git checkout main -- index.ts',
+      'git rebase --continue',
+    ]) {
       expect((await bash(command)).verdict, command).toBe('allow');
     }
   });
@@ -119,7 +127,12 @@ describe('deny rules', () => {
     mkdirSync(rulesDir, { recursive: true });
     writeFileSync(
       path.join(rulesDir, 'deny-rules.json'),
-      JSON.stringify({ event: 'PreToolUse', matcher: '*', guard: 'deny-rules', rules: ['Read(./secrets/**)', 'Bash(npm publish:*)', 'Write(//opt/**)', 'mcp__payments', 'WebFetch(domain:evil.test)', 'Bash(curl * | sh)'] }),
+      JSON.stringify({
+        event: 'PreToolUse',
+        matcher: '*',
+        guard: 'deny-rules',
+        rules: ['Read(./secrets/**)', 'Bash(npm publish:*)', 'Write(//opt/**)', 'mcp__payments', 'WebFetch(domain:evil.test)', 'Bash(curl * | sh)'],
+      }),
     );
     const custom = buildGuardChain({ paths: fx.paths, registry: fx.registry, hooks: loadHooks(rulesDir), audit: false });
     const check = (name: string, input: Record<string, unknown>) => custom.evaluate({ id: `r${++n}`, name, input }, ctx);

@@ -95,7 +95,16 @@ describe('symlink plus `..`: paths resolved as the OS resolves them', () => {
   });
 
   it('refuses links out of the worktree however they are made, and a dangling link that writes outside', async () => {
-    for (const command of ['ln -s ../.. up2', 'ln -sf ../../../state.json s', 'ln -s -- /etc x', 'ln -st sub ../../..', 'ln -s "$TARGET" x', 'cp -s /etc/passwd p', 'ln ../../../state.json hard', 'cd sub && ln -s ../../../.. y']) {
+    for (const command of [
+      'ln -s ../.. up2',
+      'ln -sf ../../../state.json s',
+      'ln -s -- /etc x',
+      'ln -st sub ../../..',
+      'ln -s "$TARGET" x',
+      'cp -s /etc/passwd p',
+      'ln ../../../state.json hard',
+      'cd sub && ln -s ../../../.. y',
+    ]) {
       expect(await bash(command), command).toMatchObject({ verdict: 'deny', guard: 'worktree-confinement' });
     }
     mkdirSync(path.join(fx.webWorktree, 'sub'), { recursive: true });
@@ -109,7 +118,7 @@ describe('symlink plus `..`: paths resolved as the OS resolves them', () => {
     expect((await verdict('Write', { file_path: 'dangling', content: 'x' })).verdict).toBe('deny');
   });
 
-  it("refuses `up/../state.json` in our own Read, Write and Edit tools (the runtime check)", async () => {
+  it('refuses `up/../state.json` in our own Read, Write and Edit tools (the runtime check)', async () => {
     const run = (name: string, input: Record<string, unknown>) =>
       getTool(name)!.run(input, { ...ctx, contract: {} as ToolRunContext['contract'], control: {}, toolUseId: `t${++n}` } as ToolRunContext);
     expect(checkPathAccess(ctx, 'up/../state.json', 'write')).toMatchObject({ ok: false });
@@ -227,11 +236,7 @@ describe('pre-merge gate: git pointed elsewhere, config and aliases', () => {
 
   it('refuses the reported bypasses through `master guard` as a process, and main never moves', () => {
     const main = git(fx.web, 'rev-parse', 'main').trim();
-    for (const command of [
-      `GIT_DIR=${fx.web}/.git git commit -qam x`,
-      'git config alias.m "update-ref refs/heads/main HEAD" && git m',
-      `GIT_WORK_TREE=${fx.web} git checkout -- .`,
-    ]) {
+    for (const command of [`GIT_DIR=${fx.web}/.git git commit -qam x`, 'git config alias.m "update-ref refs/heads/main HEAD" && git m', `GIT_WORK_TREE=${fx.web} git checkout -- .`]) {
       const result = guardProcess('Bash', { command });
       expect(result.code, `${command}: ${result.stderr}`).toBe(2);
       expect(result.stderr).toContain('[master guard: pre-merge-gate]');
@@ -265,8 +270,7 @@ describe('the OS sandbox wraps every Bash the project runs', () => {
     const plain = loadRegistryFile(fx.paths.registry);
     const registry: Registry = { ...plain, brands: plain.brands.map((b) => ({ ...b, silo: false })) };
     const context: ToolContext = { ...fx.context({ agent: 'script' }), registry };
-    const run = (command: string) =>
-      getTool('Bash')!.run({ command }, { ...context, contract: {} as ToolRunContext['contract'], control: {}, toolUseId: `s${++n}` } as ToolRunContext);
+    const run = (command: string) => getTool('Bash')!.run({ command }, { ...context, contract: {} as ToolRunContext['contract'], control: {}, toolUseId: `s${++n}` } as ToolRunContext);
     // Paths computed at run time: no static reading sees them; only the sandbox holds.
     const data = `['${fx.home}', '.mas'+'ter'].join('/')`;
     const attempts = [

@@ -59,7 +59,11 @@ describe('master guard (Claude Code hook protocol)', () => {
 
   it('answers ask in JSON with exit 0', () => {
     const script = path.join(fx.home, 'ask.sh');
-    writeFileSync(script, '#!/usr/bin/env bash\ncat >/dev/null\necho \'{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"ask","permissionDecisionReason":"deploys need a person"}}\'\n', { mode: 0o755 });
+    writeFileSync(
+      script,
+      '#!/usr/bin/env bash\ncat >/dev/null\necho \'{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"ask","permissionDecisionReason":"deploys need a person"}}\'\n',
+      { mode: 0o755 },
+    );
     writeFileSync(path.join(fx.paths.hooks, 'zz-ask.json'), JSON.stringify({ event: 'PreToolUse', matcher: 'Bash', command: script }));
     try {
       const result = guard(hookJson('Bash', { command: './deploy.sh' }), ['--home', fx.home]);

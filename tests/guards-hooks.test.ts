@@ -116,7 +116,10 @@ describe('external hook commands', () => {
 
   it('meets tools the built-ins do not know when its matcher fits, and not otherwise', async () => {
     const file = script('mcp.sh', '#!/usr/bin/env bash\ncat >/dev/null\necho "no refunds" >&2\nexit 2\n');
-    const chain = chainWith({ event: 'PreToolUse', matcher: 'mcp__payments__.*', command: file }, { event: 'PreToolUse', guard: 'deny-rules', rules: [], allow: ['mcp__payments', 'mcp__wiki__search'] });
+    const chain = chainWith(
+      { event: 'PreToolUse', matcher: 'mcp__payments__.*', command: file },
+      { event: 'PreToolUse', guard: 'deny-rules', rules: [], allow: ['mcp__payments', 'mcp__wiki__search'] },
+    );
     expect(await chain.evaluate(call('mcp__payments__refund', { amount: 10 }), ctx)).toMatchObject({ verdict: 'deny', reason: 'no refunds' });
     expect((await chain.evaluate(call('mcp__wiki__search', { q: 'x' }), ctx)).verdict).toBe('allow');
     expect((await chain.evaluate(call('Bash', { command: 'ls' }), ctx)).verdict).toBe('allow');

@@ -36,7 +36,8 @@ describe('symlinks in the worktree under globs and recursive reads', () => {
     const other = makeGuardFixture();
     symlinkSync(other.paths.events, path.join(other.webWorktree, 'up'));
     const own = buildGuardChain({ paths: other.paths, registry: other.registry, audit: false });
-    const run = async (command: string) => (await own.evaluate({ id: `w${++n}`, name: 'Bash', input: { command } }, { ...other.context(), registry: { ...other.registry, sandbox: 'off' as const } })).verdict;
+    const run = async (command: string) =>
+      (await own.evaluate({ id: `w${++n}`, name: 'Bash', input: { command } }, { ...other.context(), registry: { ...other.registry, sandbox: 'off' as const } })).verdict;
     // Without the silo link the fixture brings along, only the write matters here.
     await import('node:fs').then((fs) => fs.rmSync(path.join(other.webWorktree, 'link')));
     expect(await run('sed -i s/a/b/ u*/x.ndjson')).toBe('deny');

@@ -38,7 +38,10 @@ describe.skipIf(!sandboxStatus().available)('the Bash sandbox and git', () => {
   it('a setting that runs git from inside git cannot move main', () => {
     git(fx.web, 'commit', '--allow-empty', '-qm', 'second');
     const before = mainOf();
-    sandboxed(fx.context(), 'git -c core.fsmonitor="git update-ref refs/heads/main HEAD~1; false" status; git update-ref refs/heads/main HEAD~1; echo x >> "$(git rev-parse --git-common-dir)/packed-refs"');
+    sandboxed(
+      fx.context(),
+      'git -c core.fsmonitor="git update-ref refs/heads/main HEAD~1; false" status; git update-ref refs/heads/main HEAD~1; echo x >> "$(git rev-parse --git-common-dir)/packed-refs"',
+    );
     expect(mainOf()).toBe(before);
     expect(git(fx.web, 'cat-file', '-t', before).trim()).toBe('commit');
   });

@@ -5,15 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ToolCall, ToolContext } from '../src/guards/types.js';
 import { checkPathAccess } from '../src/guards/pathPolicy.js';
 import { loadRegistryFile } from '../src/registry/load.js';
-import {
-  buildGuardChain,
-  sandboxBashArgv,
-  sandboxStatus,
-  siloAdvisory,
-  siloDenyRules,
-  siloLayers,
-  type SiloLayerSwitches,
-} from '../src/guards/index.js';
+import { buildGuardChain, sandboxBashArgv, sandboxStatus, siloAdvisory, siloDenyRules, siloLayers, type SiloLayerSwitches } from '../src/guards/index.js';
 import { makeGuardFixture, type GuardFixture } from './guards-fixture.js';
 
 /**

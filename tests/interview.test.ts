@@ -14,8 +14,14 @@ import { makeSimpleWorkspace } from './helpers/workspace.js';
 function blockedByAgent(ws: Workspace, id: string): void {
   ws.tickets.transition(id, 'dispatch', { by: 'dispatcher' });
   const run: TicketRun = {
-    id: 'R-1', startedAt: ws.store.now(), worktree: '/nowhere', branch: `master/${id}`, owner: { pid: process.pid, host: 'here' },
-    outcome: 'blocked', usage: zeroUsage(), transcript: 'x.ndjson',
+    id: 'R-1',
+    startedAt: ws.store.now(),
+    worktree: '/nowhere',
+    branch: `master/${id}`,
+    owner: { pid: process.pid, host: 'here' },
+    outcome: 'blocked',
+    usage: zeroUsage(),
+    transcript: 'x.ndjson',
   };
   ws.tickets.transition(id, 'block', { by: 'executor', patch: { runs: [run] } });
 }

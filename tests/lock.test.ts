@@ -68,7 +68,13 @@ describe('locks and runs of another host', () => {
     const home = makeSimpleWorkspace();
     const ws = await openWorkspace(home);
     const run = (id: string, startedAt: string) => ({
-      id, startedAt, worktree: path.join(home, 'nowhere'), branch: 'master/x', owner: { pid: 1, host: 'old-container' }, usage: zeroUsage(), transcript: '',
+      id,
+      startedAt,
+      worktree: path.join(home, 'nowhere'),
+      branch: 'master/x',
+      owner: { pid: 1, host: 'old-container' },
+      usage: zeroUsage(),
+      transcript: '',
     });
     const stale = ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title: 'left by a dead container', state: 'ready' });
     ws.tickets.transition(stale.id, 'dispatch', { by: 'test', patch: { runs: [run('R-1', new Date(Date.now() - 6 * 3_600_000).toISOString())] } });

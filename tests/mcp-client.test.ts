@@ -57,7 +57,13 @@ async function notesWorkspace(script: ModelScript, serverEnv: Record<string, str
           name: 'Alpha',
           repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }],
           // The scratch folder as an extra argument tags this test's server process.
-          mcpServers: { notes: { command: process.execPath, args: [SERVER, scratch], env: { NOTES_MARKER: marker, NOTES_PID_FILE: pidFile, NOTES_PROBE: path.join(homeOf(scratch), '.master', 'probe'), ...serverEnv } } },
+          mcpServers: {
+            notes: {
+              command: process.execPath,
+              args: [SERVER, scratch],
+              env: { NOTES_MARKER: marker, NOTES_PID_FILE: pidFile, NOTES_PROBE: path.join(homeOf(scratch), '.master', 'probe'), ...serverEnv },
+            },
+          },
         },
       ],
     } as never,
@@ -73,12 +79,22 @@ async function notesWorkspace(script: ModelScript, serverEnv: Record<string, str
 }
 
 describe("agents use their brand's MCP servers", () => {
-  it('an executor calls a tool of the brand\'s server as mcp__notes__echo; a deny rule stops mcp__notes__wipe before it reaches the server; the server stops with the run', async () => {
+  it("an executor calls a tool of the brand's server as mcp__notes__echo; a deny rule stops mcp__notes__wipe before it reaches the server; the server stops with the run", async () => {
     const script: ModelScript = {
       tickets: {
         'Take notes': [
-          { tools: [{ name: 'mcp__notes__echo', input: { text: 'hello' } }, { name: 'mcp__notes__wipe', input: { confirm: true } }] },
-          { tools: [{ name: 'Write', input: { file_path: 'notes.txt', content: 'noted\n' } }, { name: 'Finish', input: { summary: 'took notes' } }] },
+          {
+            tools: [
+              { name: 'mcp__notes__echo', input: { text: 'hello' } },
+              { name: 'mcp__notes__wipe', input: { confirm: true } },
+            ],
+          },
+          {
+            tools: [
+              { name: 'Write', input: { file_path: 'notes.txt', content: 'noted\n' } },
+              { name: 'Finish', input: { summary: 'took notes' } },
+            ],
+          },
         ],
       },
     };
@@ -132,7 +148,12 @@ describe("agents use their brand's MCP servers", () => {
         'Crash it': [
           { tools: [{ name: 'mcp__notes__crash', input: {} }] },
           { tools: [{ name: 'mcp__notes__echo', input: { text: 'still there?' } }] },
-          { tools: [{ name: 'Write', input: { file_path: 'after.txt', content: 'carried on\n' } }, { name: 'Finish', input: { summary: 'the notes server died; carried on without it' } }] },
+          {
+            tools: [
+              { name: 'Write', input: { file_path: 'after.txt', content: 'carried on\n' } },
+              { name: 'Finish', input: { summary: 'the notes server died; carried on without it' } },
+            ],
+          },
         ],
       },
     };
@@ -147,7 +168,7 @@ describe("agents use their brand's MCP servers", () => {
     expect(ws.tickets.get(ticket.id).state).toBe('review');
   });
 
-  it('a Streamable HTTP server (type http, with its bearer header): here another workspace\'s `master mcp --http`', async () => {
+  it("a Streamable HTTP server (type http, with its bearer header): here another workspace's `master mcp --http`", async () => {
     // The tracker: a second workspace served over HTTP by a real `master mcp` process.
     const tracker = makeWorkspaceWithFolders({ brands: [{ id: 'ops', name: 'Ops', repos: [{ id: 'ops-app', path: 'repos/ops-app' }] }] } as never);
     expect(master(['ticket', 'add', '--brand', 'ops', '--repo', 'ops-app', '--title', 'Rotate the certificates'], { env: { MASTER_HOME: tracker } }).code).toBe(0);
@@ -168,7 +189,12 @@ describe("agents use their brand's MCP servers", () => {
         tickets: {
           'Check the tracker': [
             { tools: [{ name: 'mcp__tracker__tickets_list', input: {} }] },
-            { tools: [{ name: 'Write', input: { file_path: 'tracker.txt', content: 'checked\n' } }, { name: 'Finish', input: { summary: 'checked' } }] },
+            {
+              tools: [
+                { name: 'Write', input: { file_path: 'tracker.txt', content: 'checked\n' } },
+                { name: 'Finish', input: { summary: 'checked' } },
+              ],
+            },
           ],
         },
       };
@@ -176,7 +202,9 @@ describe("agents use their brand's MCP servers", () => {
         brands: [{ id: 'alpha' }],
         files: { 'README.md': '# app\n' },
         registry: {
-          brands: [{ id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }], mcpServers: { tracker: { type: 'http', url, headers: { Authorization: `Bearer ${token}` } } } }],
+          brands: [
+            { id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }], mcpServers: { tracker: { type: 'http', url, headers: { Authorization: `Bearer ${token}` } } } },
+          ],
         } as never,
       });
       model = await openModel(ws.registry, ws.paths.home, { script, recordRequests: true });

@@ -42,14 +42,21 @@ async function workspace(): Promise<Workspace> {
 /** A ticket blocked on an agent's question, the way the executor leaves it. */
 function blockedOnQuestion(ws: Workspace, brand: string, repo: string, question: string) {
   const ticket = ws.tickets.create({ brand, repo, title: `Work of ${brand}`, state: 'ready' });
-  ws.tickets.transition(ticket.id, 'dispatch', { by: 'dispatcher', patch: { runs: [{ id: 'R-1', startedAt: ws.store.now(), worktree: '/x', branch: 'b', owner: { pid: 1, host: 'h' }, usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, costUsd: 0 }, transcript: 't' }] } });
+  ws.tickets.transition(ticket.id, 'dispatch', {
+    by: 'dispatcher',
+    patch: {
+      runs: [
+        { id: 'R-1', startedAt: ws.store.now(), worktree: '/x', branch: 'b', owner: { pid: 1, host: 'h' }, usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, costUsd: 0 }, transcript: 't' },
+      ],
+    },
+  });
   ws.tickets.transition(ticket.id, 'block', { by: 'dispatcher', patch: { runs: [{ ...ws.tickets.get(ticket.id).runs[0]!, outcome: 'blocked' }] } });
   const q = askOperator(ws, { kind: 'agent', ticket: ticket.id, brand, text: question, askedBy: 'executor R-1' });
   return { ticket: ticket.id, question: q.id };
 }
 
 describe('master mcp in process (in-memory transport)', () => {
-  it('lists open questions and answers one: the blocked ticket goes back to ready; a scoped client never sees a silo\'s question', async () => {
+  it("lists open questions and answers one: the blocked ticket goes back to ready; a scoped client never sees a silo's question", async () => {
     const ws = await workspace();
     const alpha = blockedOnQuestion(ws, 'alpha', 'alpha-app', 'Which colour?');
     const vault = blockedOnQuestion(ws, 'vault', 'vault-app', 'Which secret strategy?');
@@ -88,7 +95,12 @@ describe('master mcp in process (in-memory transport)', () => {
 
 describe('which MCP tools a caller may use', () => {
   const registry = parseRegistry(
-    { brands: [{ id: 'alpha', name: 'Alpha', mcpServers: { notes: { command: 'notes-server' } } }, { id: 'beta', name: 'Beta' }] },
+    {
+      brands: [
+        { id: 'alpha', name: 'Alpha', mcpServers: { notes: { command: 'notes-server' } } },
+        { id: 'beta', name: 'Beta' },
+      ],
+    },
     'registry.json',
   );
   it("a brand's listed servers, as the palette allows; master's own tools only for its clients; nothing else", () => {

@@ -39,7 +39,12 @@ function workspace(): string {
 }
 
 async function stdioClient(home: string, extra: string[] = []): Promise<Client> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '--home', home, ...extra], stderr: 'pipe', env: { ...process.env, MASTER_HOME: '' } as Record<string, string> });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, 'mcp', '--home', home, ...extra],
+    stderr: 'pipe',
+    env: { ...process.env, MASTER_HOME: '' } as Record<string, string>,
+  });
   const client = new Client({ name: 'test-client', version: '1.0.0' });
   await client.connect(transport);
   cleanups.push(() => client.close());
@@ -56,8 +61,15 @@ function text(result: CallToolResult): string {
 
 function decisions(home: string): Array<Record<string, unknown>> {
   const dir = path.join(home, '.master', 'events');
-  const text = readdirSync(dir).filter((f) => f.endsWith('.ndjson')).map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.type === 'guard.decision');
+  const text = readdirSync(dir)
+    .filter((f) => f.endsWith('.ndjson'))
+    .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+    .join('\n');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e.type === 'guard.decision');
 }
 
 describe('master mcp over stdio, as a real process', () => {
@@ -66,7 +78,20 @@ describe('master mcp over stdio, as a real process', () => {
     const client = await stdioClient(home);
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ['briefing_get', 'doctor_run', 'question_answer', 'questions_list', 'registry_list', 'session_status', 'ticket_create', 'ticket_get', 'ticket_transition', 'tickets_list', 'wiki_read', 'wiki_search'].sort(),
+      [
+        'briefing_get',
+        'doctor_run',
+        'question_answer',
+        'questions_list',
+        'registry_list',
+        'session_status',
+        'ticket_create',
+        'ticket_get',
+        'ticket_transition',
+        'tickets_list',
+        'wiki_read',
+        'wiki_search',
+      ].sort(),
     );
     const create = tools.find((t) => t.name === 'ticket_create')!;
     expect(create.inputSchema.required).toEqual(expect.arrayContaining(['brand', 'repo', 'title']));
@@ -202,8 +227,7 @@ describe('master mcp over stdio, as a real process', () => {
         const child = spawn(process.execPath, [BIN, 'ticket', 'add', '--brand', 'beta', '--repo', 'beta-app', '--title', title], { env: { ...process.env, MASTER_HOME: home }, stdio: 'ignore' });
         child.once('exit', (code) => resolve(code ?? -1));
       });
-    const creates = (client: Client, name: string) =>
-      Array.from({ length: 8 }, (_, i) => call(client, 'ticket_create', { brand: 'alpha', repo: 'alpha-app', title: `${name} ${i}` }));
+    const creates = (client: Client, name: string) => Array.from({ length: 8 }, (_, i) => call(client, 'ticket_create', { brand: 'alpha', repo: 'alpha-app', title: `${name} ${i}` }));
     const results = await Promise.all([...creates(first, 'first'), ...creates(second, 'second'), cli('cli 0'), cli('cli 1'), cli('cli 2')]);
     expect(results.filter((r) => typeof r === 'number')).toEqual([0, 0, 0]);
     const listed = JSON.parse(master(['ticket', 'list', '--json'], { env: { MASTER_HOME: home } }).stdout) as Array<{ id: string; title: string }>;

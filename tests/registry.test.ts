@@ -19,8 +19,26 @@ const CASES: Array<[string, unknown, RegExp]> = [
   ['an unknown nested key', { brands: [{ id: 'a', name: 'A', repos: [], lanez: 2 }] }, /brands\["a"\]: unknown key "lanez"/],
   ['a missing required field', { brands: [{ id: 'a', repos: [] }] }, /brands\["a"\]\.name: expected string, found nothing/],
   ['a bad enum', { brands: [], models: { provider: 'openai' } }, /models\.provider: expected one of "anthropic", "scripted", found string "openai"/],
-  ['a duplicate brand id', { brands: [{ id: 'a', name: 'A' }, { id: 'a', name: 'A2' }] }, /brands\[1\]\.id: duplicate brand id "a"/],
-  ['a duplicate repo id', { brands: [{ id: 'a', name: 'A', repos: [repo()] }, { id: 'b', name: 'B', repos: [repo()] }] }, /brands\["b"\]\.repos\["r1"\]\.id: duplicate repo id "r1"/],
+  [
+    'a duplicate brand id',
+    {
+      brands: [
+        { id: 'a', name: 'A' },
+        { id: 'a', name: 'A2' },
+      ],
+    },
+    /brands\[1\]\.id: duplicate brand id "a"/,
+  ],
+  [
+    'a duplicate repo id',
+    {
+      brands: [
+        { id: 'a', name: 'A', repos: [repo()] },
+        { id: 'b', name: 'B', repos: [repo()] },
+      ],
+    },
+    /brands\["b"\]\.repos\["r1"\]\.id: duplicate repo id "r1"/,
+  ],
   ['an unknown contract reference', { brands: [], models: { contracts: { janitor: 'm' } } }, /models\.contracts/],
   ['a bad time zone', { brands: [], timezone: 'Mars/Olympus' }, /timezone: .*IANA time zone/],
   ['brands missing entirely', {}, /brands: expected array, found nothing/],

@@ -45,7 +45,14 @@ function threeRepoWorkspace(): string {
   const home = makeWorkspace({
     timezone: 'Europe/Berlin',
     brands: [
-      { id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }, { id: 'alpha-web', path: 'repos/alpha-web' }] },
+      {
+        id: 'alpha',
+        name: 'Alpha',
+        repos: [
+          { id: 'alpha-app', path: 'repos/alpha-app' },
+          { id: 'alpha-web', path: 'repos/alpha-web' },
+        ],
+      },
       { id: 'beta', name: 'Beta', silo: true, repos: [{ id: 'beta-app', path: 'repos/beta-app' }] },
     ],
   });
@@ -164,9 +171,7 @@ describe('scoutWorkspace', () => {
     const markdown = result.briefings[0]!.markdown;
     expect(markdown).toContain('master/T-7: 2 ahead, 1 behind main, worktree .master/worktrees/T-7');
     expect(markdown).toContain('uncommitted: notes.txt');
-    expect(result.briefings[0]!.repos.find((r) => r.repo === 'alpha-web')!.worktrees).toEqual([
-      expect.objectContaining({ branch: 'spike', prunable: true }),
-    ]);
+    expect(result.briefings[0]!.repos.find((r) => r.repo === 'alpha-web')!.worktrees).toEqual([expect.objectContaining({ branch: 'spike', prunable: true })]);
     expect(markdown).toContain('stale worktree (folder gone; `git worktree prune`) .master/worktrees/old on spike');
     expect(result.briefings[1]!.markdown).toMatch(/^## Beta \(silo\)/);
   });
@@ -200,12 +205,7 @@ describe('master scout (CLI)', () => {
       .sort()
       .flatMap((name) => readFileSync(path.join(eventsDir, name), 'utf8').trim().split('\n'))
       .map((line) => JSON.parse(line) as { type: string; session?: string; phase?: string; ok?: boolean });
-    expect(events.map((e) => `${e.type}:${e.session}:${e.phase}`)).toEqual([
-      'phase.start:cli:scout',
-      'phase.end:cli:scout',
-      'phase.start:cli:scout',
-      'phase.end:cli:scout',
-    ]);
+    expect(events.map((e) => `${e.type}:${e.session}:${e.phase}`)).toEqual(['phase.start:cli:scout', 'phase.end:cli:scout', 'phase.start:cli:scout', 'phase.end:cli:scout']);
     expect(events.every((e) => e.type !== 'phase.end' || e.ok === true)).toBe(true);
   });
 });

@@ -28,12 +28,8 @@ async function session(home: string, options: { clock?: () => Date; only?: Phase
     ...(options.only ? { only: options.only } : {}),
     ...(options.force ? { force: options.force } : {}),
   });
-  const phases = events
-    .filter((e) => e.type === 'phase.start' || e.type === 'phase.skip')
-    .map((e) => `${e.phase as string}:${e.type === 'phase.start' ? 'ran' : 'skipped'}`);
-  const reasons = Object.fromEntries(
-    events.filter((e) => e.type === 'phase.start' || e.type === 'phase.skip').map((e) => [e.phase, e.reason]),
-  );
+  const phases = events.filter((e) => e.type === 'phase.start' || e.type === 'phase.skip').map((e) => `${e.phase as string}:${e.type === 'phase.start' ? 'ran' : 'skipped'}`);
+  const reasons = Object.fromEntries(events.filter((e) => e.type === 'phase.start' || e.type === 'phase.skip').map((e) => [e.phase, e.reason]));
   return { summary, events, phases, reasons };
 }
 
@@ -68,9 +64,7 @@ describe('session loop', () => {
     const ws = await openWorkspace(home);
     const record = ws.store.state.sessions.at(-1)!;
     expect(record.outcome).toBe('ok');
-    expect(record.phases.map((p) => `${p.phase}:${p.status}`)).toEqual([
-      'scout:ran', 'distill:skipped', 'interview:skipped', 'dispatch:ran', 'merge:skipped', 'report:ran',
-    ]);
+    expect(record.phases.map((p) => `${p.phase}:${p.status}`)).toEqual(['scout:ran', 'distill:skipped', 'interview:skipped', 'dispatch:ran', 'merge:skipped', 'report:ran']);
     expect(ws.store.state.phases.scout?.result).toBeDefined();
   });
 
@@ -98,7 +92,13 @@ describe('session loop', () => {
 
   it('a phase that throws fails the session but the later phases still run', async () => {
     const home = twoRepoWorkspace();
-    const broken: Phase = { name: 'distill', shouldRun: () => ({ run: true, reason: 'distill: test' }), run: async () => { throw new Error('disk on fire'); } };
+    const broken: Phase = {
+      name: 'distill',
+      shouldRun: () => ({ run: true, reason: 'distill: test' }),
+      run: async () => {
+        throw new Error('disk on fire');
+      },
+    };
     const phases = defaultPhases().map((p) => (p.name === 'distill' ? broken : p));
     const run = await session(home, { phases });
     expect(run.summary.outcome).toBe('failed');

@@ -9,7 +9,10 @@ import { makeSimpleWorkspace } from './helpers/workspace.js';
 const PHASES = ['scout', 'distill', 'interview', 'dispatch', 'merge', 'report'];
 
 function ndjson(stdout: string): Array<Record<string, unknown>> {
-  return stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('master start (the built binary)', () => {

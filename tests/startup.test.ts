@@ -30,7 +30,11 @@ describe('startup', () => {
     for (const args of [['--version'], ['ticket', 'list', '--home', home], ['wiki', 'list', '--home', home]]) {
       const loaded = modulesLoadedBy(args);
       expect(loaded.length).toBeGreaterThan(1);
-      for (const heavy of HEAVY) expect(loaded.filter((url) => heavy.test(url)), `${args.join(' ')} loads ${heavy}`).toEqual([]);
+      for (const heavy of HEAVY)
+        expect(
+          loaded.filter((url) => heavy.test(url)),
+          `${args.join(' ')} loads ${heavy}`,
+        ).toEqual([]);
     }
     // The trace sees heavy modules when a command does load them (so the check above can fail).
     // (git runs as plain processes now; an agent run is what loads the model SDK from node_modules.)

@@ -95,7 +95,10 @@ describe('registry and input edge cases', () => {
     const title = 'fake\r\nT-99  merged  p0  evil\u001b[2J\u001b]0;pwned\u0007\u009b31m\u202e';
     const add = master(['ticket', 'add', '--brand', 'alpha', '--repo', 'alpha-app', '--title', title, '--body', 'line one\n\u001b[31mred\u001b[0m', '--home', home]);
     expect(add.code, add.stderr).toBe(0);
-    for (const args of [['ticket', 'list'], ['ticket', 'show', 'T-1']]) {
+    for (const args of [
+      ['ticket', 'list'],
+      ['ticket', 'show', 'T-1'],
+    ]) {
       const r = master([...args, '--home', home]);
       expect(r.code).toBe(0);
       expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);

@@ -105,7 +105,13 @@ describe('the lean read path', () => {
       const r = master(['ticket', 'list', '--home', home]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/state\.json was unreadable \(its ticket file .* bytes, not the .*\); rebuilt it from the event log/);
-      expect(r.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['T-1 triage', 'T-2 ready', 'T-3 ready', 'T-4 ready']);
+      expect(
+        r.stdout
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
+      ).toEqual(['T-1 triage', 'T-2 ready', 'T-3 ready', 'T-4 ready']);
     }
     const home = await snapshotted(3);
     unlinkSync(ticketFile(home));
@@ -147,7 +153,13 @@ describe('the lean read path', () => {
     scribble(file, tab, ' ');
     const r = master(['ticket', 'list', '--home', home]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['T-1 triage', 'T-2 ready', 'T-3 triage', 'T-4 ready']);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
+    ).toEqual(['T-1 triage', 'T-2 ready', 'T-3 triage', 'T-4 ready']);
     // The damaged index is not kept: the snapshot is written anew on close.
     expect(master(['ticket', 'list', '--home', home]).stdout).toBe(r.stdout);
   });

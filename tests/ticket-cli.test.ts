@@ -9,7 +9,25 @@ describe('master ticket (the built binary, end to end)', () => {
     const home = makeSimpleWorkspace();
     const run = (...args: string[]) => master([...args, '--home', home]);
 
-    const added = run('ticket', 'add', '--brand', 'alpha', '--repo', 'alpha-app', '--title', 'Fix the login', '--body', 'It breaks on Safari', '--accept', 'login works', '--accept', 'a test covers it', '--priority', 'p1', '--json');
+    const added = run(
+      'ticket',
+      'add',
+      '--brand',
+      'alpha',
+      '--repo',
+      'alpha-app',
+      '--title',
+      'Fix the login',
+      '--body',
+      'It breaks on Safari',
+      '--accept',
+      'login works',
+      '--accept',
+      'a test covers it',
+      '--priority',
+      'p1',
+      '--json',
+    );
     expect(added.code, added.stderr).toBe(0);
     const ticket = JSON.parse(added.stdout);
     expect(ticket).toMatchObject({ id: 'T-1', state: 'triage', brand: 'alpha', repo: 'alpha-app', kind: 'agent', priority: 'p1', acceptance: ['login works', 'a test covers it'] });
@@ -95,7 +113,10 @@ describe('a workspace folder that cannot be one', () => {
   it('init and demo on a path that is a file: exit 2 with what to do', () => {
     const file = path.join(tempDir(), 'not-a-folder');
     writeFileSync(file, 'x');
-    for (const args of [['init', file], ['demo', '--dir', file]]) {
+    for (const args of [
+      ['init', file],
+      ['demo', '--dir', file],
+    ]) {
       const result = master(args);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(/is a file, not a folder; pick a folder/);

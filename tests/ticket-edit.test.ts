@@ -35,7 +35,14 @@ describe('master ticket edit', () => {
     expect(edited.code, edited.stderr).toBe(0);
     expect(edited.stdout).toContain('T-1: edited title, body, acceptance, priority');
     const shown = JSON.parse(run(['ticket', 'show', 'T-1', '--json']).stdout);
-    expect(shown).toMatchObject({ title: 'Fix the Safari login', body: 'Safari drops the cookie.\n', acceptance: ['login works in Safari', 'a test covers it'], priority: 'p0', state: 'triage', gate: null });
+    expect(shown).toMatchObject({
+      title: 'Fix the Safari login',
+      body: 'Safari drops the cookie.\n',
+      acceptance: ['login works in Safari', 'a test covers it'],
+      priority: 'p0',
+      state: 'triage',
+      gate: null,
+    });
 
     const updates = events(home).filter((e) => e.type === 'ticket.updated');
     expect(updates).toHaveLength(1);

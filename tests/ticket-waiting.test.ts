@@ -45,8 +45,13 @@ describe('a ticket that cannot move on says why where the operator looks', () =>
     expect(summary.results.merge?.summary).toBe('merge gate: 0 merged, 0 rejected, 2 waiting (T-1, T-2)');
     const out = lines(gw);
     // What the verifier said instead of a verdict is the reason, on the ticket's own line.
-    for (const [id, said] of [['T-1', 'Looks fine\\.'], ['T-2', 'Also fine\\.']]) {
-      expect(out).toContainEqual(expect.stringMatching(new RegExp(`note      ${id} waits in review: the verifier could not finish \\(the verifier ended without calling Verdict; it said: ${said}\\)$`)));
+    for (const [id, said] of [
+      ['T-1', 'Looks fine\\.'],
+      ['T-2', 'Also fine\\.'],
+    ]) {
+      expect(out).toContainEqual(
+        expect.stringMatching(new RegExp(`note      ${id} waits in review: the verifier could not finish \\(the verifier ended without calling Verdict; it said: ${said}\\)$`)),
+      );
     }
     // Each check's line names the check.
     expect(out).toContainEqual(expect.stringMatching(/gate      T-1 check test pass$/));
@@ -75,7 +80,9 @@ describe('a ticket that cannot move on says why where the operator looks', () =>
     expect(lines(gw)).toContainEqual(expect.stringMatching(/gate      T-1 check lint fail \(exit 1\)$/));
 
     const shown = show(gw, 'T-1').stdout;
-    expect(shown).toContain("waiting   rejected by the merge gate: checks failed: lint; `master ticket move T-1 retry` tries again with the gate's feedback, `master ticket move T-1 cancel` closes it");
+    expect(shown).toContain(
+      "waiting   rejected by the merge gate: checks failed: lint; `master ticket move T-1 retry` tries again with the gate's feedback, `master ticket move T-1 cancel` closes it",
+    );
     expect(shown).toMatch(/test: passed, exit 0 in \d+ ms/);
     expect(shown).toMatch(/lint: failed, exit 1 in \d+ ms {2}\(node scripts\/lint\.mjs\)\n {6}\| lint: LINT_FAIL present/);
     expect(shown).toContain('verifier: not run (a check failed)');
@@ -100,7 +107,9 @@ describe('headless lines are whole', () => {
       `10:00:00  tool      T-3 Bash ${command} (+2 more lines)`,
     );
     expect(formatEventLine({ type: 'note', at, seq: 4, message: 'archived 3 closed tickets' })).toBe('10:00:00  note      archived 3 closed tickets');
-    expect(formatEventLine({ type: 'wiki.finding', at, seq: 5, finding: 'F-1', confidence: 'high', change: 'create', target: 'a/b' })).toBe('10:00:00  wiki      finding F-1 (high confidence): create a/b');
+    expect(formatEventLine({ type: 'wiki.finding', at, seq: 5, finding: 'F-1', confidence: 'high', change: 'create', target: 'a/b' })).toBe(
+      '10:00:00  wiki      finding F-1 (high confidence): create a/b',
+    );
     const unknown = formatEventLine({ type: 'lane.paused', at, seq: 6, reason: 'budget' })!;
     expect(unknown).toBe('10:00:00  lane      paused: budget');
     for (const line of [asked, unknown]) expect(line).not.toMatch(/\b[a-z]+\.[a-z]+\b(?!\S*\))/);

@@ -23,12 +23,7 @@ describe('the demo wiki with the scripted demo model', () => {
       expect(report.unclassified).toBeUndefined();
       expect(report.groups).toEqual(['sandbox', 'umano']);
       const statuses = readFindings(ws.paths.data).findings.map((f) => `${f.confidence}:${f.target}:${f.status}`);
-      expect(statuses.sort()).toEqual([
-        'high:sandbox/lesson-durations:written',
-        'high:umano/release-process:written',
-        'low:umano/release-days:ledger',
-        'medium:umano/venue-api:pending',
-      ]);
+      expect(statuses.sort()).toEqual(['high:sandbox/lesson-durations:written', 'high:umano/release-process:written', 'low:umano/release-days:ledger', 'medium:umano/venue-api:pending']);
       expect(readFileSync(path.join(home, 'wiki/umano/release-process.md'), 'utf8')).toContain('Collect the ISRC codes first');
       expect(readFileSync(path.join(home, 'wiki/umano/release-process.md'), 'utf8')).toContain('Label releases go out on Fridays');
       const approval = Object.values(ws.store.state.questions).find((q) => q.kind === 'approval')!;

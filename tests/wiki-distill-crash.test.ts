@@ -18,7 +18,15 @@ function script(home: string, day: string, stallOnB: boolean): ModelScript {
   });
   return {
     tickets: {
-      'distill:alpha': [{ tools: [{ name: 'ProposeFinding', input: A }, { name: 'ProposeFinding', input: B }] }, { tools: [{ name: 'Finish', input: { summary: 'two' } }] }],
+      'distill:alpha': [
+        {
+          tools: [
+            { name: 'ProposeFinding', input: A },
+            { name: 'ProposeFinding', input: B },
+          ],
+        },
+        { tools: [{ name: 'Finish', input: { summary: 'two' } }] },
+      ],
       'wiki:alpha/deploy': [write(A, DEPLOY), { tools: [{ name: 'Finish', input: { summary: 'done' } }] }],
       // The first time, B's librarian hangs before it writes: the session is killed there.
       'wiki:alpha/rollback': [{ ...write(B, null), ...(stallOnB ? { delayMs: 600_000 } : {}) }, { tools: [{ name: 'Finish', input: { summary: 'done' } }] }],

@@ -16,7 +16,14 @@ const DAY = '2026-12-01';
 const clock = () => new Date(`${DAY}T10:00:00Z`);
 const call = (name: string, input: Record<string, unknown>) => ({ name, input });
 
-const HIGH = { confidence: 'high', target: 'alpha/release-process', change: 'create', title: 'Release process', content: 'Releases ship on Tuesdays; the changelog names every ticket. See [[global/conventions]].', sources: ['T-1'] };
+const HIGH = {
+  confidence: 'high',
+  target: 'alpha/release-process',
+  change: 'create',
+  title: 'Release process',
+  content: 'Releases ship on Tuesdays; the changelog names every ticket. See [[global/conventions]].',
+  sources: ['T-1'],
+};
 const MEDIUM_YES = { confidence: 'medium', target: 'alpha/deploy', change: 'append', content: 'Deploys after 16:00 tend to need a rollback.', sources: ['inbox/deploy-times'] };
 const MEDIUM_NO = { confidence: 'medium', target: 'global/conventions', change: 'append', content: 'Every brand deploys on Fridays.', sources: ['inbox/deploy-times'] };
 const LOW = { confidence: 'low', target: 'alpha/hunch', change: 'create', content: 'The flaky test may be the clock.', sources: ['T-1'] };
@@ -25,7 +32,12 @@ const LOW = { confidence: 'low', target: 'alpha/hunch', change: 'create', conten
 function authorityTurns(home: string, finding: { target: string } & Record<string, unknown>, existing: string | null, authority: string, attacks: Array<[string, string]> = []) {
   const file = path.join(home, 'wiki', `${finding.target}.md`);
   return [
-    { tools: [...attacks.map(([p, c]) => call('Write', { file_path: path.join(home, p), content: c })), call('Write', { file_path: file, content: proposedPageText(finding as never, existing, DAY, authority) })] },
+    {
+      tools: [
+        ...attacks.map(([p, c]) => call('Write', { file_path: path.join(home, p), content: c })),
+        call('Write', { file_path: file, content: proposedPageText(finding as never, existing, DAY, authority) }),
+      ],
+    },
     { tools: [call('Finish', { summary: `wrote ${finding.target}` })] },
   ];
 }
@@ -62,7 +74,7 @@ async function setup(): Promise<AgentWorkspace & { script: ModelScript }> {
   });
   mergedTicket(aw.ws, 'Document the release day');
   // What the guards refused alpha's agents is in the event log: the distiller reads it too.
-  aw.ws.store.record({ type: 'guard.decision', tool: 'Bash', verdict: 'deny', guard: 'pre-merge-gate', reason: 'git push to main is the gate\'s', brand: 'alpha', agent: 'executor', session: 'S-0' });
+  aw.ws.store.record({ type: 'guard.decision', tool: 'Bash', verdict: 'deny', guard: 'pre-merge-gate', reason: "git push to main is the gate's", brand: 'alpha', agent: 'executor', session: 'S-0' });
   script.tickets['distill:alpha'] = [
     {
       tools: [
@@ -142,7 +154,11 @@ describe('daily distillation with the scripted model', () => {
     const deploy = readFileSync(path.join(home, 'wiki/alpha/deploy.md'), 'utf8');
     expect(deploy).toContain('Deploy with the checklist.');
     expect(deploy).toContain('Deploys after 16:00 tend to need a rollback.');
-    expect(events(home).filter((e) => e.type === 'wiki.write').map((e) => e.page)).toEqual(['alpha/release-process', 'alpha/deploy']);
+    expect(
+      events(home)
+        .filter((e) => e.type === 'wiki.write')
+        .map((e) => e.page),
+    ).toEqual(['alpha/release-process', 'alpha/deploy']);
     const ledgerAfter = readFileSync(path.join(home, `wiki/ledger/${DAY}.md`), 'utf8');
     expect(ledgerAfter).toContain('## F-3: append global/conventions (medium)');
     expect(ledgerAfter).toContain('declined by the operator');

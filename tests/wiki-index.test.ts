@@ -7,7 +7,10 @@ import { workspacePaths } from '../src/workspace/paths.js';
 import { makeWikiWorkspace, page, writePages } from './helpers/wiki.js';
 
 const open = (home: string) => Wiki.open(workspacePaths(home));
-const found = (home: string, words: string) => open(home).index.query(words).map((h) => h.page);
+const found = (home: string, words: string) =>
+  open(home)
+    .index.query(words)
+    .map((h) => h.page);
 const derived = (home: string, ...parts: string[]) => path.join(home, '.master', 'wiki', ...parts);
 
 describe('the wiki index on disk', () => {

@@ -18,9 +18,7 @@ export function envValue(env: NodeJS.ProcessEnv, name: string): string | undefin
  */
 export function modelAvailability(registry: Registry, env: NodeJS.ProcessEnv = process.env): Availability {
   if (registry.models.provider === 'scripted') {
-    return registry.models.script
-      ? { ok: true, label: SCRIPTED_LABEL }
-      : { ok: false, reason: 'registry.json says models.provider "scripted" but names no models.script file' };
+    return registry.models.script ? { ok: true, label: SCRIPTED_LABEL } : { ok: false, reason: 'registry.json says models.provider "scripted" but names no models.script file' };
   }
   const baseURL = envValue(env, 'ANTHROPIC_BASE_URL');
   if (envValue(env, 'ANTHROPIC_API_KEY') || envValue(env, 'ANTHROPIC_AUTH_TOKEN') || baseURL) {

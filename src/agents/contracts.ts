@@ -8,20 +8,7 @@ import { CONTRACT_NAMES, type ContractName, type Registry } from '../registry/sc
  * (`mcp__server__tool`). A palette entry without an implementation at run
  * time is simply not offered.
  */
-export const KNOWN_TOOLS = [
-  'Read',
-  'Write',
-  'Edit',
-  'Glob',
-  'Grep',
-  'Bash',
-  'AskOperator',
-  'Finish',
-  'WikiRead',
-  'WikiSearch',
-  'Verdict',
-  'ProposeFinding',
-] as const;
+export const KNOWN_TOOLS = ['Read', 'Write', 'Edit', 'Glob', 'Grep', 'Bash', 'AskOperator', 'Finish', 'WikiRead', 'WikiSearch', 'Verdict', 'ProposeFinding'] as const;
 export type KnownTool = (typeof KNOWN_TOOLS)[number];
 
 /** Tools that write files: a contract that has one needs write authority. */
@@ -42,11 +29,9 @@ export interface AgentContract {
   maxWallSeconds: number;
 }
 
-const toolName = z
-  .string()
-  .refine((name) => (KNOWN_TOOLS as readonly string[]).includes(name) || /^mcp__(?:\*|[\w-]+)$/.test(name), {
-    message: `a tool name: one of ${KNOWN_TOOLS.join(', ')}, mcp__server__tool, mcp__server (its every tool) or mcp__* (every server the brand lists)`,
-  });
+const toolName = z.string().refine((name) => (KNOWN_TOOLS as readonly string[]).includes(name) || /^mcp__(?:\*|[\w-]+)$/.test(name), {
+  message: `a tool name: one of ${KNOWN_TOOLS.join(', ')}, mcp__server__tool, mcp__server (its every tool) or mcp__* (every server the brand lists)`,
+});
 
 /** The shape every resolved contract must have. */
 export const AgentContractSchema = z
@@ -197,9 +182,7 @@ export function validateContracts(registry: Registry): ContractProblem[] {
 export function resolveContracts(registry: Registry): Record<ContractName, AgentContract> {
   const problems = validateContracts(registry);
   if (problems.length > 0) {
-    throw new UserError(
-      `registry.json: invalid agent contracts:\n${problems.map((p) => `  - contracts.${p.contract}.${p.field}: ${p.message}`).join('\n')}`,
-    );
+    throw new UserError(`registry.json: invalid agent contracts:\n${problems.map((p) => `  - contracts.${p.contract}.${p.field}: ${p.message}`).join('\n')}`);
   }
   const out = {} as Record<ContractName, AgentContract>;
   for (const name of CONTRACT_NAMES) out[name] = mergeContract(registry, name);

@@ -182,7 +182,9 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
     queued.set(brand, (queued.get(brand) ?? 0) - 1);
     if (signal.aborted) return;
     // The pick happens when a lane frees, so a ticket that became more urgent meanwhile goes first.
-    const next = readyNow().filter((t) => t.brand === brand && dispatchable(t)).sort(byPriority)[0];
+    const next = readyNow()
+      .filter((t) => t.brand === brand && dispatchable(t))
+      .sort(byPriority)[0];
     if (!next) return;
     claimed.add(next.id);
     running.total++;
@@ -261,7 +263,14 @@ export function summarizeDispatch(report: DispatchReport): string {
       [count('blocked'), 'blocked on a question'],
       [count('requeued'), 'back to ready'],
     ] as const;
-    parts.push(`ran ${report.runs.length} ticket${report.runs.length === 1 ? '' : 's'}: ${done.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`).join(', ') || 'none finished'}`);
+    parts.push(
+      `ran ${report.runs.length} ticket${report.runs.length === 1 ? '' : 's'}: ${
+        done
+          .filter(([n]) => n > 0)
+          .map(([n, what]) => `${n} ${what}`)
+          .join(', ') || 'none finished'
+      }`,
+    );
   }
   if (report.recovered.length) parts.push(`recovered ${report.recovered.length} from a crash`);
   if (report.waiting) parts.push(`agent tickets wait: ${report.waiting}`);

@@ -289,7 +289,18 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     } else {
       messages = [{ role: 'user', content: freshPrompt }];
     }
-    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: context.agent, contract: contract.name, model: contract.model, via: viaClaudeCode ? 'claude-code' : deps.model!.label, baseSha, ...(resumeFrom ? { resumedFrom: resumeFrom.run.id } : {}), ...(sessionFrom ? { resumedFrom: sessionFrom.id, session: sessionFrom.session } : {}) });
+    transcript.write({
+      t: 'meta',
+      ticket: ticket.id,
+      run: runId,
+      agent: context.agent,
+      contract: contract.name,
+      model: contract.model,
+      via: viaClaudeCode ? 'claude-code' : deps.model!.label,
+      baseSha,
+      ...(resumeFrom ? { resumedFrom: resumeFrom.run.id } : {}),
+      ...(sessionFrom ? { resumedFrom: sessionFrom.id, session: sessionFrom.session } : {}),
+    });
     for (const message of messages) transcript.write({ t: 'message', message });
     const system = executorSystemPrompt(contract, context, { branch, mainBranch: repoConfig.mainBranch, baseSha });
     // The brand's MCP servers start with the run (only those the palette allows) and stop with it.
@@ -339,13 +350,13 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
           prompt,
           ...(resume ? { resume } : {}),
           context,
-        chain: deps.chain,
-        transcript: transcript!,
-        bus: deps.bus,
-        store: ws.store,
-        signal: deps.signal,
-        labels,
-        ...(runBudget ? { budget: runBudget.exceeded } : {}),
+          chain: deps.chain,
+          transcript: transcript!,
+          bus: deps.bus,
+          store: ws.store,
+          signal: deps.signal,
+          labels,
+          ...(runBudget ? { budget: runBudget.exceeded } : {}),
           ...(deps.model?.provider === 'scripted' && deps.model.server ? { baseUrl: deps.model.server.url } : {}),
           ...(deps.env ? { env: deps.env } : {}),
         });
@@ -394,7 +405,13 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
           ...(asked.choices ? { choices: asked.choices } : {}),
         });
         transcript.write({ t: 'question', id: question.id, toolUseId: result.question!.toolUseId });
-        return settle('block', 'blocked', { outcome: 'blocked', baseSha, usage, ...(viaClaudeCode ? { executor: 'claude-code' as const, ...(session ? { session } : {}) } : {}) }, `asked the operator (${question.id}); \`master answer ${question.id} TEXT\` answers it`, { usage });
+        return settle(
+          'block',
+          'blocked',
+          { outcome: 'blocked', baseSha, usage, ...(viaClaudeCode ? { executor: 'claude-code' as const, ...(session ? { session } : {}) } : {}) },
+          `asked the operator (${question.id}); \`master answer ${question.id} TEXT\` answers it`,
+          { usage },
+        );
       }
       case 'rejected-key':
         return settle('requeue', 'requeued', { outcome: 'requeued', baseSha, usage, reason: result.reason! }, result.reason, { rejectedKey: true, usage });
@@ -409,13 +426,9 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
         return settle('fail', 'failed', { outcome: 'failed', baseSha, usage, reason: result.reason ?? 'the run failed' }, undefined, { usage });
     }
   } catch (error) {
-    return settle(
-      'fail',
-      'failed',
-      { outcome: 'failed', ...(runBaseSha ? { baseSha: runBaseSha } : {}), usage: runUsage, reason: `the run could not complete: ${errorMessage(error)}` },
-      undefined,
-      { usage: runUsage },
-    );
+    return settle('fail', 'failed', { outcome: 'failed', ...(runBaseSha ? { baseSha: runBaseSha } : {}), usage: runUsage, reason: `the run could not complete: ${errorMessage(error)}` }, undefined, {
+      usage: runUsage,
+    });
   } finally {
     await mcpTools?.close();
     runBudget?.done();

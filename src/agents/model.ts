@@ -8,7 +8,6 @@ import type { ModelScript } from './scripted/script.js';
 import { loadModelScript } from './scripted/script.js';
 import { startScriptedServer, type ScriptedServer } from './scripted/server.js';
 
-
 /** A model API the runtime can call: the SDK client, and what to call it in logs. */
 export interface ModelEndpoint {
   client: Anthropic;
@@ -19,7 +18,6 @@ export interface ModelEndpoint {
   server?: ScriptedServer;
   close(): Promise<void>;
 }
-
 
 export interface OpenModelOptions {
   env?: NodeJS.ProcessEnv;

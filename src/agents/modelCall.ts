@@ -1,12 +1,4 @@
-import {
-  APIConnectionError,
-  APIError,
-  APIUserAbortError,
-  AuthenticationError,
-  BadRequestError,
-  PermissionDeniedError,
-  RateLimitError,
-} from '@anthropic-ai/sdk';
+import { APIConnectionError, APIError, APIUserAbortError, AuthenticationError, BadRequestError, PermissionDeniedError, RateLimitError } from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsBase } from '@anthropic-ai/sdk/resources/messages/messages.js';
 import { errorMessage } from '../errors.js';
 import type { ModelEndpoint } from './model.js';
@@ -21,9 +13,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 2000, maxDelayMs: 30_000 };
 
-export type ModelCallResult =
-  | { ok: true; message: Message }
-  | { ok: false; kind: 'rejected-key' | 'failed' | 'aborted'; reason: string };
+export type ModelCallResult = { ok: true; message: Message } | { ok: false; kind: 'rejected-key' | 'failed' | 'aborted'; reason: string };
 
 export interface ModelCallOptions {
   model: ModelEndpoint;

@@ -33,7 +33,7 @@ export function executorSystemPrompt(contract: AgentContract, context: ToolConte
     [
       `You work in a git worktree at ${context.root} on branch ${where.branch}, made from ${where.mainBranch} at ${where.baseSha.slice(0, 12)}.`,
       'Every file tool is confined to this worktree: a path outside it is refused. Relative paths are relative to it.',
-      'Do not commit, push, merge or switch branches. When you call Finish, your changes are committed for you and go to the merge gate, which runs the repository\'s checks and a verifier before anything reaches main.',
+      "Do not commit, push, merge or switch branches. When you call Finish, your changes are committed for you and go to the merge gate, which runs the repository's checks and a verifier before anything reaches main.",
       'A refused or failed tool call comes back as an error result: read the reason and adapt, do not repeat the same call.',
     ].join('\n'),
     ...repoInstructions(context.root),

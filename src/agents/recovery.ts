@@ -52,9 +52,7 @@ export function recoverRuns(ws: Workspace): string[] {
     const owner = ownerGone(ticket, maxRunMs, now);
     if (!owner.gone) continue;
     const note = `recovered: ${owner.why}; back to ready; its next run continues after an answered question, or resets the worktree`;
-    const runs = ticket.runs.map((r, i) =>
-      i === ticket.runs.length - 1 && !r.endedAt ? { ...r, endedAt: ws.store.now(), outcome: 'requeued' as const, reason: note } : r,
-    );
+    const runs = ticket.runs.map((r, i) => (i === ticket.runs.length - 1 && !r.endedAt ? { ...r, endedAt: ws.store.now(), outcome: 'requeued' as const, reason: note } : r));
     try {
       ws.tickets.transition(ticket.id, 'requeue', { by: 'recovery', note, patch: { runs } });
       requeued.push(ticket.id);

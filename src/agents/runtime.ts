@@ -1,9 +1,4 @@
-import type {
-  ContentBlockParam,
-  MessageParam,
-  Tool,
-  ToolResultBlockParam,
-} from '@anthropic-ai/sdk/resources/messages/messages.js';
+import type { ContentBlockParam, MessageParam, Tool, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages/messages.js';
 import type { Bus } from '../bus/index.js';
 import { errorMessage } from '../errors.js';
 import type { Store } from '../state/store.js';
@@ -112,9 +107,7 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
     return full;
   };
   const stopped = () =>
-    stopReason === 'wall'
-      ? end({ status: 'failed', reason: `hit the wall-time limit (${contract.maxWallSeconds} s)` })
-      : end({ status: 'cancelled', reason: 'the run was stopped' });
+    stopReason === 'wall' ? end({ status: 'failed', reason: `hit the wall-time limit (${contract.maxWallSeconds} s)` }) : end({ status: 'cancelled', reason: 'the run was stopped' });
 
   bus?.publish({ type: 'agent.start', ...labels, agent: context.agent, contract: contract.name, model: contract.model, via: model.label });
   try {
@@ -165,7 +158,10 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
           continue;
         }
         // A model that ends its turn without tools is done; what it said is the summary.
-        const text = content.map((b) => (b.type === 'text' ? b.text : '')).join('\n').trim();
+        const text = content
+          .map((b) => (b.type === 'text' ? b.text : ''))
+          .join('\n')
+          .trim();
         return end({ status: 'finished', summary: text || 'the model ended its turn without a summary' });
       }
 
@@ -214,16 +210,10 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
 }
 
 /** The messages that continue a run stopped for a question: the saved turn's results plus the answer. */
-export function resumeMessages(
-  saved: { messages: MessageParam[]; pending: { results: ToolResultBlockParam[]; toolUseId: string } | null },
-  answer: string,
-): MessageParam[] {
+export function resumeMessages(saved: { messages: MessageParam[]; pending: { results: ToolResultBlockParam[]; toolUseId: string } | null }, answer: string): MessageParam[] {
   const messages = [...saved.messages];
   if (!saved.pending) return messages;
-  const results: ToolResultBlockParam[] = [
-    ...saved.pending.results,
-    { type: 'tool_result', tool_use_id: saved.pending.toolUseId, content: `The operator answered: ${answer}` },
-  ];
+  const results: ToolResultBlockParam[] = [...saved.pending.results, { type: 'tool_result', tool_use_id: saved.pending.toolUseId, content: `The operator answered: ${answer}` }];
   messages.push({ role: 'user', content: results });
   return messages;
 }

@@ -45,7 +45,7 @@ function refuse(deps: ToolRunnerDeps, call: ToolCall, context: ToolRunContext, d
 }
 
 function refusal(call: ToolCall, decision: GuardDecision, started: number): ToolCallOutcome {
-  const verb = decision.verdict === 'ask' ? 'needs the operator\'s approval' : 'was refused';
+  const verb = decision.verdict === 'ask' ? "needs the operator's approval" : 'was refused';
   return { content: `${call.name} ${verb} by ${decision.guard}: ${decision.reason}`, isError: true, refusedBy: decision.guard, ms: Date.now() - started };
 }
 
@@ -108,11 +108,17 @@ async function decideAndRun(call: ToolCall, context: ToolRunContext, deps: ToolR
   const { contract } = context;
   const extra = deps.extraTools?.get(call.name);
   if (!extra && !contract.tools.includes(call.name)) {
-    return refuse(deps, call, context, {
-      verdict: 'deny',
-      guard: 'palette',
-      reason: `${call.name} is not in the ${contract.name} contract's palette (${contract.tools.join(', ')})`,
-    }, started);
+    return refuse(
+      deps,
+      call,
+      context,
+      {
+        verdict: 'deny',
+        guard: 'palette',
+        reason: `${call.name} is not in the ${contract.name} contract's palette (${contract.tools.join(', ')})`,
+      },
+      started,
+    );
   }
   const tool = extra ?? getTool(call.name);
   if (!tool) return { content: `no tool named ${call.name} is available here`, isError: true, ms: Date.now() - started };

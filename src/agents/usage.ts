@@ -34,8 +34,7 @@ export function usageFromResponse(
   };
   if (provider === 'anthropic') {
     const price = PRICES.find(([pattern]) => pattern.test(model))![1];
-    const cost =
-      (usage.input * price.input + usage.output * price.output + usage.cacheWrite * price.cacheWrite + usage.cacheRead * price.cacheRead) / 1e6;
+    const cost = (usage.input * price.input + usage.output * price.output + usage.cacheWrite * price.cacheWrite + usage.cacheRead * price.cacheRead) / 1e6;
     usage.costUsd = Math.round(cost * 1e6) / 1e6;
   }
   return usage;
@@ -47,10 +46,7 @@ export function totalTokens(usage: Usage): number {
 }
 
 /** Records a run's usage (per brand per day in the state; per run and ticket on the ticket's runs). */
-export function recordUsage(
-  store: Store,
-  entry: { ticket: string; brand: string; run: string; usage: Usage; timeZone: string; executor?: 'sdk' | 'claude-code'; estimate?: boolean },
-): void {
+export function recordUsage(store: Store, entry: { ticket: string; brand: string; run: string; usage: Usage; timeZone: string; executor?: 'sdk' | 'claude-code'; estimate?: boolean }): void {
   if (sameAsZero(entry.usage)) return;
   store.record({
     type: 'usage.recorded',

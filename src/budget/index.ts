@@ -14,7 +14,10 @@ import { totalTokens } from '../agents/usage.js';
 type Scope = { label: string; field: string; limit: BudgetLimit; spent: Usage };
 
 function dollars(n: number): string {
-  return `$${n.toFixed(n < 1 ? 4 : 2).replace(/0+$/, '').replace(/\.$/, '')}`;
+  return `$${n
+    .toFixed(n < 1 ? 4 : 2)
+    .replace(/0+$/, '')
+    .replace(/\.$/, '')}`;
 }
 
 /** The tighter of two limits, field by field. */

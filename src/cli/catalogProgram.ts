@@ -31,7 +31,7 @@ export function registerCatalogCommands(program: Command, home: () => string | u
   repo
     .command('add <brand> <repo> <source>')
     .description('add a repo: SOURCE is the folder of a clone with the main branch, or a URL to clone with --clone')
-    .option('--main-branch <name>', 'the branch the gate merges into (default: main; for --clone, the remote\'s default)')
+    .option('--main-branch <name>', "the branch the gate merges into (default: main; for --clone, the remote's default)")
     .option('--clone', 'clone the URL first (into repos/REPO under the workspace, or --into DIR)')
     .option('--into <dir>', 'where --clone puts the clone')
     .option('--test <cmd>', 'the test command the gate runs')

@@ -8,7 +8,7 @@ declare const MASTER_VERSION: string | undefined;
 
 export function buildProgram(version: string): Command {
   const program = new Command('master')
-    .description('Master OS: a terminal cockpit for running many businesses\' code work with AI agents')
+    .description("Master OS: a terminal cockpit for running many businesses' code work with AI agents")
     .version(version, '-V, --version')
     .option('--home <dir>', 'the workspace folder (default: $MASTER_HOME, else the current directory)')
     .showSuggestionAfterError()
@@ -71,7 +71,7 @@ export function buildProgram(version: string): Command {
     .action(lazy(async () => (await import('./commands/ticket.js')).moveCommand(home)));
   ticket
     .command('edit <id>')
-    .description('change a ticket\'s title, body, acceptance criteria or priority (not its state or gate evidence)')
+    .description("change a ticket's title, body, acceptance criteria or priority (not its state or gate evidence)")
     .option('--title <title>', 'a new one-line title')
     .option('--body <text>', 'a new body (`-` reads it from stdin)')
     .option('--body-file <file>', 'read the new body from a file')
@@ -136,7 +136,7 @@ export function buildProgram(version: string): Command {
   wiki
     .command('list')
     .description('every page with its title')
-    .option('--brand <brand>', 'only this brand\'s folder (or global, ledger, inbox)')
+    .option('--brand <brand>', "only this brand's folder (or global, ledger, inbox)")
     .option('--json', 'print a JSON array')
     .action(lazy(async () => (await import('./commands/wiki.js')).listCommand(home)));
   wiki
@@ -146,7 +146,7 @@ export function buildProgram(version: string): Command {
   wiki
     .command('search <words...>')
     .description('full-text search, best first')
-    .option('--brand <brand>', 'only this brand\'s folder')
+    .option('--brand <brand>', "only this brand's folder")
     .option('--limit <n>', 'at most this many pages (default 10)')
     .option('--json', 'print [{page, title, score, snippet}]')
     .action(lazy(async () => (await import('./commands/wiki.js')).searchCommand(home)));
@@ -252,4 +252,3 @@ function wantsJson(argv: string[]): boolean {
 function refusalJson(message: string, code: number): void {
   out(JSON.stringify({ type: 'error', error: message, code }));
 }
-

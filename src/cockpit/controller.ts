@@ -111,9 +111,7 @@ export class CockpitController {
     const pass: Promise<SessionSummary | null> = (async () => {
       // The loop's modules load with the first pass, after the first frame is on screen.
       const [{ runSession }, { defaultPhases }] = await Promise.all([import('../loop/session.js'), import('../loop/phases/index.js')]);
-      const phases = this.options.phases
-        ? this.options.phases(liveInterviewer)
-        : defaultPhases({ interviewer: liveInterviewer, reportExtensions: this.options.reportExtensions ?? [] });
+      const phases = this.options.phases ? this.options.phases(liveInterviewer) : defaultPhases({ interviewer: liveInterviewer, reportExtensions: this.options.reportExtensions ?? [] });
       return runSession(this.ws, {
         ci: false,
         phases,

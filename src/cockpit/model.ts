@@ -343,13 +343,10 @@ export class CockpitModel {
     const existing = this.gate.get(event.ticket);
     // A new candidate starts a fresh row of steps.
     const fresh = !existing || (existing.finished !== null && existing.finished !== 'merged') || (event.step === 'candidate' && event.status === 'start');
-    const row: GateRow = fresh
-      ? { ticket: event.ticket, brand: event.brand ?? ticket?.brand ?? '', repo: event.repo, steps: [], finished: null }
-      : existing;
+    const row: GateRow = fresh ? { ticket: event.ticket, brand: event.brand ?? ticket?.brand ?? '', repo: event.repo, steps: [], finished: null } : existing;
     const name = typeof event.name === 'string' ? event.name : undefined;
     // `intent` is the merge logged just before main moves; `drop` a candidate let go because its ticket moved.
-    const status: GateStepView['status'] =
-      event.status === 'start' || event.status === 'intent' ? 'running' : event.status === 'drop' ? 'moved' : event.status;
+    const status: GateStepView['status'] = event.status === 'start' || event.status === 'intent' ? 'running' : event.status === 'drop' ? 'moved' : event.status;
     const view: GateStepView = {
       step: event.step,
       ...(name ? { name } : {}),

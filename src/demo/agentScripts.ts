@@ -16,10 +16,7 @@ function turn(text: string, ...tools: Array<[string, Record<string, unknown>]>):
 }
 
 const read = (file_path: string): [string, Record<string, unknown>] => ['Read', { file_path }];
-const edit = (file_path: string, old_string: string, new_string: string): [string, Record<string, unknown>] => [
-  'Edit',
-  { file_path, old_string, new_string },
-];
+const edit = (file_path: string, old_string: string, new_string: string): [string, Record<string, unknown>] => ['Edit', { file_path, old_string, new_string }];
 const write = (file_path: string, content: string): [string, Record<string, unknown>] => ['Write', { file_path, content }];
 const bash = (command: string): [string, Record<string, unknown>] => ['Bash', { command }];
 const finish = (summary: string): [string, Record<string, unknown>] => ['Finish', { summary }];
@@ -84,10 +81,7 @@ export const DEMO_AGENT_SCRIPT: ModelScript = {
     ],
     'Fix the off-by-one in movingAverage': [
       turn('Reading movingAverage and its test.', read('src/indicators.js'), read('test/indicators.test.js')),
-      turn(
-        'The loop stops before the last complete window. Including it.',
-        edit('src/indicators.js', 'for (let i = window; i < values.length; i++)', 'for (let i = window; i <= values.length; i++)'),
-      ),
+      turn('The loop stops before the last complete window. Including it.', edit('src/indicators.js', 'for (let i = window; i < values.length; i++)', 'for (let i = window; i <= values.length; i++)')),
       turn('Running the tests and the linter.', bash(CHECKS)),
       turn('', finish('movingAverage dropped the last complete window; the loop now runs through values.length. Tests and lint pass.')),
     ],
@@ -123,10 +117,7 @@ export const DEMO_AGENT_SCRIPT: ModelScript = {
  */
 for (const ticket of DEMO_TICKETS) {
   DEMO_AGENT_SCRIPT.tickets[`Verify: ${ticket.title}`] = [
-    turn(
-      'Reading the diff and the check results against the acceptance criteria.',
-      ['Verdict', { verdict: 'pass', reasons: ticket.acceptance.map((criterion) => `met: ${criterion}`) }],
-    ),
+    turn('Reading the diff and the check results against the acceptance criteria.', ['Verdict', { verdict: 'pass', reasons: ticket.acceptance.map((criterion) => `met: ${criterion}`) }]),
   ];
 }
 

@@ -57,8 +57,7 @@ function ensureRegistry(paths: WorkspacePaths, explicitDir: boolean): { registry
     const lacking = Object.keys(DEMO_REPOS).filter((id) => !present.has(id));
     if (lacking.length > 0) {
       throw new UserError(
-        `${paths.registry} is not the demo's registry (it has no repo ${lacking.join(', ')}); ` +
-          'run `master demo --dir NEW_FOLDER` to create the demo workspace in a folder of its own',
+        `${paths.registry} is not the demo's registry (it has no repo ${lacking.join(', ')}); ` + 'run `master demo --dir NEW_FOLDER` to create the demo workspace in a folder of its own',
       );
     }
     return { registry, written: false };
@@ -141,11 +140,7 @@ export async function setUpDemo(options: DemoOptions = {}): Promise<DemoResult> 
   const now = clock();
   const toCreate = repos.filter((_, i) => statuses[i] === 'create');
   const limit = pLimit(3);
-  await Promise.all(
-    toCreate.map((repo) =>
-      limit(() => createRepo(repoPath(home, repo), DEMO_REPOS[repo.id]!, registry.git.author, now)),
-    ),
-  );
+  await Promise.all(toCreate.map((repo) => limit(() => createRepo(repoPath(home, repo), DEMO_REPOS[repo.id]!, registry.git.author, now))));
 
   const ws = await openWorkspace(home, { clock });
   const ticketsCreated: Ticket[] = [];

@@ -19,7 +19,7 @@ export const DEMO_TICKETS: readonly DemoTicket[] = [
   {
     brand: 'sandbox',
     repo: 'sandbox-content',
-    title: "List every lesson in the README",
+    title: 'List every lesson in the README',
     body: 'The README lists only the first lesson; src/lessons.js has three. Regenerate the "## Lessons" section from src/lessons.js.',
     acceptance: ['README.md lists Getting started, Loops and Functions', 'npm test and npm run lint pass'],
     kind: 'script',
@@ -62,9 +62,7 @@ export const DEMO_TICKETS: readonly DemoTicket[] = [
     body: 'Show how to call renderPrompt, so people stop asking how templates work.',
     acceptance: ['README.md has a "## Usage" section with a renderPrompt example', 'npm run lint passes'],
     kind: 'script',
-    run: [
-      `printf '%s\\n' '' '## Usage' '' '    import { renderPrompt } from "./src/prompt.js";' '    renderPrompt("Hello {{name}}", { name: "Violet" }); // "Hello Violet"' >> README.md`,
-    ],
+    run: [`printf '%s\\n' '' '## Usage' '' '    import { renderPrompt } from "./src/prompt.js";' '    renderPrompt("Hello {{name}}", { name: "Violet" }); // "Hello Violet"' >> README.md`],
     priority: 'p3',
     state: 'triage',
   },

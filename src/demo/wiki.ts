@@ -5,33 +5,41 @@ import { proposedPageText } from '../wiki/distill/pageText.js';
 
 /** The demo wiki's first pages: a few brand pages, global ones, a silo's own, and inbox notes for the first distillation. */
 export const DEMO_WIKI: Record<string, string> = {
-  'global/conventions': page('Conventions', 'global', [
-    'Every repository keeps `node --test` and `node scripts/lint.mjs` green; the merge gate runs both.',
-    '',
-    'Changelogs name the ticket (`T-12: ...`). Siloed brands follow [[global/silo-policy]].',
-  ], 'tags: [process]\n'),
-  'global/silo-policy': page('Silo policy', 'global', [
-    'A siloed brand (Blockwise) shares nothing with the others: no code, no pages, no tickets. See [[global/conventions]].',
-  ], 'tags: [security]\n'),
-  'umano/release-process': page('Release process', 'umano', [
-    'Label releases go out on Fridays at 00:00 CET so they count for the whole chart week.',
-    '',
-    'The event listings use the dates the promoters send, as calendar days. House rules: [[global/conventions]].',
-  ], 'tags: [release, label]\nsources: [umano-label]\n'),
-  'sandbox/curriculum-style': page('Curriculum style', 'sandbox', [
-    'Lessons are short (under 30 minutes) and every lesson lists its duration in minutes. See [[global/conventions]].',
-  ], 'tags: [content]\n'),
-  'blockwise/risk-limits': page('Risk limits', 'blockwise', [
-    'Never more than 2% of the book per position; the moving average window is 20 sessions. See [[global/silo-policy]].',
-  ], 'tags: [trading]\n'),
+  'global/conventions': page(
+    'Conventions',
+    'global',
+    ['Every repository keeps `node --test` and `node scripts/lint.mjs` green; the merge gate runs both.', '', 'Changelogs name the ticket (`T-12: ...`). Siloed brands follow [[global/silo-policy]].'],
+    'tags: [process]\n',
+  ),
+  'global/silo-policy': page('Silo policy', 'global', ['A siloed brand (Blockwise) shares nothing with the others: no code, no pages, no tickets. See [[global/conventions]].'], 'tags: [security]\n'),
+  'umano/release-process': page(
+    'Release process',
+    'umano',
+    [
+      'Label releases go out on Fridays at 00:00 CET so they count for the whole chart week.',
+      '',
+      'The event listings use the dates the promoters send, as calendar days. House rules: [[global/conventions]].',
+    ],
+    'tags: [release, label]\nsources: [umano-label]\n',
+  ),
+  'sandbox/curriculum-style': page(
+    'Curriculum style',
+    'sandbox',
+    ['Lessons are short (under 30 minutes) and every lesson lists its duration in minutes. See [[global/conventions]].'],
+    'tags: [content]\n',
+  ),
+  'blockwise/risk-limits': page(
+    'Risk limits',
+    'blockwise',
+    ['Never more than 2% of the book per position; the moving average window is 20 sessions. See [[global/silo-policy]].'],
+    'tags: [trading]\n',
+  ),
   'inbox/umano-release-week': page('Release week notes', 'umano', [
     'The label needs ISRC codes before a release is uploaded; two uploads bounced this week without them.',
     'The venue API timed out twice on Friday afternoons; syncing in the morning worked.',
     'Maybe Thursday releases sell better? One data point.',
   ]),
-  'inbox/sandbox-durations': page('Durations', 'sandbox', [
-    'totalMinutes skipped the first lesson (T-5); lesson durations are always counted from the first lesson.',
-  ]),
+  'inbox/sandbox-durations': page('Durations', 'sandbox', ['totalMinutes skipped the first lesson (T-5); lesson durations are always counted from the first lesson.']),
 };
 
 function page(title: string, brand: string, lines: string[], extra = ''): string {
@@ -54,12 +62,32 @@ export function writeDemoWiki(wikiRoot: string): string[] {
 type Finding = { confidence: 'high' | 'medium' | 'low'; target: string; change: 'create' | 'update' | 'append'; title?: string; content: string; sources: string[] };
 
 const UMANO: Finding[] = [
-  { confidence: 'high', target: 'umano/release-process', change: 'append', content: '## Before upload\n\nCollect the ISRC codes first: the label bounces an upload without them.', sources: ['inbox/umano-release-week'] },
-  { confidence: 'medium', target: 'umano/venue-api', change: 'create', title: 'Venue API', content: 'The venue API times out on Friday afternoons; sync the listings in the morning. Dates: [[umano/release-process]].', sources: ['inbox/umano-release-week'] },
+  {
+    confidence: 'high',
+    target: 'umano/release-process',
+    change: 'append',
+    content: '## Before upload\n\nCollect the ISRC codes first: the label bounces an upload without them.',
+    sources: ['inbox/umano-release-week'],
+  },
+  {
+    confidence: 'medium',
+    target: 'umano/venue-api',
+    change: 'create',
+    title: 'Venue API',
+    content: 'The venue API times out on Friday afternoons; sync the listings in the morning. Dates: [[umano/release-process]].',
+    sources: ['inbox/umano-release-week'],
+  },
   { confidence: 'low', target: 'umano/release-days', change: 'create', content: 'Thursday releases may sell better (one data point).', sources: ['inbox/umano-release-week'] },
 ];
 const SANDBOX: Finding[] = [
-  { confidence: 'high', target: 'sandbox/lesson-durations', change: 'create', title: 'Lesson durations', content: 'Durations are minutes and totals count every lesson from the first one (see [[sandbox/curriculum-style]]).', sources: ['inbox/sandbox-durations', 'T-5'] },
+  {
+    confidence: 'high',
+    target: 'sandbox/lesson-durations',
+    change: 'create',
+    title: 'Lesson durations',
+    content: 'Durations are minutes and totals count every lesson from the first one (see [[sandbox/curriculum-style]]).',
+    sources: ['inbox/sandbox-durations', 'T-5'],
+  },
 ];
 
 const PACE_MS = 150;

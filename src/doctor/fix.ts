@@ -26,9 +26,7 @@ export async function applyFixes(ctx: DoctorContext): Promise<string[]> {
     }
     const removed = await gitOutcome(stale.repo.path, ['worktree', 'remove', stale.path]);
     done.push(
-      removed.code === 0
-        ? `removed worktree ${stale.path} (${stale.why})`
-        : `kept worktree ${stale.path}: ${removed.stderr.trim().split('\n')[0]} (remove it by hand if nothing in it matters)`,
+      removed.code === 0 ? `removed worktree ${stale.path} (${stale.why})` : `kept worktree ${stale.path}: ${removed.stderr.trim().split('\n')[0]} (remove it by hand if nothing in it matters)`,
     );
   }
   for (const r of ctx.repos) {
@@ -57,7 +55,10 @@ export async function applyFixes(ctx: DoctorContext): Promise<string[]> {
     // Damaged lines (not lost writes: those need a person's `master repair`) are quarantined and recorded.
     const { repairWorkspace } = await import('../state/repair.js');
     const repaired = await repairWorkspace(ctx.paths, { acceptLost: false });
-    if (repaired.recorded > 0) done.push(`quarantined and recorded ${repaired.recorded} damaged event-log line${repaired.recorded === 1 ? '' : 's'} or gap${repaired.recorded === 1 ? '' : 's'} (copies in ${ctx.paths.quarantine})`);
+    if (repaired.recorded > 0)
+      done.push(
+        `quarantined and recorded ${repaired.recorded} damaged event-log line${repaired.recorded === 1 ? '' : 's'} or gap${repaired.recorded === 1 ? '' : 's'} (copies in ${ctx.paths.quarantine})`,
+      );
   }
   return done;
 }

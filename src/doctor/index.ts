@@ -64,11 +64,13 @@ async function gather(input: DoctorInput, options: DoctorOptions): Promise<Docto
 
 function inFlightWithoutBranch(repos: RepoFacts[], state: StateFacts): boolean {
   const byId = new Map(repos.map((r) => [r.repo.id, r]));
-  return state.hot.where((t) => t.state === 'review' || t.state === 'merging').some((t) => {
-    const repo = byId.get(t.repo);
-    const branch = t.runs.at(-1)?.branch ?? `master/${t.id}`;
-    return repo !== undefined && !repo.problem && !repo.ticketBranches.some((b) => b.name === branch);
-  });
+  return state.hot
+    .where((t) => t.state === 'review' || t.state === 'merging')
+    .some((t) => {
+      const repo = byId.get(t.repo);
+      const branch = t.runs.at(-1)?.branch ?? `master/${t.id}`;
+      return repo !== undefined && !repo.problem && !repo.ticketBranches.some((b) => b.name === branch);
+    });
 }
 
 /** A primary checkout of main with changes: are they only an earlier main (a swap the checkout missed)? */
@@ -76,7 +78,13 @@ async function markBehindCheckouts(repos: RepoFacts[], state: StateFacts): Promi
   await Promise.all(
     repos.map(async (r) => {
       if (!r.primary || !r.mainSha || r.primary.branch !== r.repo.mainBranch || r.primary.dirty.length === 0) return;
-      const earlier = await earlierMains(r.path, r.repo.mainBranch, r.mainSha, state.hot.where((t) => t.repo === r.repo.id), r.repo.id);
+      const earlier = await earlierMains(
+        r.path,
+        r.repo.mainBranch,
+        r.mainSha,
+        state.hot.where((t) => t.repo === r.repo.id),
+        r.repo.id,
+      );
       const from = await behindMain(r.path, r.mainSha, earlier);
       r.primary.behind = from ? { from, to: r.mainSha } : null;
     }),
@@ -89,7 +97,15 @@ async function runGroups(ctx: DoctorContext): Promise<CheckResult[]> {
       try {
         return await group(ctx);
       } catch (error) {
-        return [{ id: `doctor.${group.name || 'group'}`, title: 'a group of checks ran', status: 'fail' as const, message: `the check crashed: ${errorMessage(error)}`, fix: 'report this; set MASTER_DEBUG=1 for details' }];
+        return [
+          {
+            id: `doctor.${group.name || 'group'}`,
+            title: 'a group of checks ran',
+            status: 'fail' as const,
+            message: `the check crashed: ${errorMessage(error)}`,
+            fix: 'report this; set MASTER_DEBUG=1 for details',
+          },
+        ];
       }
     }),
   );

@@ -16,8 +16,10 @@ const STALLS_BEFORE_HOLD = 2;
 /** Records that the gate could not finish on these commits (counting repeats on the same ones). */
 export function recordGateStall(ws: Workspace, ticketId: string, stall: { reason: string; mainSha: string; branchSha: string; checks?: CheckEvidence[] }): void {
   ws.tickets.update(ticketId, (ticket) => {
-    const previous = ticket.hold?.kind === 'gate' && ticket.hold.mainSha === stall.mainSha && ticket.hold.branchSha === stall.branchSha ? ticket.hold.failures ?? 1 : 0;
-    return { hold: { kind: 'gate', reason: stall.reason, at: ws.store.now(), mainSha: stall.mainSha, branchSha: stall.branchSha, failures: previous + 1, ...(stall.checks ? { checks: stall.checks } : {}) } };
+    const previous = ticket.hold?.kind === 'gate' && ticket.hold.mainSha === stall.mainSha && ticket.hold.branchSha === stall.branchSha ? (ticket.hold.failures ?? 1) : 0;
+    return {
+      hold: { kind: 'gate', reason: stall.reason, at: ws.store.now(), mainSha: stall.mainSha, branchSha: stall.branchSha, failures: previous + 1, ...(stall.checks ? { checks: stall.checks } : {}) },
+    };
   });
 }
 

@@ -116,7 +116,8 @@ export async function sweepClosedTicketWork(ws: Pick<Workspace, 'paths' | 'regis
  * still be writing there): the next `master start` sweeps them.
  */
 export async function sweepCancelled(ws: Pick<Workspace, 'paths' | 'registry' | 'store'>, ticketId: string, before: string): Promise<string> {
-  if (before === 'running') return `its worktree and branch are removed by the next \`master start\`, once its run has stopped (uncommitted work is kept under ${path.relative(ws.paths.home, path.join(ws.paths.data, 'kept'))}/)`;
+  if (before === 'running')
+    return `its worktree and branch are removed by the next \`master start\`, once its run has stopped (uncommitted work is kept under ${path.relative(ws.paths.home, path.join(ws.paths.data, 'kept'))}/)`;
   const swept = await sweepClosedTicketWork(ws, ticketId);
   const parts: string[] = [];
   if (swept.removed.length) parts.push(`removed ${swept.removed.join(', ')}`);

@@ -1,15 +1,5 @@
 import { errorMessage } from '../errors.js';
-import {
-  branchSha,
-  buildCandidate,
-  candidateDiff,
-  checkoutsOf,
-  compareAndSwapBranch,
-  fastForwardCheckout,
-  removeTicketWork,
-  uncommitted,
-  type CandidateBuild,
-} from '../git/gate.js';
+import { branchSha, buildCandidate, candidateDiff, checkoutsOf, compareAndSwapBranch, fastForwardCheckout, removeTicketWork, uncommitted, type CandidateBuild } from '../git/gate.js';
 import type { GitRepo } from '../git/repo.js';
 import type { Brand, Repo } from '../registry/schema.js';
 import { TransitionError } from '../tickets/index.js';
@@ -156,19 +146,16 @@ async function dirtyMainCheckouts(ctx: RepoQueueContext): Promise<string | null>
       // Committing these "changes" would undo a merge: say what it is and what to do instead.
       return `${checkout} is behind ${ctx.repo.mainBranch} (its files are ${short(from)}, ${ctx.repo.mainBranch} is ${short(main)}) and could not follow (${followed.message}); do not commit or stash, move away what blocks it and run \`master doctor --fix\``;
     }
-    const listed = changes.slice(0, 5).map((line) => line.slice(3)).join(', ');
+    const listed = changes
+      .slice(0, 5)
+      .map((line) => line.slice(3))
+      .join(', ');
     return `${checkout} has ${ctx.repo.mainBranch} checked out with uncommitted changes (${listed}${changes.length > 5 ? `, and ${changes.length - 5} more` : ''}); commit or stash them and the gate merges on its next run (nothing was touched)`;
   }
   return null;
 }
 
-async function attemptOnce(
-  ctx: RepoQueueContext,
-  ticket: Ticket,
-  worktree: string,
-  attempt: number,
-  step: Step,
-): Promise<Done | Moved> {
+async function attemptOnce(ctx: RepoQueueContext, ticket: Ticket, worktree: string, attempt: number, step: Step): Promise<Done | Moved> {
   const { ws, repo, git } = ctx;
   const startedAt = ws.store.now();
   const { branch, worktree: ticketWorktree } = ticketWork(ws, repo, ticket);
@@ -364,11 +351,7 @@ async function finishMerge(ctx: RepoQueueContext, ticket: Ticket, evidence: Gate
 }
 
 /** A ticket found in `merging` (a dirty checkout held it, or a gate died): finish, retry the swap, or rebuild. */
-async function resumeMerging(
-  ctx: RepoQueueContext,
-  ticket: Ticket,
-  step: Step,
-): Promise<{ kind: 'done'; result: GateOutcome['result']; reason: string; mainSha?: string } | { kind: 'rebuild' }> {
+async function resumeMerging(ctx: RepoQueueContext, ticket: Ticket, step: Step): Promise<{ kind: 'done'; result: GateOutcome['result']; reason: string; mainSha?: string } | { kind: 'rebuild' }> {
   const { ws, git, repo } = ctx;
   const evidence = ticket.gate;
   const main = await branchSha(git, repo.mainBranch);
@@ -407,14 +390,7 @@ function rejectBuild(ctx: RepoQueueContext, ticket: Ticket, build: Exclude<Candi
   return reject(ctx, ticket, build.message, `Merge gate: ${build.message} (main ${short(build.baseSha)}).`, undefined, worktree, step);
 }
 
-function partialEvidence(
-  baseSha: string,
-  candidateSha: string,
-  checks: CheckEvidence[],
-  verdict: VerifierVerdict,
-  ctx: RepoQueueContext,
-  startedAt: string,
-): GateEvidence {
+function partialEvidence(baseSha: string, candidateSha: string, checks: CheckEvidence[], verdict: VerifierVerdict, ctx: RepoQueueContext, startedAt: string): GateEvidence {
   return {
     baseSha,
     candidateSha,
@@ -427,22 +403,20 @@ function partialEvidence(
 }
 
 /** `reject` with a one-line note for the history and the full feedback for the next attempt. */
-async function reject(
-  ctx: RepoQueueContext,
-  ticket: Ticket,
-  note: string,
-  feedback: string,
-  evidence: GateEvidence | undefined,
-  worktree: string,
-  step: Step,
-): Promise<Done> {
+async function reject(ctx: RepoQueueContext, ticket: Ticket, note: string, feedback: string, evidence: GateEvidence | undefined, worktree: string, step: Step): Promise<Done> {
   const current = ctx.ws.tickets.get(ticket.id);
   // The evidence it failed on goes with the machine's `reject` (its recordEvidence), so the ticket keeps what the machine kept.
-  const rejected = gateTransition(ctx, ticket.id, 'review', { type: 'reject', ...(evidence ? { evidence } : {}) }, {
-    by: 'gate',
-    note,
-    patch: { feedback: [...current.feedback, feedback] },
-  });
+  const rejected = gateTransition(
+    ctx,
+    ticket.id,
+    'review',
+    { type: 'reject', ...(evidence ? { evidence } : {}) },
+    {
+      by: 'gate',
+      note,
+      patch: { feedback: [...current.feedback, feedback] },
+    },
+  );
   if (!rejected) return dropped(ctx, ticket.id, stateNow(ctx, ticket.id), worktree, step);
   return { result: 'rejected', reason: `rejected: ${note}` };
 }

@@ -24,13 +24,7 @@ export function stateNow(ctx: RepoQueueContext, ticketId: string): TicketState |
  * first (a cancel from another terminal): the machine refused it because the
  * ticket is no longer where the gate left it, which is not the gate's failure.
  */
-export function gateTransition(
-  ctx: RepoQueueContext,
-  ticketId: string,
-  from: TicketState,
-  event: TicketMachineEvent | TicketEventName,
-  options: TransitionOptions,
-): Ticket | null {
+export function gateTransition(ctx: RepoQueueContext, ticketId: string, from: TicketState, event: TicketMachineEvent | TicketEventName, options: TransitionOptions): Ticket | null {
   try {
     return ctx.ws.tickets.transition(ticketId, event, options);
   } catch (error) {

@@ -33,7 +33,7 @@ export const verdictTool: ToolDefinition<z.infer<typeof VerdictInput>> = {
   paths: () => [],
   async run(input, context) {
     const key = context.transcriptPath;
-    if (!key || context.agent !== 'verifier') return failed('Verdict belongs to the merge gate\'s verifier runs');
+    if (!key || context.agent !== 'verifier') return failed("Verdict belongs to the merge gate's verifier runs");
     if (verdicts.has(key)) return failed('one verdict per review; the first one stands');
     verdicts.set(key, { verdict: input.verdict, reasons: input.reasons });
     context.control.finished = { summary: `verdict ${input.verdict}: ${input.reasons.join('; ')}` };
@@ -47,7 +47,10 @@ const CHECK_OUTPUT = 1500;
 function checksText(checks: CheckEvidence[]): string {
   if (checks.length === 0) return 'No checks are configured for this repository.';
   return checks
-    .map((c) => `- ${c.name} (\`${c.command}\`): ${c.exitCode === 0 ? 'passed' : c.timedOut ? 'timed out' : `exit ${c.exitCode}`} in ${c.durationMs} ms\n${c.outputTail.slice(-CHECK_OUTPUT).replace(/^/gm, '    ')}`)
+    .map(
+      (c) =>
+        `- ${c.name} (\`${c.command}\`): ${c.exitCode === 0 ? 'passed' : c.timedOut ? 'timed out' : `exit ${c.exitCode}`} in ${c.durationMs} ms\n${c.outputTail.slice(-CHECK_OUTPUT).replace(/^/gm, '    ')}`,
+    )
     .join('\n');
 }
 
@@ -124,7 +127,16 @@ export function createAgentVerifier(deps: AgentVerifierDeps): Verifier {
       .join('\n\n');
     const { BudgetBook } = await import('../budget/index.js');
     const runBudget = new BudgetBook(ws).open(runId, ticket.brand);
-    transcript.write({ t: 'meta', ticket: ticket.id, run: runId, agent: 'verifier', contract: contract.name, model: contract.model, via: executorFor(ws.registry, ticket.brand, 'verifier') === 'claude-code' ? 'claude-code' : (deps.model?.label ?? 'no model'), candidate: input.candidateSha });
+    transcript.write({
+      t: 'meta',
+      ticket: ticket.id,
+      run: runId,
+      agent: 'verifier',
+      contract: contract.name,
+      model: contract.model,
+      via: executorFor(ws.registry, ticket.brand, 'verifier') === 'claude-code' ? 'claude-code' : (deps.model?.label ?? 'no model'),
+      candidate: input.candidateSha,
+    });
     try {
       const result = await runContractAgent({
         registry: ws.registry,

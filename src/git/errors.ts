@@ -23,21 +23,11 @@ export class RepoError extends Error {
 }
 
 export function missingRepo(repo: string, repoPath: string): RepoError {
-  return new RepoError(
-    repo,
-    repoPath,
-    'missing',
-    `${repoPath} does not exist; clone the repo there, or fix its "path" in registry.json`,
-  );
+  return new RepoError(repo, repoPath, 'missing', `${repoPath} does not exist; clone the repo there, or fix its "path" in registry.json`);
 }
 
 export function notARepo(repo: string, repoPath: string): RepoError {
-  return new RepoError(
-    repo,
-    repoPath,
-    'not-a-repo',
-    `${repoPath} is not a git repository (no .git in it); run \`git init\` there, or fix its "path" in registry.json`,
-  );
+  return new RepoError(repo, repoPath, 'not-a-repo', `${repoPath} is not a git repository (no .git in it); run \`git init\` there, or fix its "path" in registry.json`);
 }
 
 export function noMainBranch(repo: string, repoPath: string, branch: string): RepoError {

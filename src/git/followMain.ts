@@ -68,4 +68,3 @@ export async function followMain(behind: BehindCheckout): Promise<{ ok: boolean;
     ? { ok: true, message: `${behind.checkout} followed main from ${behind.from.slice(0, 10)} to ${behind.to.slice(0, 10)}` }
     : { ok: false, message: `${behind.checkout} is behind main (at ${behind.from.slice(0, 10)}, main is ${behind.to.slice(0, 10)}) and could not follow: ${ff.stderr.trim()}` };
 }
-

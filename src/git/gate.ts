@@ -106,11 +106,7 @@ export async function buildCandidate(repo: GitRepo, options: CandidateOptions): 
   if (mergeBase === mainSha) return { ok: true, candidateSha: branchSha, baseSha, rebased: false, commits: ahead };
 
   const env = { ...gitIdentityEnv(options.author), GIT_EDITOR: 'true', GIT_SEQUENCE_EDITOR: 'true' };
-  const rebase = await gitOutcome(
-    worktree,
-    [...NO_HOOKS, ...gitIdentityArgs(options.author), 'rebase', '--quiet', '--no-autostash', '--onto', mainSha, mergeBase],
-    env,
-  );
+  const rebase = await gitOutcome(worktree, [...NO_HOOKS, ...gitIdentityArgs(options.author), 'rebase', '--quiet', '--no-autostash', '--onto', mainSha, mergeBase], env);
   if (rebase.code !== 0) {
     const unmerged = (await gitOutcome(worktree, ['diff', '--name-only', '--diff-filter=U'])).stdout.split('\n').filter(Boolean);
     const stopped = (await gitOutcome(worktree, ['rev-parse', '--verify', '--quiet', 'REBASE_HEAD'])).stdout.trim();

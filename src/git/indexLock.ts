@@ -20,13 +20,15 @@ export function indexLocks(commonDir: string): string[] {
   } catch {
     // no linked worktrees
   }
-  return dirs.map((dir) => path.join(dir, 'index.lock')).filter((file) => {
-    try {
-      return statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return dirs
+    .map((dir) => path.join(dir, 'index.lock'))
+    .filter((file) => {
+      try {
+        return statSync(file).isFile();
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Files some live process has open (from /proc), or null where that cannot be known. */

@@ -176,9 +176,7 @@ export class GitRepo {
   async worktreeAdd(worktreePath: string, branch: string, options: { create?: boolean; base?: string } = {}): Promise<Worktree> {
     const target = path.resolve(worktreePath);
     await mkdir(path.dirname(target), { recursive: true });
-    const args = options.create
-      ? ['worktree', 'add', '--quiet', '-b', branch, target, options.base ?? `refs/heads/${this.mainBranch}`]
-      : ['worktree', 'add', '--quiet', target, branch];
+    const args = options.create ? ['worktree', 'add', '--quiet', '-b', branch, target, options.base ?? `refs/heads/${this.mainBranch}`] : ['worktree', 'add', '--quiet', target, branch];
     await this.run(args);
     const added = (await this.worktreeList()).find((w) => samePath(w.path, target));
     return added ?? { path: target, head: null, branch, bare: false, locked: false, prunable: false };
@@ -233,9 +231,7 @@ export class GitRepo {
    * identity); `date` backdates author and committer time. Returns the new sha.
    */
   async commitAll(message: string, author: GitAuthor, options: { date?: Date; cwd?: string } = {}): Promise<string> {
-    const dates: Record<string, string> = options.date
-      ? { GIT_AUTHOR_DATE: options.date.toISOString(), GIT_COMMITTER_DATE: options.date.toISOString() }
-      : {};
+    const dates: Record<string, string> = options.date ? { GIT_AUTHOR_DATE: options.date.toISOString(), GIT_COMMITTER_DATE: options.date.toISOString() } : {};
     const where = options.cwd ?? this.path;
     const run = async (args: string[]) => {
       const outcome = await runGit(where, [...gitIdentityArgs(author), ...args], { ...gitIdentityEnv(author), ...dates });

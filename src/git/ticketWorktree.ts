@@ -16,7 +16,10 @@ const queues = new Map<string, Promise<unknown>>();
 export function serialized<T>(repoPath: string, task: () => Promise<T>): Promise<T> {
   const previous = queues.get(repoPath) ?? Promise.resolve();
   const next = previous.then(task, task);
-  queues.set(repoPath, next.catch(() => undefined));
+  queues.set(
+    repoPath,
+    next.catch(() => undefined),
+  );
   return next;
 }
 
@@ -87,12 +90,7 @@ export function keptWorkFile(dataDir: string, repoId: string, ticketId: string):
  * as a patch that `git apply` takes, before its worktree and branch are
  * removed. Returns the file, or null when there was nothing to keep.
  */
-export async function keepTicketWork(
-  repo: { where: string; mainBranch: string },
-  file: string,
-  worktree: string | null,
-  branch: string | null,
-): Promise<string | null> {
+export async function keepTicketWork(repo: { where: string; mainBranch: string }, file: string, worktree: string | null, branch: string | null): Promise<string | null> {
   let diff = '';
   if (worktree && existsSync(worktree)) {
     // Stage everything in the worktree that is about to be removed, so untracked files are in the diff too.

@@ -6,16 +6,14 @@ import type { Store } from '../state/store.js';
 
 /** A short digest of a tool input: the audit trail says what was decided about, not the content. */
 export function inputDigest(input: unknown): string {
-  return createHash('sha256').update(JSON.stringify(input ?? null)).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(input ?? null))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** The `guard.decision` audit event of one decision: what was decided about (digested), by whom, why. */
-export function decisionEvent(
-  call: ToolCall,
-  context: ToolContext,
-  decision: GuardDecision,
-  event: 'PreToolUse' | 'PostToolUse' = 'PreToolUse',
-): AuditEvent {
+export function decisionEvent(call: ToolCall, context: ToolContext, decision: GuardDecision, event: 'PreToolUse' | 'PostToolUse' = 'PreToolUse'): AuditEvent {
   return {
     type: 'guard.decision',
     tool: call.name,

@@ -32,9 +32,7 @@ function percentile(sorted: number[], p: number): number {
  * without, the workspace's external hook commands too (their process cost).
  * Each call is a fresh object, as the runtime makes one per tool use.
  */
-export async function measureGuardLatency(
-  options: GuardChainOptions & { context: ToolContext; calls?: ToolCall[]; iterations?: number; warmup?: number },
-): Promise<LatencyReport> {
+export async function measureGuardLatency(options: GuardChainOptions & { context: ToolContext; calls?: ToolCall[]; iterations?: number; warmup?: number }): Promise<LatencyReport> {
   const chain = buildGuardChain({ ...options, audit: false });
   const calls = options.calls ?? typicalCalls();
   const iterations = options.iterations ?? 2000;

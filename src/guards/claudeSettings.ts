@@ -117,7 +117,9 @@ export function claudeSettings(input: ClaudeSettingsInput): Record<string, unkno
       allowUnsandboxedCommands: false,
       filesystem: {
         denyRead,
-        denyWrite: [paths.registry, paths.hooks, paths.state, paths.events, paths.archive, paths.transcripts, paths.writeLock, paths.sessionLock, './.claude'].map((p) => (p.startsWith('/') ? absolute(p) : p)),
+        denyWrite: [paths.registry, paths.hooks, paths.state, paths.events, paths.archive, paths.transcripts, paths.writeLock, paths.sessionLock, './.claude'].map((p) =>
+          p.startsWith('/') ? absolute(p) : p,
+        ),
       },
     },
   };

@@ -3,13 +3,7 @@ import { matcherProblem } from './matcher.js';
 import { compileRule } from './rules.js';
 
 /** The built-in guards, in the order the chain runs them (confinement first). */
-export const BUILTIN_GUARDS = [
-  'worktree-confinement',
-  'ticket-state-guard',
-  'pre-merge-gate',
-  'boundary-guard',
-  'deny-rules',
-] as const;
+export const BUILTIN_GUARDS = ['worktree-confinement', 'ticket-state-guard', 'pre-merge-gate', 'boundary-guard', 'deny-rules'] as const;
 export type BuiltinGuardName = (typeof BUILTIN_GUARDS)[number];
 
 export const HOOK_EVENTS = ['PreToolUse', 'PostToolUse'] as const;

@@ -26,11 +26,7 @@ export function isInside(child: string, parent: string): boolean {
  * not refuse it: both always run, nothing has to be installed first. Returns
  * the real path, or the reason it is refused.
  */
-export function checkPathAccess(
-  context: ToolContext,
-  target: string,
-  access: Access,
-): { ok: true; path: string } | { ok: false; reason: string } {
+export function checkPathAccess(context: ToolContext, target: string, access: Access): { ok: true; path: string } | { ok: false; reason: string } {
   const real = resolveReal(target, context.cwd);
   const root = resolveReal(context.root, context.cwd);
   if (!isInside(real, root)) {

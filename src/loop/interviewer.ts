@@ -37,9 +37,7 @@ export function terminalInterviewer(input: NodeJS.ReadableStream = process.stdin
         }
         for (const ticket of waiting.approvals) {
           index++;
-          const reply = (await ask(`[${index}/${total}] approve ${ticket.id} [${ticket.brand}] ${ticket.title}? (y)es / (c)ancel / enter to skip: `))
-            .trim()
-            .toLowerCase();
+          const reply = (await ask(`[${index}/${total}] approve ${ticket.id} [${ticket.brand}] ${ticket.title}? (y)es / (c)ancel / enter to skip: `)).trim().toLowerCase();
           if (reply === 'y' || reply === 'yes') {
             context.ws.tickets.transition(ticket.id, 'approve', { by: 'operator' });
             approved++;

@@ -14,7 +14,10 @@ import type { Bus, BusEvent } from '../bus/index.js';
  * Unset (always, outside tests) it costs nothing: no subscriber is added.
  */
 export function pauseAtTestPoints(bus: Bus, env: NodeJS.ProcessEnv = process.env): void {
-  const points = (env.MASTER_TEST_PAUSE_AT ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const points = (env.MASTER_TEST_PAUSE_AT ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (points.length === 0) return;
   bus.subscribe((event) => {
     const key = eventKey(event);
@@ -27,11 +30,6 @@ export function pauseAtTestPoints(bus: Bus, env: NodeJS.ProcessEnv = process.env
 /** The key a crash point is matched against. */
 export function eventKey(event: BusEvent): string {
   const ticket = typeof event.ticket === 'string' ? event.ticket : typeof event.id === 'string' ? event.id : '';
-  const parts =
-    event.type === 'gate.step'
-      ? ['gate.step', String(event.step), String(event.status)]
-      : event.type === 'ticket.transition'
-        ? [`ticket.${String(event.event)}`]
-        : [event.type];
+  const parts = event.type === 'gate.step' ? ['gate.step', String(event.step), String(event.status)] : event.type === 'ticket.transition' ? [`ticket.${String(event.event)}`] : [event.type];
   return [...parts, ...(ticket ? [ticket] : [])].join(':');
 }

@@ -105,8 +105,7 @@ export async function runSession(ws: Workspace, options: SessionOptions): Promis
             reason: result.summary,
             ...(result.result !== undefined ? { result: result.result } : {}),
           }),
-        announceFailure: (_, { phase, error }) =>
-          commit({ type: 'phase.end', session: sessionId, phase, ok: false, reason: `${phase} could not complete: ${error}` }),
+        announceFailure: (_, { phase, error }) => commit({ type: 'phase.end', session: sessionId, phase, ok: false, reason: `${phase} could not complete: ${error}` }),
         announceSessionEnd: (_, { outcome }) => commit({ type: 'session.end', session: sessionId, outcome }),
       },
     });

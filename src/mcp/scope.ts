@@ -38,7 +38,14 @@ export function mcpScope(registry: Registry, brand: string | undefined): McpScop
     brands,
     requireBrand(id) {
       const found = brands().find((b) => b.id === id);
-      if (!found) throw new UserError(`unknown brand "${id}"; brands: ${brands().map((b) => b.id).join(', ') || '(none)'}`);
+      if (!found)
+        throw new UserError(
+          `unknown brand "${id}"; brands: ${
+            brands()
+              .map((b) => b.id)
+              .join(', ') || '(none)'
+          }`,
+        );
       return found;
     },
   };

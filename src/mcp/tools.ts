@@ -90,7 +90,7 @@ const ticketsList: McpTool = {
   name: 'tickets_list',
   title: 'List tickets',
   description:
-    'Lists the workspace\'s tickets (id, state, priority, brand/repo, kind, title), oldest first. Filter by brand and/or state. States: triage (proposed, waits for approval), ready (queued for an agent), running, review (waits for the merge gate), merging, merged, failed, rejected, blocked (waits for an answer), cancelled. Use ticket_get for one ticket\'s body, history and runs.',
+    "Lists the workspace's tickets (id, state, priority, brand/repo, kind, title), oldest first. Filter by brand and/or state. States: triage (proposed, waits for approval), ready (queued for an agent), running, review (waits for the merge gate), merging, merged, failed, rejected, blocked (waits for an answer), cancelled. Use ticket_get for one ticket's body, history and runs.",
   input: z.strictObject({
     brand: z.string().min(1).optional().describe('only tickets of this brand id'),
     state: z.enum(TICKET_STATES).optional().describe('only tickets in this state'),
@@ -108,7 +108,7 @@ const ticketsList: McpTool = {
 const ticketGet: McpTool = {
   name: 'ticket_get',
   title: 'Show a ticket',
-  description: 'Shows one ticket by id (T-12, or just 12): its title, body, acceptance criteria, state, the history of every transition, its agent runs and the merge gate\'s evidence.',
+  description: "Shows one ticket by id (T-12, or just 12): its title, body, acceptance criteria, state, the history of every transition, its agent runs and the merge gate's evidence.",
   input: z.strictObject({ id: z.string().min(1).describe('the ticket id, e.g. T-12') }),
   output: TicketFull,
   readOnly: true,
@@ -125,7 +125,7 @@ const ticketCreate: McpTool = {
     'Files a new ticket in triage (the operator approves it with ticket_transition event "approve" before an agent picks it up). kind "agent" (default) is done by an AI executor from the title, body and acceptance criteria; kind "script" runs its `run` shell commands in the ticket\'s worktree. Brand and repo ids come from registry_list.',
   input: z.strictObject({
     brand: z.string().min(1).describe('brand id (registry_list shows them)'),
-    repo: z.string().min(1).describe("repo id within the brand"),
+    repo: z.string().min(1).describe('repo id within the brand'),
     title: z.string().trim().min(1).describe('one line: what is to be done'),
     body: z.string().optional().describe('what to do and why, in as much detail as the executor needs'),
     acceptance: z.array(z.string().trim().min(1)).optional().describe('acceptance criteria, one per item; the verifier checks each'),
@@ -150,7 +150,10 @@ const ticketCreate: McpTool = {
       },
       env.actor,
     );
-    return { text: `${ticket.id} created in triage: ${ticket.title} (approve it with ticket_transition {"id": "${ticket.id}", "event": "approve"})`, structured: ticket as unknown as Record<string, unknown> };
+    return {
+      text: `${ticket.id} created in triage: ${ticket.title} (approve it with ticket_transition {"id": "${ticket.id}", "event": "approve"})`,
+      structured: ticket as unknown as Record<string, unknown>,
+    };
   },
 };
 
@@ -198,7 +201,8 @@ const questionsList: McpTool = {
 const questionAnswer: McpTool = {
   name: 'question_answer',
   title: 'Answer a question',
-  description: 'Answers an open question (id from questions_list, e.g. Q-3) as the operator. A ticket blocked on it goes back to ready and its agent continues with the answer. For a guard\'s question "yes" allows exactly that call; anything else refuses it.',
+  description:
+    'Answers an open question (id from questions_list, e.g. Q-3) as the operator. A ticket blocked on it goes back to ready and its agent continues with the answer. For a guard\'s question "yes" allows exactly that call; anything else refuses it.',
   input: z.strictObject({ id: z.string().min(1).describe('the question id, e.g. Q-3'), answer: z.string().trim().min(1).describe('the answer') }),
   output: z.object({ question: QuestionOut, ticket: z.object({ id: z.string(), state: z.string() }).optional() }),
   readOnly: false,
@@ -226,7 +230,7 @@ const wikiSearch: McpTool = {
   name: 'wiki_search',
   title: 'Search the wiki',
   description:
-    "Full-text search of the workspace wiki (what earlier tickets and the operator recorded: processes, conventions, decisions), best first, with a snippet each. Pages are named brand/page or global/page; read one with wiki_read (or the resource wiki://<page>).",
+    'Full-text search of the workspace wiki (what earlier tickets and the operator recorded: processes, conventions, decisions), best first, with a snippet each. Pages are named brand/page or global/page; read one with wiki_read (or the resource wiki://<page>).',
   input: z.strictObject({
     query: z.string().trim().min(1).describe('words to search for'),
     brand: z.string().min(1).optional().describe("only this brand's pages"),
@@ -266,7 +270,8 @@ export async function readPage(env: McpToolEnv, name: string): Promise<{ page: s
 const registryList: McpTool = {
   name: 'registry_list',
   title: 'Brands and repos',
-  description: "Lists the workspace's brands (id, name, whether siloed) with their repos (id, path, main branch, checks) and the names of their MCP servers: the ids ticket_create and the filters take.",
+  description:
+    "Lists the workspace's brands (id, name, whether siloed) with their repos (id, path, main branch, checks) and the names of their MCP servers: the ids ticket_create and the filters take.",
   input: z.strictObject({}),
   output: z.object({
     brands: z.array(
@@ -298,7 +303,8 @@ const registryList: McpTool = {
 const doctorRun: McpTool = {
   name: 'doctor_run',
   title: 'Run the system doctor',
-  description: 'Grades the workspace with the system doctor (registry, repos, worktrees, state, event log, guards, silos, sandbox, agent contracts, model, disk, git, node): A means no check fails. Each failing check says how to fix it. Read-only: files no tickets, fixes nothing.',
+  description:
+    'Grades the workspace with the system doctor (registry, repos, worktrees, state, event log, guards, silos, sandbox, agent contracts, model, disk, git, node): A means no check fails. Each failing check says how to fix it. Read-only: files no tickets, fixes nothing.',
   input: z.strictObject({}),
   output: z.object({
     grade: z.string(),
@@ -315,16 +321,17 @@ const doctorRun: McpTool = {
       const secret = hidden.some((name) => message.includes(name) || (fix ?? '').includes(name));
       return { id, title, status, message: secret ? '(concerns a brand this client cannot see)' : message, ...(fix && !secret ? { fix } : {}) };
     });
-    const text = [`doctor: ${report.grade} ${report.passed}/${report.total}`, ...checks.map((c) => `  ${c.status.padEnd(4)} ${c.id}: ${c.message}${c.status !== 'pass' && c.fix ? `\n       fix: ${c.fix}` : ''}`)].join('\n');
+    const text = [
+      `doctor: ${report.grade} ${report.passed}/${report.total}`,
+      ...checks.map((c) => `  ${c.status.padEnd(4)} ${c.id}: ${c.message}${c.status !== 'pass' && c.fix ? `\n       fix: ${c.fix}` : ''}`),
+    ].join('\n');
     return { text, structured: { grade: report.grade, passed: report.passed, total: report.total, checks } };
   },
 };
 
 /** Ids and paths of what a scoped client must not learn about (doctor messages name repos). */
 function hiddenNames(env: McpToolEnv): string[] {
-  return env.ws.registry.brands
-    .filter((b) => !env.scope.brandVisible(b.id))
-    .flatMap((b) => [b.id, ...b.repos.flatMap((r) => [r.id, r.path])]);
+  return env.ws.registry.brands.filter((b) => !env.scope.brandVisible(b.id)).flatMap((b) => [b.id, ...b.repos.flatMap((r) => [r.id, r.path])]);
 }
 
 const sessionStatus: McpTool = {
@@ -352,7 +359,11 @@ const sessionStatus: McpTool = {
     const text = [
       running ? 'a session is running now' : 'no session is running',
       last ? `last session ${last.id}: started ${last.startedAt}${last.endedAt ? `, ended ${last.endedAt} (${last.outcome ?? 'done'})` : ''}` : 'no session yet',
-      `tickets: ${Object.entries(tickets).map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}`,
+      `tickets: ${
+        Object.entries(tickets)
+          .map(([s, n]) => `${n} ${s}`)
+          .join(', ') || 'none'
+      }`,
       `open questions: ${openQuestions}`,
       ...Object.entries(phases).map(([name, p]) => `phase ${name}: last ${p.ok ? 'ran' : 'failed'} ${p.at}`),
     ].join('\n');
@@ -372,7 +383,8 @@ function sessionRunning(lockFile: string): boolean {
 const briefingGet: McpTool = {
   name: 'briefing_get',
   title: "The scout's briefing",
-  description: "The latest scout briefing per brand: new commits on main, uncommitted work, worktrees and ticket branches, repos that could not be read. It is what `master scout` (or the session's scout phase) saw last; it does not scout again.",
+  description:
+    "The latest scout briefing per brand: new commits on main, uncommitted work, worktrees and ticket branches, repos that could not be read. It is what `master scout` (or the session's scout phase) saw last; it does not scout again.",
   input: z.strictObject({ brand: z.string().min(1).optional().describe('only this brand') }),
   output: z.object({
     at: z.string().nullable(),

@@ -30,15 +30,7 @@ export function callApproved(questions: Record<string, Question>, ticket: string
  */
 export function callRefused(questions: Record<string, Question>, ticket: Ticket, key: string): Question | undefined {
   const since = ticket.history.filter((h) => h.event === 'retry').at(-1)?.at ?? '';
-  return Object.values(questions).find(
-    (q) =>
-      q.kind === 'guard' &&
-      q.ticket === ticket.id &&
-      q.approves === key &&
-      q.answer !== undefined &&
-      !isAffirmative(q.answer) &&
-      (q.answeredAt ?? '') > since,
-  );
+  return Object.values(questions).find((q) => q.kind === 'guard' && q.ticket === ticket.id && q.approves === key && q.answer !== undefined && !isAffirmative(q.answer) && (q.answeredAt ?? '') > since);
 }
 
 /**
@@ -64,7 +56,10 @@ export function answerQuestion(ws: QuestionsWorkspace, id: string, answer: strin
   const question = ws.store.commit((state) => {
     const found = state.questions[id.trim().toUpperCase()];
     if (!found) {
-      const open = openQuestions(state.questions).map((q) => q.id).join(', ') || 'none';
+      const open =
+        openQuestions(state.questions)
+          .map((q) => q.id)
+          .join(', ') || 'none';
       throw new UserError(`no question ${id}; open questions: ${open}`);
     }
     if (found.answer !== undefined) throw new UserError(`${found.id} was already answered (${found.answeredAt})`);

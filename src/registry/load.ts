@@ -73,9 +73,7 @@ function describeIssue(issue: z.core.$ZodIssue, data?: unknown): string {
       return `${where}: ${issue.message}`;
     case 'custom':
       // Cross-field problems (duplicates) carry their own sentence; refinements of a value say what was found.
-      return !issue.params?.plain && found !== undefined && issue.input !== undefined
-        ? `${where}: expected ${issue.message}, found ${found}`
-        : `${where}: ${issue.message}`;
+      return !issue.params?.plain && found !== undefined && issue.input !== undefined ? `${where}: expected ${issue.message}, found ${found}` : `${where}: ${issue.message}`;
     case 'too_small':
     case 'too_big': {
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
@@ -104,7 +102,10 @@ function flattenIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] 
 export function parseRegistry(data: unknown, file: string): Registry {
   const result = RegistrySchema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
-  throw new RegistryError(file, flattenIssues(result.error.issues).map((issue) => describeIssue(issue, data)));
+  throw new RegistryError(
+    file,
+    flattenIssues(result.error.issues).map((issue) => describeIssue(issue, data)),
+  );
 }
 
 /** Reads and validates a registry file. */

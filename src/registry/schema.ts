@@ -1,16 +1,7 @@
 import * as z from 'zod/mini';
 
 /** The eight declared agent contracts; the registry may only refer to these. */
-export const CONTRACT_NAMES = [
-  'scout',
-  'interviewer',
-  'executor',
-  'verifier',
-  'distiller',
-  'librarian',
-  'operator-global',
-  'housekeeper',
-] as const;
+export const CONTRACT_NAMES = ['scout', 'interviewer', 'executor', 'verifier', 'distiller', 'librarian', 'operator-global', 'housekeeper'] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 const Id = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/, 'a lower-case id of letters, digits and dashes (e.g. "sandbox")'));
@@ -89,12 +80,9 @@ const ContractOverride = z.strictObject({
 const ContractName = z.enum(CONTRACT_NAMES);
 
 // A folder the sandbox setting names: absolute or under the operator's home, never the whole disk or home.
-const SandboxPath = z.string().check(
-  z.refine(
-    (p) => (p.startsWith('/') || p.startsWith('~/')) && !/^(\/+|~\/+)$/.test(p),
-    'an absolute path or one starting with "~/" (not "/" or "~" itself), e.g. "~/.npm"',
-  ),
-);
+const SandboxPath = z
+  .string()
+  .check(z.refine((p) => (p.startsWith('/') || p.startsWith('~/')) && !/^(\/+|~\/+)$/.test(p), 'an absolute path or one starting with "~/" (not "/" or "~" itself), e.g. "~/.npm"'));
 // "off" only as the plain string, so `registry.sandbox !== 'off'` means on everywhere (see src/sandbox/setting.ts).
 const Sandbox = z.union([
   z.enum(['on', 'off']),
@@ -138,10 +126,7 @@ export const RegistrySchema = z
       {},
     ),
     contracts: z._default(z.partialRecord(ContractName, ContractOverride), {}),
-    timezone: z._default(
-      z.string().check(z.refine(validTimeZone, 'an IANA time zone such as "Europe/Berlin" or "UTC"')),
-      'UTC',
-    ),
+    timezone: z._default(z.string().check(z.refine(validTimeZone, 'an IANA time zone such as "Europe/Berlin" or "UTC"')), 'UTC'),
     git: z.prefault(
       z.strictObject({
         author: z.prefault(

@@ -11,9 +11,7 @@ export { orderedMounts, type Mount } from './mounts.js';
 export { sandboxStatus, resetSandboxProbe, sandboxReadiness, type SandboxStatus, type SandboxReadiness } from './status.js';
 export { sandboxOff, SANDBOX_OFF_NOTE, settingWritable, settingHidden } from './setting.js';
 
-export type Launch =
-  | { ok: true; file: string; args: string[]; env: Record<string, string>; sandboxed: boolean }
-  | { ok: false; reason: string };
+export type Launch = { ok: true; file: string; args: string[]; env: Record<string, string>; sandboxed: boolean } | { ok: false; reason: string };
 
 /**
  * How a command (`argv`, e.g. `bash -c …`) this caller starts is launched:

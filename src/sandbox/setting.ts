@@ -22,8 +22,7 @@ export function sandboxOff(registry: Pick<Registry, 'sandbox'>): boolean {
 }
 
 /** What every report says while the operator has the sandbox off. */
-export const SANDBOX_OFF_NOTE =
-  'the OS sandbox is OFF (registry.json "sandbox": "off"): agent, script and check commands run unconfined with your rights';
+export const SANDBOX_OFF_NOTE = 'the OS sandbox is OFF (registry.json "sandbox": "off"): agent, script and check commands run unconfined with your rights';
 
 /** Expands a registry path: `~/x` is under the operator's home, anything else must be absolute. */
 export function expandSettingPath(entry: string, home = os.homedir()): string {

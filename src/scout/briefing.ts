@@ -25,9 +25,7 @@ function repoLines(report: RepoReport, home: string): string[] {
       : `${report.truncated ? 'at least ' : ''}${plural(count, 'new commit')}${report.rewritten ? ' (history was rewritten)' : ''}`;
   const lines = [`- **${report.repo}** (${report.mainBranch} @ ${report.head.slice(0, 7)}): ${what}`];
   for (const c of report.newCommits) {
-    lines.push(
-      `  - ${c.sha.slice(0, 7)} ${c.subject} (${c.author}, ${plural(c.filesChanged, 'file')}, +${c.insertions} -${c.deletions})`,
-    );
+    lines.push(`  - ${c.sha.slice(0, 7)} ${c.subject} (${c.author}, ${plural(c.filesChanged, 'file')}, +${c.insertions} -${c.deletions})`);
   }
   if (report.dirty.length) {
     lines.push(`  - uncommitted: ${listSome(report.dirty.map((f) => f.path))}`);

@@ -72,13 +72,7 @@ async function ticketBranches(git: GitRepo, worktrees: RepoReport['worktrees']):
   );
 }
 
-async function scoutRepo(
-  brand: Brand,
-  repo: Repo,
-  home: string,
-  previous: string | undefined,
-  options: Required<ScoutOptions>,
-): Promise<RepoReport> {
+async function scoutRepo(brand: Brand, repo: Repo, home: string, previous: string | undefined, options: Required<ScoutOptions>): Promise<RepoReport> {
   const where = repoPath(home, repo);
   const git = await GitRepo.open(where, { id: repo.id, mainBranch: repo.mainBranch });
   const head = await headsCheap(where, repo.mainBranch, repo.id);
@@ -120,11 +114,7 @@ async function scoutRepo(
  * `previousHeads` (the latest few on a first look), dirty files, worktrees and
  * ticket branches. A broken repo is reported and the others carry on.
  */
-export async function scoutWorkspace(
-  ws: ScoutWorkspace,
-  previousHeads: Heads | undefined,
-  options: ScoutOptions = {},
-): Promise<ScoutResult> {
+export async function scoutWorkspace(ws: ScoutWorkspace, previousHeads: Heads | undefined, options: ScoutOptions = {}): Promise<ScoutResult> {
   const settings: Required<ScoutOptions> = { firstLook: 5, maxCommits: 50, concurrency: 8, ...options };
   const previous = previousHeads ?? {};
   const limit = pLimit(settings.concurrency);
@@ -160,4 +150,3 @@ export async function scoutWorkspace(
   const tracked = allRepos(ws.registry).length;
   return { briefings, heads, errors, tracked, summary: summarize(briefings, tracked) };
 }
-

@@ -52,7 +52,9 @@ export function replaceArchiveMonth(dir: string, month: string, tickets: Record<
 export function readAllArchived(dir: string): Ticket[] {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => /^\d{4}-\d{2}\.json$/.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => /^\d{4}-\d{2}\.json$/.test(n))
+      .sort();
   } catch {
     return [];
   }

@@ -141,7 +141,9 @@ export class EventLog {
       const missing = g.next - g.after - 1;
       read.problems.push(
         `${g.file} line ${g.line}: sequence ${g.after + 1}${missing > 1 ? `–${g.next - 1}` : ''} missing before ${g.next}` +
-          (g.damaged.length > 0 ? ` (${g.damaged.length} damaged line${g.damaged.length === 1 ? '' : 's'} in ${missing === 1 ? 'its' : 'their'} place)` : ' with no damaged line in its place: lines were lost'),
+          (g.damaged.length > 0
+            ? ` (${g.damaged.length} damaged line${g.damaged.length === 1 ? '' : 's'} in ${missing === 1 ? 'its' : 'their'} place)`
+            : ' with no damaged line in its place: lines were lost'),
       );
     }
     if (read.torn) {

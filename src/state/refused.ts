@@ -25,7 +25,9 @@ export function locateRefusals(dir: string, refusals: Refusal[]): DamagedLine[] 
   const found: DamagedLine[] = [];
   let files: string[] = [];
   try {
-    files = readdirSync(dir).filter((f) => FILE_PATTERN.test(f) && f >= firstDay).sort();
+    files = readdirSync(dir)
+      .filter((f) => FILE_PATTERN.test(f) && f >= firstDay)
+      .sort();
   } catch {
     // no log folder: reported below without a place
   }

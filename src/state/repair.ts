@@ -42,9 +42,7 @@ export async function repairWorkspace(paths: WorkspacePaths, options: { acceptLo
   const refused = [...store.refused];
   const damaged = [...read.damaged, ...refused].filter((d) => !seen.damaged.has(`${d.file}@${d.offset}`));
   // A lost write is accepted only when asked (`master repair`); damage alone is always safe to record.
-  const gaps = read.gaps
-    .filter((g) => !seen.gaps.has(`${g.after}>${g.next}`))
-    .filter((g) => options.acceptLost !== false || g.damaged.length >= g.next - g.after - 1);
+  const gaps = read.gaps.filter((g) => !seen.gaps.has(`${g.after}>${g.next}`)).filter((g) => options.acceptLost !== false || g.damaged.length >= g.next - g.after - 1);
   if (damaged.length > 0 || gaps.length > 0 || raised.length > 0 || read.torn) {
     store.record({
       type: 'log.repaired',

@@ -13,16 +13,7 @@ import { FileLock } from './lock.js';
 import { quarantineLines, quarantineTorn } from './quarantine.js';
 import { applyEvent, ticketEventRefusal } from './reducer.js';
 import { locateRefusals, refusalSentence, type Refusal } from './refused.js';
-import {
-  AtomicJsonFile,
-  SNAPSHOT_VERSION,
-  openTicketFile,
-  removeStaleTicketFiles,
-  serializeTickets,
-  ticketFileName,
-  writeTicketFile,
-  type Snapshot,
-} from './snapshotFile.js';
+import { AtomicJsonFile, SNAPSHOT_VERSION, openTicketFile, removeStaleTicketFiles, serializeTickets, ticketFileName, writeTicketFile, type Snapshot } from './snapshotFile.js';
 import { TicketTable, type TicketSummary } from './ticketTable.js';
 import { isMinted, isTicketEvent } from './ticketMint.js';
 import { emptyState, type State, type Ticket } from './types.js';
@@ -133,9 +124,7 @@ export class Store {
       if (!found.missing) break;
     }
     if (loaded && loaded.version > SNAPSHOT_VERSION) {
-      throw new UserError(
-        `${paths.state} was written by a newer master (snapshot version ${loaded.version}; this one reads ${SNAPSHOT_VERSION}); upgrade master-os`,
-      );
+      throw new UserError(`${paths.state} was written by a newer master (snapshot version ${loaded.version}; this one reads ${SNAPSHOT_VERSION}); upgrade master-os`);
     }
     const matches = loaded ? snapshotMatchesLog(new EventLog(paths.events), loaded) : true;
     let store: Store;
@@ -159,14 +148,14 @@ export class Store {
       store.raiseCounters({ ticket: store.archivedTicketFloor() });
       store.notices.push(
         `${paths.state} did not match the event log (it includes sequence ${loaded.seq} at ${loaded.position.file || 'the start'}:${loaded.position.offset}, which the log does not have there); rebuilt it from the log (${replayed} events)` +
-          (hidden.length ? `; in the old snapshot only, not in the log: ${hidden.slice(0, 10).join(', ')}${hidden.length > 10 ? ` and ${hidden.length - 10} more` : ''} (their ids are not reused; \`master doctor\` says more)` : ''),
+          (hidden.length
+            ? `; in the old snapshot only, not in the log: ${hidden.slice(0, 10).join(', ')}${hidden.length > 10 ? ` and ${hidden.length - 10} more` : ''} (their ids are not reused; \`master doctor\` says more)`
+            : ''),
       );
       await store.writeSnapshot();
     }
     if (problem !== null) {
-      store.notices.push(
-        `${paths.state} was unreadable (${problem}); rebuilt it from the event log (${replayed} events)`,
-      );
+      store.notices.push(`${paths.state} was unreadable (${problem}); rebuilt it from the event log (${replayed} events)`);
       await store.writeSnapshot();
     }
     return store;
@@ -276,9 +265,7 @@ export class Store {
         let seq = this.state.seq;
         logged = decided.events.map((payload) => ({ ...payload, seq: ++seq, at }) as LoggedEvent);
         try {
-          this.position = this.log.append(logged, at.slice(0, 10), (file, offset, bytes) =>
-            quarantineTorn(this.paths.quarantine, file, offset, bytes),
-          );
+          this.position = this.log.append(logged, at.slice(0, 10), (file, offset, bytes) => quarantineTorn(this.paths.quarantine, file, offset, bytes));
         } catch (error) {
           logged = [];
           if (error instanceof LogWriteError) {
@@ -476,8 +463,7 @@ function isSnapshot(value: unknown): value is Snapshot {
     !!v.state &&
     typeof v.state.tickets === 'object' &&
     v.state.tickets !== null &&
-    (v.tickets === undefined ||
-      (!!v.tickets && typeof v.tickets.bytes === 'number' && typeof v.tickets.indexBytes === 'number' && v.tickets.indexBytes <= v.tickets.bytes))
+    (v.tickets === undefined || (!!v.tickets && typeof v.tickets.bytes === 'number' && typeof v.tickets.indexBytes === 'number' && v.tickets.indexBytes <= v.tickets.bytes))
   );
 }
 

@@ -1,35 +1,9 @@
 /** Shapes of the persisted state: what the event log adds up to. */
 
-export const TICKET_STATES = [
-  'triage',
-  'ready',
-  'running',
-  'review',
-  'merging',
-  'merged',
-  'failed',
-  'rejected',
-  'blocked',
-  'cancelled',
-] as const;
+export const TICKET_STATES = ['triage', 'ready', 'running', 'review', 'merging', 'merged', 'failed', 'rejected', 'blocked', 'cancelled'] as const;
 export type TicketState = (typeof TICKET_STATES)[number];
 
-export const TICKET_EVENTS = [
-  'approve',
-  'dispatch',
-  'submit',
-  'fail',
-  'requeue',
-  'block',
-  'unblock',
-  'pass',
-  'merge',
-  'rebuild',
-  'reject',
-  'retry',
-  'cancel',
-  'reopen',
-] as const;
+export const TICKET_EVENTS = ['approve', 'dispatch', 'submit', 'fail', 'requeue', 'block', 'unblock', 'pass', 'merge', 'rebuild', 'reject', 'retry', 'cancel', 'reopen'] as const;
 export type TicketEventName = (typeof TICKET_EVENTS)[number];
 
 export const TICKET_KINDS = ['agent', 'script', 'housekeeping'] as const;

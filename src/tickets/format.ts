@@ -11,8 +11,7 @@ export function formatTicketTable(tickets: Array<Pick<Ticket, 'id' | 'state' | '
   const rows = tickets.map((t) => [t.id, t.state, t.priority, `${t.brand}/${t.repo}`, t.kind, t.title].map((cell) => sanitizeLine(cell)));
   const header = ['ID', 'STATE', 'PRI', 'BRAND/REPO', 'KIND', 'TITLE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : pad(cell, widths[i]!))).join('  ');
+  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : pad(cell, widths[i]!))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -69,7 +68,11 @@ export function formatChecks(checks: readonly CheckEvidence[], indent = '    '):
   const lines: string[] = [];
   for (const c of checks) {
     lines.push(`${indent}${c.name}: ${checkResult(c)} in ${c.durationMs} ms  (${c.command})`);
-    const tail = c.outputTail.trimEnd().split('\n').filter((l) => l.trim()).slice(-TAIL_LINES);
+    const tail = c.outputTail
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(-TAIL_LINES);
     for (const line of tail) lines.push(`${indent}  | ${line}`);
   }
   return lines;
@@ -83,9 +86,7 @@ export function formatChecks(checks: readonly CheckEvidence[], indent = '    '):
 export function gateStepLines(g: GateEvidence): { verifier: string; doctor: string } {
   const checkFailed = g.checks.some((c) => c.exitCode !== 0 || c.timedOut);
   const doctorRan = !(g.doctor.total === 0 && (g.doctor.grade === '-' || g.doctor.grade === ''));
-  const verifier = checkFailed
-    ? 'not run (a check failed)'
-    : `${g.verdict.verdict} (${g.verdict.mode})${g.verdict.reasons.length ? ` — ${g.verdict.reasons.join('; ')}` : ''}`;
+  const verifier = checkFailed ? 'not run (a check failed)' : `${g.verdict.verdict} (${g.verdict.mode})${g.verdict.reasons.length ? ` — ${g.verdict.reasons.join('; ')}` : ''}`;
   const doctor = doctorRan
     ? `${g.doctor.grade} ${g.doctor.passed}/${g.doctor.total}`
     : `not run (${checkFailed ? 'a check failed' : g.verdict.verdict === 'fail' ? 'the verifier failed the candidate' : 'the gate stopped before it'})`;
@@ -120,9 +121,7 @@ function formatTicketRaw(t: Ticket, questions: readonly Question[]): string {
   if (t.runs.length) {
     lines.push('', '  runs:');
     for (const r of t.runs) {
-      lines.push(
-        `    ${r.id}  ${r.outcome ?? 'running'}  ${r.branch}${r.headSha ? ` @ ${r.headSha.slice(0, 10)}` : ''}${r.reason ? `  ${r.reason}` : ''}`,
-      );
+      lines.push(`    ${r.id}  ${r.outcome ?? 'running'}  ${r.branch}${r.headSha ? ` @ ${r.headSha.slice(0, 10)}` : ''}${r.reason ? `  ${r.reason}` : ''}`);
     }
   }
   if (t.hold?.checks?.length && t.state === 'review') {

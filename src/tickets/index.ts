@@ -5,16 +5,7 @@ import type { Registry } from '../registry/schema.js';
 import { readAllArchived, readArchiveMonth, writeToArchive } from '../state/archive.js';
 import type { Store } from '../state/store.js';
 import type { TicketSummary } from '../state/ticketTable.js';
-import {
-  PRIORITIES,
-  TICKET_KINDS,
-  TICKET_STATES,
-  type State,
-  type Ticket,
-  type TicketEventName,
-  type TicketPatch,
-  type TicketState,
-} from '../state/types.js';
+import { PRIORITIES, TICKET_KINDS, TICKET_STATES, type State, type Ticket, type TicketEventName, type TicketPatch, type TicketState } from '../state/types.js';
 import { checkTransition, type TicketMachineEvent } from '../../machines/ticket.js';
 import { mintTicketEvent } from './mint.js';
 
@@ -38,9 +29,7 @@ export class TransitionError extends UserError {
     why?: string,
   ) {
     const allowedText = allowed.length ? allowed.join(', ') : 'none (the ticket is final)';
-    super(
-      `${ticket} is ${state}: ${why ?? `"${event}" is not allowed from ${state}`}; allowed from ${state}: ${allowedText}`,
-    );
+    super(`${ticket} is ${state}: ${why ?? `"${event}" is not allowed from ${state}`}; allowed from ${state}: ${allowedText}`);
     this.name = 'TransitionError';
   }
 }
@@ -61,10 +50,8 @@ export const NewTicketSchema = z
   })
   .check(
     z.superRefine((t, ctx) => {
-      if (t.kind === 'script' && t.run.length === 0)
-        ctx.addIssue({ code: 'custom', path: ['run'], message: 'a script ticket needs at least one command (--run CMD)' });
-      if (t.kind !== 'script' && t.run.length > 0)
-        ctx.addIssue({ code: 'custom', path: ['run'], message: 'only script tickets have commands; add --kind script' });
+      if (t.kind === 'script' && t.run.length === 0) ctx.addIssue({ code: 'custom', path: ['run'], message: 'a script ticket needs at least one command (--run CMD)' });
+      if (t.kind !== 'script' && t.run.length > 0) ctx.addIssue({ code: 'custom', path: ['run'], message: 'only script tickets have commands; add --kind script' });
     }),
   );
 export type NewTicket = z.input<typeof NewTicketSchema>;
@@ -79,7 +66,7 @@ const PRIORITY_RANK: Record<string, number> = { p0: 0, p1: 1, p2: 2, p3: 3 };
 
 /** Orders tickets by priority, then age. */
 export function byPriority(a: Ticket, b: Ticket): number {
-  return (PRIORITY_RANK[a.priority]! - PRIORITY_RANK[b.priority]!) || idNumber(a.id) - idNumber(b.id);
+  return PRIORITY_RANK[a.priority]! - PRIORITY_RANK[b.priority]! || idNumber(a.id) - idNumber(b.id);
 }
 
 export function idNumber(id: string): number {
@@ -194,10 +181,7 @@ export class Tickets {
         // unreadable: said below
       }
       if (archived) return archived;
-      throw new UserError(
-        `${normalized} was archived in archive/${month}.json, which is missing, damaged or lacks it; \`master repair\` rebuilds the archive from the event log`,
-        ExitCode.failed,
-      );
+      throw new UserError(`${normalized} was archived in archive/${month}.json, which is missing, damaged or lacks it; \`master repair\` rebuilds the archive from the event log`, ExitCode.failed);
     }
     throw new TicketNotFoundError(normalized);
   }
@@ -213,9 +197,7 @@ export class Tickets {
       const hot = new Set(tickets.map((t) => t.id));
       tickets = tickets.concat(readAllArchived(this.store.paths.archive).filter((t) => !hot.has(t.id)));
     }
-    return tickets
-      .filter((t) => (!filter.brand || t.brand === filter.brand) && (!filter.state || t.state === filter.state))
-      .sort((a, b) => idNumber(a.id) - idNumber(b.id));
+    return tickets.filter((t) => (!filter.brand || t.brand === filter.brand) && (!filter.state || t.state === filter.state)).sort((a, b) => idNumber(a.id) - idNumber(b.id));
   }
 
   /** The hot tickets' summaries, filtered, in id order: what `ticket list` prints, without reading whole tickets. */

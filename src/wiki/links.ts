@@ -2,7 +2,10 @@ import type { Catalog, CatalogEntry } from './catalog.js';
 
 /** A resolver over every page of a catalog, aliases included. */
 export function resolverFor(catalog: Catalog): LinkResolver {
-  return new LinkResolver(catalog.pages.keys(), [...catalog.pages.values()].map((p) => [p.name, p.aliases ?? []] as [string, string[]]));
+  return new LinkResolver(
+    catalog.pages.keys(),
+    [...catalog.pages.values()].map((p) => [p.name, p.aliases ?? []] as [string, string[]]),
+  );
 }
 
 /** How a wikilink resolved: to a page, or why not. */

@@ -3,15 +3,7 @@ import type { Catalog } from './catalog.js';
 import { backlinks, headingMatches, resolverFor } from './links.js';
 import { SPECIAL_FOLDERS } from './page.js';
 
-export type LintKind =
-  | 'bad frontmatter'
-  | 'broken link'
-  | 'ambiguous link'
-  | 'broken heading'
-  | 'orphan'
-  | 'duplicate title'
-  | 'unknown brand'
-  | 'silo link';
+export type LintKind = 'bad frontmatter' | 'broken link' | 'ambiguous link' | 'broken heading' | 'orphan' | 'duplicate title' | 'unknown brand' | 'silo link';
 
 export interface LintProblem {
   page: string;
@@ -54,7 +46,7 @@ export function lintWiki(catalog: Catalog, registry?: Registry): LintProblem[] {
         }
       }
     }
-    if (!special && page.links.length === 0 && !(back.get(page.name)?.length)) {
+    if (!special && page.links.length === 0 && !back.get(page.name)?.length) {
       problems.push({ page: page.name, kind: 'orphan', message: 'no page links here and it links nowhere; link it from a related page' });
     }
     if (!special) {

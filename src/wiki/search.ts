@@ -17,7 +17,9 @@ interface IndexedPage {
 
 /** Words too common to tell pages apart (a ticket's whole text is a query for its prompt's pages). */
 const STOP_WORDS = new Set(
-  'a an and are as at be but by for from has have in into is it its of on or so that the their then there these this to was were will with when which who why how what not no do does done can should must we you they our your i'.split(' '),
+  'a an and are as at be but by for from has have in into is it its of on or so that the their then there these this to was were will with when which who why how what not no do does done can should must we you they our your i'.split(
+    ' ',
+  ),
 );
 
 function processTerm(term: string): string | null {

@@ -10,8 +10,7 @@ import { makeRepo, makeWorkspace } from './workspace.js';
 export const BUGGY_REPO = {
   'package.json': '{ "type": "module" }\n',
   'src/add.js': 'export function add(a, b) {\n  return a - b;\n}\n',
-  'test/add.test.js':
-    "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { add } from '../src/add.js';\n\ntest('adds', () => assert.strictEqual(add(2, 3), 5));\n",
+  'test/add.test.js': "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { add } from '../src/add.js';\n\ntest('adds', () => assert.strictEqual(add(2, 3), 5));\n",
   'AGENTS.md': 'Run the tests with `node --test`.\n',
 };
 

@@ -24,7 +24,13 @@ export async function mountCockpit(home: string, options: CockpitOptions = {}, s
     vi.waitFor(
       () => {
         const f = frame();
-        if (typeof text === 'string' ? !f.includes(text) : !text.test(f)) throw new Error(`the screen does not show ${String(text)}:\n${f.split('\n').filter((l) => l.trim()).join('\n')}`);
+        if (typeof text === 'string' ? !f.includes(text) : !text.test(f))
+          throw new Error(
+            `the screen does not show ${String(text)}:\n${f
+              .split('\n')
+              .filter((l) => l.trim())
+              .join('\n')}`,
+          );
       },
       { timeout, interval: 10 },
     );

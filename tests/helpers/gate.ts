@@ -11,8 +11,7 @@ import { git, makeRepo, makeWorkspace } from './workspace.js';
 export const GOOD_REPO = {
   'package.json': '{ "type": "module" }\n',
   'src/add.js': 'export function add(a, b) {\n  return a + b;\n}\n',
-  'test/add.test.js':
-    "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { add } from '../src/add.js';\n\ntest('adds', () => assert.strictEqual(add(2, 3), 5));\n",
+  'test/add.test.js': "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { add } from '../src/add.js';\n\ntest('adds', () => assert.strictEqual(add(2, 3), 5));\n",
   'scripts/lint.mjs': "import { existsSync } from 'node:fs';\nif (existsSync('LINT_FAIL')) { console.error('lint: LINT_FAIL present'); process.exit(1); }\n",
 };
 
@@ -105,7 +104,5 @@ export const gradeA = async () => ({ grade: 'A', passed: 20, total: 20, failing:
 
 /** The gate steps of the bus, as `step:status` strings. */
 export function gateSteps(events: BusEvent[], ticket?: string): string[] {
-  return events
-    .filter((e) => e.type === 'gate.step' && (!ticket || e.ticket === ticket))
-    .map((e) => `${String(e.step)}:${String(e.status)}${e.name ? `:${String(e.name)}` : ''}`);
+  return events.filter((e) => e.type === 'gate.step' && (!ticket || e.ticket === ticket)).map((e) => `${String(e.step)}:${String(e.status)}${e.name ? `:${String(e.name)}` : ''}`);
 }

@@ -13,7 +13,10 @@ export function appendLogLines(store: Store, ...payloads: LogPayload[]): void {
   let seq = store.state.seq;
   const at = store.now();
   mkdirSync(store.paths.events, { recursive: true });
-  const newest = readdirSync(store.paths.events).filter((f) => f.endsWith('.ndjson')).sort().at(-1);
+  const newest = readdirSync(store.paths.events)
+    .filter((f) => f.endsWith('.ndjson'))
+    .sort()
+    .at(-1);
   const day = `${at.slice(0, 10)}.ndjson`;
   const file = path.join(store.paths.events, newest && newest > day ? newest : day);
   appendFileSync(file, payloads.map((p) => JSON.stringify({ ...p, seq: ++seq, at })).join('\n') + '\n');

@@ -170,7 +170,11 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
     sdk = await import('@anthropic-ai/claude-agent-sdk');
   } catch (error) {
     // Left out of the default install (its bundled 235 MB binary is never used): the operator adds it.
-    return end({ status: 'failed', reason: `the Claude Code Agent SDK is not installed (${errorMessage(error)}); add it next to master: npm install @anthropic-ai/claude-agent-sdk@0.3.197`, denials: [] });
+    return end({
+      status: 'failed',
+      reason: `the Claude Code Agent SDK is not installed (${errorMessage(error)}); add it next to master: npm install @anthropic-ai/claude-agent-sdk@0.3.197`,
+      denials: [],
+    });
   }
 
   // master's own tools of the palette (Verdict, WikiRead, ProposeFinding…), run by master once the guard hook let them through.
@@ -371,7 +375,8 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
       return end({ status: 'finished', summary, denials });
     }
     const said = [result.result, ...(result.errors ?? [])].filter(Boolean).join('; ');
-    if (LOGGED_OUT.test(said)) return end({ status: 'rejected-key', reason: `Claude Code is not logged in or its key was refused (${said.slice(0, 200)}); log in with \`claude\` yourself, master never does`, denials });
+    if (LOGGED_OUT.test(said))
+      return end({ status: 'rejected-key', reason: `Claude Code is not logged in or its key was refused (${said.slice(0, 200)}); log in with \`claude\` yourself, master never does`, denials });
     if (result.subtype === 'error_max_turns') return end({ status: 'failed', reason: `hit the turn limit (${contract.maxTurns} turns) before finishing`, denials });
     return end({ status: 'failed', reason: `Claude Code failed (${result.subtype}): ${said.slice(0, 500) || 'no reason given'}`, denials });
   } catch (error) {

@@ -226,7 +226,14 @@ function executorTurn(prompt: string, messages: Message[]): ScriptTurn {
     if (DECLINE.test(answer) || NO_ANSWER.test(answer)) {
       return {
         text: `The operator gave no command, and ${DEMO} cannot write this change itself.`,
-        tools: [{ name: 'Finish', input: { summary: `${DEMO} made no change: it has no script for ${id} and the operator gave no command to run; a real model (models.provider "anthropic" with ANTHROPIC_API_KEY in registry.json) can work on it` } }],
+        tools: [
+          {
+            name: 'Finish',
+            input: {
+              summary: `${DEMO} made no change: it has no script for ${id} and the operator gave no command to run; a real model (models.provider "anthropic" with ANTHROPIC_API_KEY in registry.json) can work on it`,
+            },
+          },
+        ],
       };
     }
     return {

@@ -86,9 +86,7 @@ export function loadModelScript(file: string): ModelScript {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UserError(
-      code === 'ENOENT'
-        ? `${file}: the scripted demo model's script is missing; fix "models.script" in registry.json`
-        : `${file}: not a readable JSON script (${(error as Error).message})`,
+      code === 'ENOENT' ? `${file}: the scripted demo model's script is missing; fix "models.script" in registry.json` : `${file}: not a readable JSON script (${(error as Error).message})`,
     );
   }
   const parsed = ModelScriptSchema.safeParse(data);

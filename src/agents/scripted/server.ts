@@ -281,9 +281,7 @@ function messageShell(body: Record<string, unknown>, inputTokens: number): Recor
 }
 
 function blockJson(block: Block): Record<string, unknown> {
-  return block.type === 'text'
-    ? { type: 'text', text: block.text ?? '' }
-    : { type: 'tool_use', id: block.id, name: block.name, input: block.input ?? {} };
+  return block.type === 'text' ? { type: 'text', text: block.text ?? '' } : { type: 'tool_use', id: block.id, name: block.name, input: block.input ?? {} };
 }
 
 function sendError(res: ServerResponse, status: number, type: string, message: string): void {

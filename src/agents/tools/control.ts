@@ -13,8 +13,7 @@ const BashInput = z.object({
 
 export const bashTool: ToolDefinition<z.infer<typeof BashInput>> = {
   name: 'Bash',
-  description:
-    'Runs a shell command with bash in the worktree. `timeout` in milliseconds (default 120000, at most 600000). Output is capped; a non-zero exit, a timeout or a kill is an error.',
+  description: 'Runs a shell command with bash in the worktree. `timeout` in milliseconds (default 120000, at most 600000). Output is capped; a non-zero exit, a timeout or a kill is an error.',
   input: BashInput,
   paths: () => [],
   async run(input, context) {
@@ -33,7 +32,7 @@ const AskInput = z.object({ question: z.string().trim().min(1), choices: z.array
 export const askOperatorTool: ToolDefinition<z.infer<typeof AskInput>> = {
   name: 'AskOperator',
   description:
-    'Asks the operator a question only they can decide. The ticket waits (blocked) until they answer; the answer comes back as this tool\'s result in a later run. Ask one clear, self-contained question; when the answer is one of a few options, list them in `choices` (2 to 9).',
+    "Asks the operator a question only they can decide. The ticket waits (blocked) until they answer; the answer comes back as this tool's result in a later run. Ask one clear, self-contained question; when the answer is one of a few options, list them in `choices` (2 to 9).",
   input: AskInput,
   paths: () => [],
   async run(input, context) {

@@ -33,8 +33,7 @@ const ReadInput = z.object({
 
 export const readTool: ToolDefinition<z.infer<typeof ReadInput>> = {
   name: 'Read',
-  description:
-    `Reads a file of the worktree. Returns lines as \`cat -n\` does (line numbers from 1). \`offset\` is the first line to read, \`limit\` how many (default 2000); at most ${OUTPUT_CAP} characters come back, read on with \`offset\`.`,
+  description: `Reads a file of the worktree. Returns lines as \`cat -n\` does (line numbers from 1). \`offset\` is the first line to read, \`limit\` how many (default 2000); at most ${OUTPUT_CAP} characters come back, read on with \`offset\`.`,
   input: ReadInput,
   paths: (input) => [{ path: input.file_path, access: 'read' }],
   async run(input, context) {
@@ -104,8 +103,7 @@ const EditInput = z.object({
 
 export const editTool: ToolDefinition<z.infer<typeof EditInput>> = {
   name: 'Edit',
-  description:
-    'Replaces `old_string` with `new_string` in a file of the worktree. `old_string` must occur exactly once unless `replace_all` is true.',
+  description: 'Replaces `old_string` with `new_string` in a file of the worktree. `old_string` must occur exactly once unless `replace_all` is true.',
   input: EditInput,
   paths: (input) => [{ path: input.file_path, access: 'write' }],
   async run(input, context) {
@@ -129,9 +127,7 @@ export const editTool: ToolDefinition<z.infer<typeof EditInput>> = {
     if (count > 1 && !input.replace_all) {
       return failed(`old_string occurs ${count} times in ${input.file_path}; add context to make it unique, or set replace_all`);
     }
-    const next = input.replace_all
-      ? text.split(input.old_string).join(input.new_string)
-      : text.replace(input.old_string, () => input.new_string);
+    const next = input.replace_all ? text.split(input.old_string).join(input.new_string) : text.replace(input.old_string, () => input.new_string);
     try {
       await writeFile(real, next);
     } catch (error) {

@@ -54,8 +54,7 @@ const GlobInput = z.object({ pattern: z.string().min(1), path: z.string().option
 
 export const globTool: ToolDefinition<z.infer<typeof GlobInput>> = {
   name: 'Glob',
-  description:
-    'Finds files by glob pattern (`**/*.ts`, `src/{a,b}/*.js`) under `path` (default: the worktree), newest first, at most 100.',
+  description: 'Finds files by glob pattern (`**/*.ts`, `src/{a,b}/*.js`) under `path` (default: the worktree), newest first, at most 100.',
   input: GlobInput,
   paths: (input, context) => [{ path: input.path ?? context.cwd, access: 'read' }],
   async run(input, context) {
@@ -64,9 +63,7 @@ export const globTool: ToolDefinition<z.infer<typeof GlobInput>> = {
     const pattern = input.pattern.replace(/^\.\//, '');
     const files = (await walk(context, root)).filter((file) => globMatch(pattern, file));
     if (files.length === 0) return ok('no files found');
-    const dated = await Promise.all(
-      files.map(async (file) => ({ file, mtime: (await stat(path.join(root, file)).catch(() => null))?.mtimeMs ?? 0 })),
-    );
+    const dated = await Promise.all(files.map(async (file) => ({ file, mtime: (await stat(path.join(root, file)).catch(() => null))?.mtimeMs ?? 0 })));
     dated.sort((a, b) => b.mtime - a.mtime || a.file.localeCompare(b.file));
     const shown = dated.slice(0, MAX_GLOB_RESULTS).map((d) => path.join(root, d.file));
     if (dated.length > shown.length) shown.push(`(${dated.length - shown.length} more; narrow the pattern)`);
@@ -89,8 +86,7 @@ const GrepInput = z.object({
 
 export const grepTool: ToolDefinition<z.infer<typeof GrepInput>> = {
   name: 'Grep',
-  description:
-    'Searches file contents with a regular expression under `path` (default: the worktree). `glob` filters files; `output_mode` is files_with_matches (default), content or count.',
+  description: 'Searches file contents with a regular expression under `path` (default: the worktree). `glob` filters files; `output_mode` is files_with_matches (default), content or count.',
   input: GrepInput,
   paths: (input, context) => [{ path: input.path ?? context.cwd, access: 'read' }],
   async run(input, context) {

@@ -25,7 +25,7 @@ const SearchInput = z.strictObject({
 export const wikiSearchTool: ToolDefinition<z.infer<typeof SearchInput>> = {
   name: 'WikiSearch',
   description:
-    "Searches the workspace wiki (what earlier tickets and the operator taught: processes, conventions, decisions) and returns the best pages with a snippet each. Read a page with WikiRead; cite pages by their name, e.g. [[brand/page]].",
+    'Searches the workspace wiki (what earlier tickets and the operator taught: processes, conventions, decisions) and returns the best pages with a snippet each. Read a page with WikiRead; cite pages by their name, e.g. [[brand/page]].',
   input: SearchInput,
   // Read-only and outside the worktree: the tool filters by the caller's brand itself, so there is no path to confine.
   paths: () => [],

@@ -184,9 +184,7 @@ export function repoAddCommand(home: Home) {
     updateRegistryFile(paths, (text, raw) => {
       const index = raw.brands.findIndex((b) => b.id === brand.id);
       if (index < 0) throw new UserError(`brand "${brand.id}" is no longer in the registry (removed meanwhile?)`);
-      const next = Array.isArray(raw.brands[index]!.repos)
-        ? appendToArray(text, ['brands', index, 'repos'], repo)
-        : addProperty(text, ['brands', index], 'repos', [repo]);
+      const next = Array.isArray(raw.brands[index]!.repos) ? appendToArray(text, ['brands', index, 'repos'], repo) : addProperty(text, ['brands', index], 'repos', [repo]);
       return { text: next, result: undefined };
     });
     out(`repo ${id} added to ${brand.id}: ${repo.path} (main branch "${mainBranch}")`);

@@ -13,10 +13,7 @@ export function canDrawCockpit(): boolean {
  * and would not draw; here the terminal is real (only `--ci` means headless),
  * so Ink is loaded with it unset and it is put back for the agents' commands.
  */
-export async function runCockpit(
-  ws: Workspace,
-  options: { reportExtensions: ReportExtension[]; only?: PhaseName; force?: PhaseName[] },
-): Promise<number> {
+export async function runCockpit(ws: Workspace, options: { reportExtensions: ReportExtension[]; only?: PhaseName; force?: PhaseName[] }): Promise<number> {
   const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
@@ -38,8 +35,7 @@ export async function runCockpit(
 }
 
 /** The doctor's grade in each pass's report, loaded only when the report runs. */
-export const doctorExtension: ReportExtension = async (context, report) =>
-  (await import('../../loop/phases/doctorReport.js')).doctorReportExtension(context, report);
+export const doctorExtension: ReportExtension = async (context, report) => (await import('../../loop/phases/doctorReport.js')).doctorReportExtension(context, report);
 
 /**
  * `master` alone on a terminal: the cockpit on the workspace, without

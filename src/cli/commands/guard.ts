@@ -177,9 +177,11 @@ function answer(decision: GuardDecision): number {
     return BLOCK;
   }
   if (decision.verdict === 'ask') {
-    out(JSON.stringify({
-      hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'ask', permissionDecisionReason: `${decision.reason} [master guard: ${decision.guard}]` },
-    }));
+    out(
+      JSON.stringify({
+        hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'ask', permissionDecisionReason: `${decision.reason} [master guard: ${decision.guard}]` },
+      }),
+    );
   }
   // Allow: no output, so Claude Code's own permission settings still apply.
   return ALLOW;

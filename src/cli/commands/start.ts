@@ -22,8 +22,7 @@ interface StartOptions {
 }
 
 /** The doctor's grade in the report, loaded only when the report runs. */
-const doctorExtension: ReportExtension = async (context, report) =>
-  (await import('../../loop/phases/doctorReport.js')).doctorReportExtension(context, report);
+const doctorExtension: ReportExtension = async (context, report) => (await import('../../loop/phases/doctorReport.js')).doctorReportExtension(context, report);
 
 function phaseName(value: string, flag: string): PhaseName {
   if (!(PHASES as readonly string[]).includes(value)) {

@@ -88,7 +88,9 @@ export function listCommand(home: Home) {
       if (options.all && !options.brand && !options.state) {
         const missing = tickets.unreadableArchived(list);
         if (missing.length) {
-          err(`note: ${missing.length} archived ticket${missing.length === 1 ? '' : 's'} could not be read (${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', …' : ''}): the archive is missing or damaged; \`master repair\` rebuilds it from the event log`);
+          err(
+            `note: ${missing.length} archived ticket${missing.length === 1 ? '' : 's'} could not be read (${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', …' : ''}): the archive is missing or damaged; \`master repair\` rebuilds it from the event log`,
+          );
         }
       }
       if (options.json) json(list);
@@ -158,7 +160,8 @@ interface EditOptions {
 /** `master ticket edit ID [--title] [--body|--body-file] [--accept]... [--priority]`. */
 export function editCommand(home: Home) {
   return (id: string, options: EditOptions) => {
-    const body = options.body === undefined && options.bodyFile === undefined ? undefined : readBody({ body: options.body ?? '', ...(options.bodyFile !== undefined ? { bodyFile: options.bodyFile } : {}) });
+    const body =
+      options.body === undefined && options.bodyFile === undefined ? undefined : readBody({ body: options.body ?? '', ...(options.bodyFile !== undefined ? { bodyFile: options.bodyFile } : {}) });
     return withWorkspace(home, ({ tickets }) => {
       const { ticket, changed } = editTicket(tickets, id, {
         ...(options.title !== undefined ? { title: options.title } : {}),

@@ -5,15 +5,5 @@ import { blockwiseEngine, maxproductLab, personalCareer, violetTools } from './v
 
 /** The nine demo repos by id. */
 export const DEMO_REPOS: Record<string, DemoRepoTemplate> = Object.fromEntries(
-  [
-    sandboxContent,
-    sandboxCurriculum,
-    umanoEvents,
-    umanoLabel,
-    violetTools,
-    suite52Site,
-    blockwiseEngine,
-    maxproductLab,
-    personalCareer,
-  ].map((template) => [template.id, template]),
+  [sandboxContent, sandboxCurriculum, umanoEvents, umanoLabel, violetTools, suite52Site, blockwiseEngine, maxproductLab, personalCareer].map((template) => [template.id, template]),
 );

@@ -23,7 +23,15 @@ export const claudeCodeChecks: CheckGroup = async (ctx) => {
   try {
     await import('@anthropic-ai/claude-agent-sdk');
   } catch {
-    return [{ id, title, status: 'fail', message: `${found.path} ${found.version} is there, but the Claude Code Agent SDK is not installed`, fix: 'npm install @anthropic-ai/claude-agent-sdk@0.3.197 next to master (left out of the default install: its bundled binary is 235 MB)' }];
+    return [
+      {
+        id,
+        title,
+        status: 'fail',
+        message: `${found.path} ${found.version} is there, but the Claude Code Agent SDK is not installed`,
+        fix: 'npm install @anthropic-ai/claude-agent-sdk@0.3.197 next to master (left out of the default install: its bundled binary is 235 MB)',
+      },
+    ];
   }
   if (older(found.version)) {
     return [{ id, title, status: 'warn', message: `${found.path} is ${found.version}, older than ${TESTED.join('.')} which master was tested with`, fix: 'update Claude Code (`claude update`)' }];

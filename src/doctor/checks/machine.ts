@@ -17,10 +17,7 @@ function atLeast(version: number[], min: readonly number[]): boolean {
 /** Free disk space (warn only), and the git and node the system needs. */
 export const machineChecks: CheckGroup = async (ctx) => {
   const results: CheckResult[] = [];
-  const [disk, git] = await Promise.all([
-    statfs(ctx.paths.home).catch(() => null),
-    gitOutcome(ctx.paths.home, ['--version'], { PATH: ctx.env.PATH ?? '' }),
-  ]);
+  const [disk, git] = await Promise.all([statfs(ctx.paths.home).catch(() => null), gitOutcome(ctx.paths.home, ['--version'], { PATH: ctx.env.PATH ?? '' })]);
 
   if (!disk) {
     results.push({ id: 'disk.space', title: 'enough free disk space', status: 'warn', message: `cannot read the free space of ${ctx.paths.home}`, fix: 'check the disk by hand (`df -h`)' });

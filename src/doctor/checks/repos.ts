@@ -64,13 +64,7 @@ function list(items: string[], max = 4): string {
 /** The registry's repos on disk: present, with main branches, sane checkouts, no stale worktrees or orphan branches. */
 export const repoChecks: CheckGroup = (ctx) => {
   const ids = ['repos.present', 'repos.main-branch', 'repos.checkouts', 'worktrees.stale', 'branches.orphan'];
-  const titles = [
-    'every repo path exists and is a git repo',
-    "every repo's main branch exists",
-    "primary checkouts are in a usable state",
-    'no stale worktrees',
-    'no orphan ticket branches',
-  ];
+  const titles = ['every repo path exists and is a git repo', "every repo's main branch exists", 'primary checkouts are in a usable state', 'no stale worktrees', 'no orphan ticket branches'];
   if (!ctx.registry) return ids.map((id, i) => notChecked(id, titles[i]!, ctx.registryError));
   const results: CheckResult[] = [];
 
@@ -103,7 +97,9 @@ export const repoChecks: CheckGroup = (ctx) => {
 
   const odd: string[] = [];
   const behind: string[] = [];
-  const locks = ctx.repos.flatMap((r) => r.staleIndexLocks.map((file) => `${r.repo.id} has a stale ${file} (no git process holds it: a killed session left it, and every git command there fails until it goes)`));
+  const locks = ctx.repos.flatMap((r) =>
+    r.staleIndexLocks.map((file) => `${r.repo.id} has a stale ${file} (no git process holds it: a killed session left it, and every git command there fails until it goes)`),
+  );
   for (const r of ctx.repos) {
     if (!r.primary) continue;
     if (r.primary.operation) odd.push(`${r.repo.id} (${r.path}) is in the middle of ${r.primary.operation}`);
@@ -112,8 +108,7 @@ export const repoChecks: CheckGroup = (ctx) => {
       behind.push(
         `${r.repo.id} (${r.path}) is behind ${r.repo.mainBranch}: its files are ${r.repo.mainBranch} as of ${r.primary.behind.from.slice(0, 10)}, and ${r.repo.mainBranch} moved to ${r.primary.behind.to.slice(0, 10)} (a merge whose checkout update was interrupted); do not commit or stash these changes, that would undo the merge`,
       );
-    }
-    else if (r.primary.branch === r.repo.mainBranch && r.primary.dirty.length > 0) {
+    } else if (r.primary.branch === r.repo.mainBranch && r.primary.dirty.length > 0) {
       odd.push(`${r.repo.id} has ${r.repo.mainBranch} checked out with ${r.primary.dirty.length} uncommitted change${r.primary.dirty.length === 1 ? '' : 's'} (the gate waits for it)`);
     }
   }
@@ -151,7 +146,7 @@ export const repoChecks: CheckGroup = (ctx) => {
           status: 'warn',
           message: list(orphans.map((o) => `${o.repo.repo.id}: ${o.branch} (${o.state ? `ticket ${o.state}` : 'no such ticket'})`)),
           fix: orphans.some((o) => o.state === 'cancelled')
-            ? '`master start` removes the worktrees and branches of closed tickets (a cancelled one\'s unmerged work is kept as a patch under .master/kept/); `master doctor --fix` deletes the branches of merged tickets'
+            ? "`master start` removes the worktrees and branches of closed tickets (a cancelled one's unmerged work is kept as a patch under .master/kept/); `master doctor --fix` deletes the branches of merged tickets"
             : '`master doctor --fix` deletes the branches of merged tickets; delete the others with `git branch -D` if nothing needs them',
         },
   );

@@ -79,7 +79,10 @@ function logCheck(ctx: DoctorContext): CheckResult {
   const lost = log.gaps.filter((g) => g.damaged.length < g.next - g.after - 1);
   const damagedGaps = log.gaps.filter((g) => g.damaged.length >= g.next - g.after - 1);
   const items = [
-    ...lost.map((g) => `acknowledged write${g.next - g.after > 2 ? 's' : ''} lost: sequence ${g.after + 1}${g.next - g.after > 2 ? `–${g.next - 1}` : ''} is missing before ${g.file} line ${g.line}${g.damaged.length ? ` (only ${g.damaged.length} damaged line${g.damaged.length === 1 ? '' : 's'} in its place)` : ' and no damaged line is in its place'}`),
+    ...lost.map(
+      (g) =>
+        `acknowledged write${g.next - g.after > 2 ? 's' : ''} lost: sequence ${g.after + 1}${g.next - g.after > 2 ? `–${g.next - 1}` : ''} is missing before ${g.file} line ${g.line}${g.damaged.length ? ` (only ${g.damaged.length} damaged line${g.damaged.length === 1 ? '' : 's'} in its place)` : ' and no damaged line is in its place'}`,
+    ),
     ...damagedGaps.map((g) => `sequence ${g.after + 1}${g.next - g.after > 2 ? `–${g.next - 1}` : ''} is a damaged line (${g.damaged.map((d) => `${d.file} line ${d.line}: ${d.reason}`).join('; ')})`),
     ...log.damaged.filter((d) => !inGaps.has(d)).map((d) => `damaged line ${d.file} line ${d.line}: ${d.reason}`),
     ...ctx.state.mismatches,
@@ -151,10 +154,7 @@ export const stateChecks: CheckGroup = (ctx) => {
       id: 'locks.alive',
       title: lockTitle,
       status: 'warn',
-      message: list([
-        ...dead.map((l) => `${path.basename(l.file)} is stale: ${l.why}`),
-        ...unreadable.map((l) => `${path.basename(l.file)} has no readable holder`),
-      ]),
+      message: list([...dead.map((l) => `${path.basename(l.file)} is stale: ${l.why}`), ...unreadable.map((l) => `${path.basename(l.file)} has no readable holder`)]),
       fix: '`master doctor --fix` releases locks whose holder is gone (a pid now used by another process counts as gone)',
     });
   } else {

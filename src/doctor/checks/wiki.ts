@@ -88,7 +88,15 @@ export const wikiChecks: CheckGroup = (ctx) => {
   }
   const wrong = unauthorisedWrites(paths.events);
   if (wrong.length) {
-    return [{ id: ID, title: TITLE, status: 'fail', message: `pages written outside their authority: ${wrong.slice(0, 5).join('; ')}`, fix: 'review those pages (git log / the event log) and restore them; check the registry\'s contract overrides' }];
+    return [
+      {
+        id: ID,
+        title: TITLE,
+        status: 'fail',
+        message: `pages written outside their authority: ${wrong.slice(0, 5).join('; ')}`,
+        fix: "review those pages (git log / the event log) and restore them; check the registry's contract overrides",
+      },
+    ];
   }
   const catalog = loadCatalog(paths.wiki, paths.data);
   const problems = lintWiki(catalog, ctx.registry ?? undefined);
@@ -102,9 +110,21 @@ export const wikiChecks: CheckGroup = (ctx) => {
   }
   if (serious.length) {
     const kinds = [...new Set(serious.map((p) => p.kind))].join(', ');
-    results.push({ id: ID, title: TITLE, status: 'warn', message: `${serious.length} problem${serious.length === 1 ? '' : 's'} in ${catalog.pages.size} pages (${kinds}), e.g. ${serious[0]!.page}: ${serious[0]!.message}`, fix: '`master wiki lint` lists them all' });
+    results.push({
+      id: ID,
+      title: TITLE,
+      status: 'warn',
+      message: `${serious.length} problem${serious.length === 1 ? '' : 's'} in ${catalog.pages.size} pages (${kinds}), e.g. ${serious[0]!.page}: ${serious[0]!.message}`,
+      fix: '`master wiki lint` lists them all',
+    });
   } else if (stale) {
-    results.push({ id: ID, title: TITLE, status: 'warn', message: `the search index is behind the files by ${stale} page${stale === 1 ? '' : 's'}`, fix: 'any `master wiki search` brings it up to date' });
+    results.push({
+      id: ID,
+      title: TITLE,
+      status: 'warn',
+      message: `the search index is behind the files by ${stale} page${stale === 1 ? '' : 's'}`,
+      fix: 'any `master wiki search` brings it up to date',
+    });
   } else results.push(pass(ID, TITLE, `${catalog.pages.size} pages, links resolve, ledger writable`));
   return results;
 };

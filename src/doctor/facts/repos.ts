@@ -42,7 +42,14 @@ async function text(file: string): Promise<string | null> {
 
 function headOf(content: string | null): { head: string | null; branch: string | null } {
   const value = content?.trim() ?? '';
-  if (value.startsWith('ref:')) return { head: null, branch: value.slice(4).trim().replace(/^refs\/heads\//, '') };
+  if (value.startsWith('ref:'))
+    return {
+      head: null,
+      branch: value
+        .slice(4)
+        .trim()
+        .replace(/^refs\/heads\//, ''),
+    };
   return { head: /^[0-9a-f]{40,64}$/.test(value) ? value : null, branch: null };
 }
 
@@ -129,9 +136,7 @@ async function repoFacts(home: string, brand: string, repo: Repo): Promise<RepoF
   const reftable = existsSync(path.join(commonDir, 'reftable'));
   const [main, worktrees, branches, status] = await Promise.all([
     headsCheap(where, repo.mainBranch, repo.id).catch((error: unknown) => error as Error),
-    reftable
-      ? gitOutcome(where, ['worktree', 'list', '--porcelain']).then((o) => parseWorktreeList(o.stdout))
-      : worktreesFromFiles(where, gitDir, commonDir),
+    reftable ? gitOutcome(where, ['worktree', 'list', '--porcelain']).then((o) => parseWorktreeList(o.stdout)) : worktreesFromFiles(where, gitDir, commonDir),
     reftable
       ? gitOutcome(where, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads/master/']).then((o) =>
           o.stdout

@@ -10,9 +10,7 @@ import { TicketTable, type TicketSummary } from '../../state/ticketTable.js';
 import { STATE_VERSION, emptyState, type State, type Ticket } from '../../state/types.js';
 import type { WorkspacePaths } from '../../workspace/paths.js';
 
-export type SnapshotFacts =
-  | { ok: true; version: number; seq: number; count: number }
-  | { ok: false; missing: boolean; problem: string };
+export type SnapshotFacts = { ok: true; version: number; seq: number; count: number } | { ok: false; missing: boolean; problem: string };
 
 /** The hot tickets, read the lean way: summaries, and whole tickets only for those a check looks at. */
 export interface HotTickets {
@@ -77,7 +75,8 @@ function readVerified(paths: WorkspacePaths, log: EventLog): Verified | null {
   } catch {
     return null;
   }
-  if (!v || v.version !== 1 || !v.position || typeof v.position.file !== 'string' || !(v.position.offset > 0) || typeof v.seq !== 'number' || !Array.isArray(v.damaged) || !Array.isArray(v.gaps)) return null;
+  if (!v || v.version !== 1 || !v.position || typeof v.position.file !== 'string' || !(v.position.offset > 0) || typeof v.seq !== 'number' || !Array.isArray(v.damaged) || !Array.isArray(v.gaps))
+    return null;
   const before = log.files().filter((f) => f < v.position.file);
   if (before.length !== Object.keys(v.files ?? {}).length) return null;
   for (const file of before) {
@@ -126,7 +125,8 @@ function snapshotFacts(paths: WorkspacePaths): { facts: SnapshotFacts; data: Sna
     if (!('fd' in found)) return { facts: { ok: false, missing: false, problem: found.problem }, data: null };
     try {
       const size = statSync(found.file).size;
-      if (size !== data.tickets.bytes) return { facts: { ok: false, missing: false, problem: `its ticket file ${data.tickets.file} has ${size} bytes, not the ${data.tickets.bytes} it names` }, data: null };
+      if (size !== data.tickets.bytes)
+        return { facts: { ok: false, missing: false, problem: `its ticket file ${data.tickets.file} has ${size} bytes, not the ${data.tickets.bytes} it names` }, data: null };
     } finally {
       closeSync(found.fd);
     }
@@ -185,7 +185,13 @@ export async function gatherStateFacts(paths: WorkspacePaths, options: { full?: 
     const store = await Store.open(paths, { readOnly: true });
     state = store.state;
     refused = store.refused.filter((line) => line.file > verified.position.file || (line.file === verified.position.file && line.offset >= verified.position.offset));
-    hot = { summaries: () => store.ticketSummaries(), where: (keep) => store.ticketsWhere(keep), get count() { return store.hotCount; } };
+    hot = {
+      summaries: () => store.ticketSummaries(),
+      where: (keep) => store.ticketsWhere(keep),
+      get count() {
+        return store.hotCount;
+      },
+    };
     if (data && snapshot.ok) {
       if (data.seq > lastSeq) mismatches.push(snapshotAhead(data.seq, lastSeq));
       else if (!snapshotMatchesLog(log, data)) mismatches.push(`the snapshot says it ends at sequence ${data.seq} at ${data.position.file}:${data.position.offset}, where the log has another line`);

@@ -57,7 +57,11 @@ function reaches(forbidden: Area[], lexical: string, real: string, whole: boolea
 
 function lexicalArea(forbidden: Area[], lexical: string, whole: boolean): Area | undefined {
   // The registry's own spelling of an area (before its symlinks are resolved).
-  return reachedArea(forbidden.map((a) => ({ ...a, path: a.lexical })), lexical, whole);
+  return reachedArea(
+    forbidden.map((a) => ({ ...a, path: a.lexical })),
+    lexical,
+    whole,
+  );
 }
 
 function globReaches(forbidden: Area[], pattern: string, realBase: string, whole: boolean): Area | undefined {

@@ -49,7 +49,27 @@ const HARMLESS_PAGER = /^(core\.pager|pager\.[\w-]+)=(cat|less|more|less -[A-Za-
 const SAFE_CONFIG_KEY =
   /^(user\.(name|email)|color\..*|advice\..*|core\.(autocrlf|safecrlf|filemode|ignorecase|eol|quotepath|whitespace)|pull\.(rebase|ff)|push\.default|init\.defaultbranch|merge\.conflictstyle|diff\.(algorithm|renames|colormoved|mnemonicprefix)|rerere\.(enabled|autoupdate)|fetch\.prune|log\.[a-z]+|status\.[a-z]+|commit\.(verbose|cleanup|status))$/i;
 /** Subcommands that only read: they may run anywhere. */
-const READ_ONLY_GIT = new Set(['status', 'diff', 'log', 'show', 'rev-parse', 'ls-files', 'ls-tree', 'cat-file', 'blame', 'grep', 'describe', 'shortlog', 'show-ref', 'for-each-ref', 'rev-list', 'merge-base', 'version', 'help', '']);
+const READ_ONLY_GIT = new Set([
+  'status',
+  'diff',
+  'log',
+  'show',
+  'rev-parse',
+  'ls-files',
+  'ls-tree',
+  'cat-file',
+  'blame',
+  'grep',
+  'describe',
+  'shortlog',
+  'show-ref',
+  'for-each-ref',
+  'rev-list',
+  'merge-base',
+  'version',
+  'help',
+  '',
+]);
 /** git's own subcommands: git never lets an alias shadow them, so only other names are looked up as aliases. */
 const GIT_BUILTINS = new Set(
   (
@@ -143,9 +163,11 @@ function judgeGit(argv: string[], env: GitEnv, depth: number): string | null {
   for (let i = 0; i < globals.length; i++) {
     const option = globals[i]!;
     if (GIT_REDIRECT_OPTION.test(option)) return `points git at another repository, work tree or namespace (${option.replace(/=.*/, '')})`;
-    const setting = option === '-c' ? globals[i + 1] ?? '' : /^-c./.test(option) ? option.slice(2) : null;
+    const setting = option === '-c' ? (globals[i + 1] ?? '') : /^-c./.test(option) ? option.slice(2) : null;
     if (setting !== null && DANGEROUS_KEY.test(setting.replace(/=.*/, '')) && !HARMLESS_PAGER.test(setting)) {
-      return /^alias\./i.test(setting) ? 'defines a git alias on the command line, which can hide any subcommand' : `sets ${setting.replace(/=.*/, '')} on the command line, which changes what or where git writes or runs a program git itself starts (unread by the guards)`;
+      return /^alias\./i.test(setting)
+        ? 'defines a git alias on the command line, which can hide any subcommand'
+        : `sets ${setting.replace(/=.*/, '')} on the command line, which changes what or where git writes or runs a program git itself starts (unread by the guards)`;
     }
   }
   const name = sub[0] ?? '';
@@ -250,7 +272,7 @@ function judgeConfig(args: string[], env: GitEnv): string | null {
   }
   const key = keys[0] ?? '';
   if (args.some((a) => /^(-e|--edit|--rename-section|--remove-section)$/.test(a)) || /^(edit|rename-section|remove-section)$/.test(verb)) {
-    return 'edits or renames whole sections of git config, which the merge gate\'s own git commands read';
+    return "edits or renames whole sections of git config, which the merge gate's own git commands read";
   }
   if (SAFE_CONFIG_KEY.test(key)) return null;
   return `writes the git setting "${key || '?'}" into a config the merge gate's own git commands read (an alias can hide a ref update; hooksPath, worktree and include redirect git)`;

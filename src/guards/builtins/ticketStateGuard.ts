@@ -7,9 +7,46 @@ import type { BuiltinEnv, GuardCheck } from './types.js';
 
 /** Programs that only read their arguments: naming the state files with them is fine. */
 export const READ_ONLY = new Set([
-  'cat', 'head', 'tail', 'less', 'more', 'grep', 'egrep', 'fgrep', 'rg', 'jq', 'wc', 'ls', 'stat', 'file', 'diff', 'cmp',
-  'md5sum', 'sha1sum', 'sha256sum', 'od', 'xxd', 'hexdump', 'strings', 'tac', 'nl', 'cut', 'uniq', 'test', '[', 'echo', 'printf',
-  'realpath', 'readlink', 'dirname', 'basename', 'du', 'tree', 'cd', 'pushd', 'master',
+  'cat',
+  'head',
+  'tail',
+  'less',
+  'more',
+  'grep',
+  'egrep',
+  'fgrep',
+  'rg',
+  'jq',
+  'wc',
+  'ls',
+  'stat',
+  'file',
+  'diff',
+  'cmp',
+  'md5sum',
+  'sha1sum',
+  'sha256sum',
+  'od',
+  'xxd',
+  'hexdump',
+  'strings',
+  'tac',
+  'nl',
+  'cut',
+  'uniq',
+  'test',
+  '[',
+  'echo',
+  'printf',
+  'realpath',
+  'readlink',
+  'dirname',
+  'basename',
+  'du',
+  'tree',
+  'cd',
+  'pushd',
+  'master',
 ]);
 /** Programs that destroy or move a whole folder: naming a parent of the state reaches it. */
 const DESTROYERS = new Set(['rm', 'mv', 'rsync', 'chmod', 'chown', 'chgrp', 'shred', 'find', 'rmdir']);
@@ -25,13 +62,11 @@ export function ticketStateGuard(env: BuiltinEnv): GuardCheck {
   const files = [env.paths.state, env.paths.writeLock, env.paths.sessionLock].map((f) => path.join(data, path.basename(f)));
   const folders = [env.paths.events, env.paths.archive].map((f) => path.join(data, path.basename(f)));
   const tempFile = new RegExp(`^\\.${path.basename(env.paths.state).replace(/\./g, '\\.')}\\..*`);
-  const protectedPath = (real: string) =>
-    files.includes(real) || folders.some((f) => isInside(real, f)) || (path.dirname(real) === data && tempFile.test(path.basename(real)));
+  const protectedPath = (real: string) => files.includes(real) || folders.some((f) => isInside(real, f)) || (path.dirname(real) === data && tempFile.test(path.basename(real)));
   const protectedAreas = [...files, ...folders];
   const unknownWhy = (unknown: string) =>
     `${unknown}, so it may be the workspace's ticket state (snapshot, event log, archive or locks), which only master's ticket commands change; name the files you mean`;
-  const why = (shown: string) =>
-    `${shown} is the workspace's ticket state (snapshot, event log, archive or locks); only master's ticket commands change it (\`master ticket move ...\`)`;
+  const why = (shown: string) => `${shown} is the workspace's ticket state (snapshot, event log, archive or locks); only master's ticket commands change it (\`master ticket move ...\`)`;
   return (call, context, info) => {
     if (info.kind === 'file') {
       if (!WRITE_TOOL_NAMES.has(call.name)) return null;

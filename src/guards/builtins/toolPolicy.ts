@@ -22,8 +22,29 @@ import { READ_ONLY } from './ticketStateGuard.js';
 
 /** Claude Code's own tools (2.x) and the runtime's: what passes without an allow rule. */
 export const KNOWN_TOOL_NAMES: ReadonlySet<string> = new Set([
-  'Bash', 'BashOutput', 'KillShell', 'KillBash', 'Read', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'NotebookRead', 'Glob', 'Grep', 'LS',
-  'WebFetch', 'WebSearch', 'TodoWrite', 'TodoRead', 'Task', 'Agent', 'ExitPlanMode', 'SlashCommand', 'Skill', 'AskUserQuestion',
+  'Bash',
+  'BashOutput',
+  'KillShell',
+  'KillBash',
+  'Read',
+  'Write',
+  'Edit',
+  'MultiEdit',
+  'NotebookEdit',
+  'NotebookRead',
+  'Glob',
+  'Grep',
+  'LS',
+  'WebFetch',
+  'WebSearch',
+  'TodoWrite',
+  'TodoRead',
+  'Task',
+  'Agent',
+  'ExitPlanMode',
+  'SlashCommand',
+  'Skill',
+  'AskUserQuestion',
   ...RUNTIME_TOOLS,
 ]);
 
@@ -93,11 +114,13 @@ function inClaudeSettings(p: string): boolean {
 
 /** A glob that may match a `.claude` folder: one of its segments matches `.claude` (a dot must be spelled out). */
 function globMayReachSettings(pattern: string): boolean {
-  return expandBraces(pattern).some((alternative) => alternative.split('/').some((segment) => {
-    const plain = segment.replace(/\\(.)/g, '$1');
-    if (!plain.startsWith('.')) return false;
-    return plain === '.claude' || globToRegExp(segment).test('.claude');
-  }));
+  return expandBraces(pattern).some((alternative) =>
+    alternative.split('/').some((segment) => {
+      const plain = segment.replace(/\\(.)/g, '$1');
+      if (!plain.startsWith('.')) return false;
+      return plain === '.claude' || globToRegExp(segment).test('.claude');
+    }),
+  );
 }
 
 function settingsWrite(call: ToolCall, info: CallInfo): string | null {

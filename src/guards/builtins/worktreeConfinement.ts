@@ -41,7 +41,8 @@ export function worktreeConfinement(env: BuiltinEnv): GuardCheck {
     const sweepingWrite = sandboxed ? undefined : sweepingTouches(info, root).find((t) => t.access === 'write');
     if (sweepingWrite) {
       const out = escapingLinks(info, root).find((l) => !writableOutside(l.real));
-      if (out) return `this command writes ${sweepingWrite.path} (${sweepingWrite.by}) across the worktree, where the symlink ${out.link} leads to ${out.real}, outside the worktree ${root}; name the files you mean, or remove the link`;
+      if (out)
+        return `this command writes ${sweepingWrite.path} (${sweepingWrite.by}) across the worktree, where the symlink ${out.link} leads to ${out.real}, outside the worktree ${root}; name the files you mean, or remove the link`;
     }
     for (const touch of info.touches) {
       if (info.kind === 'bash' && touch.access !== 'write') continue;

@@ -113,8 +113,34 @@ const TEXT_ONLY = new Set(['echo', 'printf', 'true', 'false', ':', 'exit', 'retu
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'fish']);
 /** Commands whose path arguments are written (or removed, moved, changed). */
 const WRITERS = new Set([
-  'rm', 'rmdir', 'mv', 'cp', 'touch', 'truncate', 'shred', 'unlink', 'chmod', 'chown', 'chgrp', 'mkdir', 'ln', 'link', 'install',
-  'tee', 'dd', 'rsync', 'patch', 'mkfifo', 'mknod', 'tar', 'unzip', 'sponge', 'split', 'csplit', 'setfacl', 'chattr',
+  'rm',
+  'rmdir',
+  'mv',
+  'cp',
+  'touch',
+  'truncate',
+  'shred',
+  'unlink',
+  'chmod',
+  'chown',
+  'chgrp',
+  'mkdir',
+  'ln',
+  'link',
+  'install',
+  'tee',
+  'dd',
+  'rsync',
+  'patch',
+  'mkfifo',
+  'mknod',
+  'tar',
+  'unzip',
+  'sponge',
+  'split',
+  'csplit',
+  'setfacl',
+  'chattr',
 ]);
 /** Commands that write through a flag: `sed -i`, `perl -i`, `find -delete`, ... */
 const INPLACE = new Map<string, RegExp>([
@@ -393,7 +419,34 @@ function changeDirectory(target: Expanded | undefined, state: State): void {
 /** Builtins whose operands name variables they set. */
 const ASSIGNERS = new Set(['export', 'declare', 'local', 'readonly', 'typeset', 'read', 'printf', 'for', 'mapfile', 'readarray', 'getopts']);
 
-const LAUNCHERS = new Set(['env', 'command', 'builtin', 'exec', 'nohup', 'nice', 'time', 'timeout', 'sudo', 'doas', 'xargs', 'stdbuf', 'ionice', 'setsid', 'chronic', 'unbuffer', 'taskset', 'flock', 'then', 'do', 'else', 'if', 'while', 'until', '!', '{']);
+const LAUNCHERS = new Set([
+  'env',
+  'command',
+  'builtin',
+  'exec',
+  'nohup',
+  'nice',
+  'time',
+  'timeout',
+  'sudo',
+  'doas',
+  'xargs',
+  'stdbuf',
+  'ionice',
+  'setsid',
+  'chronic',
+  'unbuffer',
+  'taskset',
+  'flock',
+  'then',
+  'do',
+  'else',
+  'if',
+  'while',
+  'until',
+  '!',
+  '{',
+]);
 /** Options of launchers that take a value. */
 const LAUNCHER_VALUE_OPTIONS: Record<string, RegExp> = {
   env: /^-(u|C|S)$|^--(unset|chdir|split-string)$/,
@@ -491,7 +544,11 @@ function candidate(word: Expanded, offset: number, access: Access, program: stri
   const push = (absolute: string) => {
     const normalized = normalize(absolute, glob);
     const climbs = glob && normalized === '/**' && absolute !== '/**';
-    out.paths.push(climbs ? { path: normalized, glob, access, program, unknown: `\`${sliceText(word, offset)}\` (${program}) climbs with \`..\` out of what a wildcard matched, which may be a link to anywhere` } : { path: normalized, glob, access, program });
+    out.paths.push(
+      climbs
+        ? { path: normalized, glob, access, program, unknown: `\`${sliceText(word, offset)}\` (${program}) climbs with \`..\` out of what a wildcard matched, which may be a link to anywhere` }
+        : { path: normalized, glob, access, program },
+    );
   };
   if (pattern.startsWith('/')) push(pattern);
   else for (const cwd of state.cwds) push(`${escapeGlob(cwd)}/${pattern}`);

@@ -9,7 +9,11 @@ import type { Phase } from '../phase.js';
 function nothingToDispatch(state: State): string | null {
   const tickets = Object.values(state.tickets);
   if (tickets.some((t) => t.state === 'ready' || t.state === 'running')) return null;
-  const answered = new Set(Object.values(state.questions).filter((q) => q.answer !== undefined && q.ticket).map((q) => q.ticket));
+  const answered = new Set(
+    Object.values(state.questions)
+      .filter((q) => q.answer !== undefined && q.ticket)
+      .map((q) => q.ticket),
+  );
   if (tickets.some((t) => t.state === 'blocked' && answered.has(t.id))) return null;
   return 'nothing was ready';
 }

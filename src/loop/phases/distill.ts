@@ -48,7 +48,9 @@ export const distillPhase: Phase = {
       report.unclassified
         ? `no findings were classified (${report.unclassified})`
         : `${plural(report.classified, 'finding')}: ${report.written.length} written, ${report.pending.length} awaiting approval, ${report.ledgered.length} to the ledger`,
-      ...(report.failed.length ? [`${report.failed.length} distiller${report.failed.length === 1 ? '' : 's'} failed (${report.failed.map((f) => `${f.group}: ${f.reason}`).join('; ')}); rerun with --force distill`] : []),
+      ...(report.failed.length
+        ? [`${report.failed.length} distiller${report.failed.length === 1 ? '' : 's'} failed (${report.failed.map((f) => `${f.group}: ${f.reason}`).join('; ')}); rerun with --force distill`]
+        : []),
     ];
     return {
       ok: report.failed.length === 0,

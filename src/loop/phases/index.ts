@@ -13,12 +13,5 @@ export interface PhaseSetOptions {
 
 /** The phases of a session, in the order the session machine runs them. */
 export function defaultPhases(options: PhaseSetOptions = {}): Phase[] {
-  return [
-    scoutPhase,
-    distillPhase,
-    interviewPhase(options.interviewer),
-    dispatchPhase,
-    mergePhase,
-    reportPhase(options.reportExtensions),
-  ];
+  return [scoutPhase, distillPhase, interviewPhase(options.interviewer), dispatchPhase, mergePhase, reportPhase(options.reportExtensions)];
 }

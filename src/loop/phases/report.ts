@@ -74,10 +74,7 @@ function summarize(report: SessionReport): string {
     `waiting for you: ${waiting}${parts.length ? ` (${parts.join(', ')})` : ''}`,
     `cost today: $${report.costToday.costUsd.toFixed(2)}`,
     ...(report.doctor
-      ? [
-          `doctor ${report.doctor.grade} ${report.doctor.passed}/${report.doctor.total}` +
-            (report.doctor.warnings?.length ? ` (warning: ${report.doctor.warnings.join('; ')})` : ''),
-        ]
+      ? [`doctor ${report.doctor.grade} ${report.doctor.passed}/${report.doctor.total}` + (report.doctor.warnings?.length ? ` (warning: ${report.doctor.warnings.join('; ')})` : '')]
       : []),
   ].join('; ');
 }

@@ -32,9 +32,7 @@ export const scoutPhase: Phase = {
       return { run: true, reason: `scout: ${names(check.broke)} cannot be read since ${since}` };
     }
     const readable = check.tracked - check.errors.length;
-    const unreadable = check.errors.length
-      ? `; ${check.errors.length} cannot be read (${names(check.errors.map((e) => e.repo))})`
-      : '';
+    const unreadable = check.errors.length ? `; ${check.errors.length} cannot be read (${names(check.errors.map((e) => e.repo))})` : '';
     return {
       run: false,
       reason: `skip scout: no new commits in ${readable} tracked repo${readable === 1 ? '' : 's'} since ${since}${unreadable}`,

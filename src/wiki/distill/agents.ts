@@ -58,9 +58,7 @@ export function wikiAuthorityGuard(ws: Workspace): BeforeToolHook {
         if (!isInside(real, wiki)) continue;
         const relative = path.relative(wiki, real).split(path.sep).join('/');
         const folder = relative.split('/')[0] ?? '';
-        const mine =
-          relative.endsWith('.md') &&
-          ((contract === 'librarian' && context.brand !== undefined && folder === context.brand) || (contract === 'operator-global' && folder === 'global'));
+        const mine = relative.endsWith('.md') && ((contract === 'librarian' && context.brand !== undefined && folder === context.brand) || (contract === 'operator-global' && folder === 'global'));
         if (mine) continue;
         const decision: GuardDecision = {
           verdict: 'deny',

@@ -57,7 +57,13 @@ export function refusalsByBrand(eventsDir: string, since: string): Map<string, A
   }
   const out = new Map<string, Array<{ reason: string; count: number }>>();
   for (const [brand, byReason] of counts) {
-    out.set(brand, [...byReason].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count).slice(0, MAX_REFUSALS));
+    out.set(
+      brand,
+      [...byReason]
+        .map(([reason, count]) => ({ reason, count }))
+        .sort((a, b) => b.count - a.count)
+        .slice(0, MAX_REFUSALS),
+    );
   }
   return out;
 }
@@ -102,7 +108,7 @@ export function candidateCount(group: CandidateGroup): number {
 export function candidatesText(group: CandidateGroup, readNote: (page: string) => string): string {
   const lines: string[] = [];
   if (group.merged.length) {
-    lines.push('## Tickets merged (verified: the gate\'s checks, verifier and doctor passed)', '');
+    lines.push("## Tickets merged (verified: the gate's checks, verifier and doctor passed)", '');
     for (const t of group.merged) {
       lines.push(`### ${t.id}: ${t.title} (repo ${t.repo})`);
       if (t.body.trim()) lines.push(t.body.trim());

@@ -24,12 +24,7 @@ export function ticketEntry(ticket: Ticket): LedgerEntry {
 export function findingEntry(finding: Finding): LedgerEntry {
   return {
     heading: `${finding.id}: ${finding.change} ${finding.target} (${finding.confidence})`,
-    lines: [
-      `- brand: ${finding.brand}; sources: ${finding.sources.join(', ')}`,
-      ...(finding.note ? [`- ${finding.note}`] : []),
-      '',
-      ...finding.content.split('\n').map((l) => `> ${l}`),
-    ],
+    lines: [`- brand: ${finding.brand}; sources: ${finding.sources.join(', ')}`, ...(finding.note ? [`- ${finding.note}`] : []), '', ...finding.content.split('\n').map((l) => `> ${l}`)],
   };
 }
 

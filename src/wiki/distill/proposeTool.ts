@@ -38,12 +38,12 @@ export function targetRefusal(context: Pick<ToolContext, 'registry' | 'brand'>, 
 export const proposeFindingTool: ToolDefinition<FindingInput> = {
   name: 'ProposeFinding',
   description:
-    'Proposes one piece of knowledge for the wiki. confidence: high (verified by a merged ticket, its checks or the operator: written at once), medium (likely; the operator approves it first), low (a hunch; kept in the day\'s ledger only). target: the page name (your brand\'s folder or global/), change: create, update (replace the page\'s text) or append; content: Markdown with [[wikilinks]]; sources: ticket ids, commits, log or note references.',
+    "Proposes one piece of knowledge for the wiki. confidence: high (verified by a merged ticket, its checks or the operator: written at once), medium (likely; the operator approves it first), low (a hunch; kept in the day's ledger only). target: the page name (your brand's folder or global/), change: create, update (replace the page's text) or append; content: Markdown with [[wikilinks]]; sources: ticket ids, commits, log or note references.",
   input: FindingInput,
   paths: () => [],
   async run(input, context) {
     const sink = context.transcriptPath ? sinks.get(context.transcriptPath) : undefined;
-    if (!sink) return failed('ProposeFinding belongs to the distillation\'s distiller runs');
+    if (!sink) return failed("ProposeFinding belongs to the distillation's distiller runs");
     const refusal = targetRefusal(context, input.target);
     if (refusal) return failed(`not proposed: ${refusal}`);
     sink.push(input);

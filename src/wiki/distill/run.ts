@@ -113,7 +113,12 @@ export async function runDistillation(options: DistillOptions): Promise<DistillR
   } else if (!model && needsModel) report.unclassified = 'no model was given';
   // Without an API model, distilling still runs where the wiki's agents run through Claude Code.
   const viaClaudeCode =
-    !model && needsModel && options.model === undefined && [undefined, ...ws.registry.brands.map((b) => b.id)].some((brand) => executorFor(ws.registry, brand ?? '', 'distiller') === 'claude-code' && contractAvailability(ws.registry, brand, 'distiller', options.env).ok);
+    !model &&
+    needsModel &&
+    options.model === undefined &&
+    [undefined, ...ws.registry.brands.map((b) => b.id)].some(
+      (brand) => executorFor(ws.registry, brand ?? '', 'distiller') === 'claude-code' && contractAvailability(ws.registry, brand, 'distiller', options.env).ok,
+    );
   if (viaClaudeCode) delete report.unclassified;
 
   try {
@@ -141,12 +146,8 @@ export async function runDistillation(options: DistillOptions): Promise<DistillR
   // The ledger: the day's merged tickets, then every finding that lives only there.
   const forLedger = file.findings.filter((f) => f.status === 'ledger' && !f.inLedger);
   const merged = groups.flatMap((g) => g.merged);
-  const notes = report.unclassified
-    ? [`No findings were classified (${report.unclassified}); the candidates are listed below for when a model can distil them.`]
-    : [];
-  const noteEntries = report.unclassified
-    ? groups.flatMap((g) => g.notes.map((n) => ({ heading: `note ${n.page}`, lines: [`- brand: ${g.brand}; not classified yet`] })))
-    : [];
+  const notes = report.unclassified ? [`No findings were classified (${report.unclassified}); the candidates are listed below for when a model can distil them.`] : [];
+  const noteEntries = report.unclassified ? groups.flatMap((g) => g.notes.map((n) => ({ heading: `note ${n.page}`, lines: [`- brand: ${g.brand}; not classified yet`] }))) : [];
   appendLedger(ws.paths.wiki, day, now.toISOString(), [...merged.map(ticketEntry), ...noteEntries, ...forLedger.map(findingEntry)], notes);
   for (const f of forLedger) f.inLedger = true;
   report.ledgered = forLedger.map((f) => f.id);
@@ -178,7 +179,15 @@ async function classify(deps: DistillAgentDeps, groups: CandidateGroup[], file: 
           if (file.findings.some((f) => f.target === input.target && f.content.trim() === input.content.trim())) continue;
           const finding: Finding = { ...input, id: `F-${++file.counter}`, day, brand: group.brand, status: 'proposed', authority: authorityOf(input.target) };
           file.findings.push(finding);
-          ws.store.record({ type: 'wiki.finding', finding: finding.id, brand: finding.brand, confidence: finding.confidence, target: finding.target, change: finding.change, sources: finding.sources });
+          ws.store.record({
+            type: 'wiki.finding',
+            finding: finding.id,
+            brand: finding.brand,
+            confidence: finding.confidence,
+            target: finding.target,
+            change: finding.change,
+            sources: finding.sources,
+          });
         }
         file.distilled[day] = [...(file.distilled[day] ?? []), group.brand];
         for (const note of group.notes) file.notes[note.page] = note.hash;
@@ -208,7 +217,16 @@ async function route(deps: DistillAgentDeps, file: FindingsFile, report: Distill
     save();
     // A page that already held it was written by an earlier, interrupted run (which recorded the write then, or crashed first).
     if (outcome.wrote === false) finding.note = 'already on the page';
-    ws.store.record({ type: 'wiki.write', page: finding.target, authority: finding.authority, brand: finding.brand, finding: finding.id, confidence: finding.confidence, sources: finding.sources, how: outcome.wrote === false ? `${how}; found on the page after an interrupted run` : how });
+    ws.store.record({
+      type: 'wiki.write',
+      page: finding.target,
+      authority: finding.authority,
+      brand: finding.brand,
+      finding: finding.id,
+      confidence: finding.confidence,
+      sources: finding.sources,
+      how: outcome.wrote === false ? `${how}; found on the page after an interrupted run` : how,
+    });
     report.written.push(finding.target);
   };
   for (const finding of file.findings) {
