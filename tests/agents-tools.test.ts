@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ToolContext } from '../src/guards/types.js';
 import { readTool } from '../src/agents/tools/files.js';
 import { bashArgv, OUTPUT_CAP, spawnBash } from '../src/agents/tools/spawnBash.js';

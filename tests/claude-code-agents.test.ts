@@ -4,15 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openModel, type ModelEndpoint } from '../src/agents/model.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
 import { runMergeGate } from '../src/gate/index.js';
-import { createAgentVerifier } from '../src/gate/verifierAgent.js';
-import { buildGuardChain } from '../src/guards/chain.js';
 import { sandboxStatus } from '../src/sandbox/index.js';
 import { proposedPageText } from '../src/wiki/distill/pageText.js';
 import { runDistillation } from '../src/wiki/distill/run.js';
-import { FAST_RETRY, makeAgentWorkspace } from './helpers/agents.js';
+import { makeAgentWorkspace } from './helpers/agents.js';
 import { ROOT } from './helpers/cli.js';
 import { gradeA, makeGateWorkspace, ticketInReview, type GateWorkspace } from './helpers/gate.js';
 import { appendLogLines } from './helpers/log.js';
+import { agentVerifierOf, scriptedVerifierGate } from './helpers/verifierGate.js';
 import { git } from './helpers/workspace.js';
 
 /**
@@ -31,21 +30,12 @@ afterEach(async () => {
 });
 
 async function claudeGate(script: ModelScript, registry: Record<string, unknown> = {}): Promise<{ gw: GateWorkspace; model: ModelEndpoint }> {
-  const gw = await makeGateWorkspace({ registry: { models: SCRIPTED, claudeCode: { path: CLAUDE }, ...registry }, repo: { gate: { verifier: 'agent' } } });
-  gw.ws.registry.brands[0]!.executor = 'claude-code';
-  writeFileSync(path.join(gw.home, 'model-script.json'), JSON.stringify(script));
-  const model = await openModel(gw.ws.registry, gw.home, { script, recordRequests: true });
-  cleanup.push(
-    () => gw.ws.store.close(),
-    () => model.close(),
-  );
-  return { gw, model };
+  const made = await scriptedVerifierGate(script, cleanup, { claudeCode: { path: CLAUDE }, ...registry } as never);
+  made.gw.ws.registry.brands[0]!.executor = 'claude-code';
+  return made;
 }
 
-function verifierOf(gw: GateWorkspace, model: ModelEndpoint) {
-  const chain = buildGuardChain({ paths: gw.ws.paths, registry: gw.ws.registry, store: gw.ws.store });
-  return createAgentVerifier({ ws: gw.ws, model, chain, bus: gw.bus, retry: FAST_RETRY });
-}
+const verifierOf = agentVerifierOf;
 
 /** Claude Code's requests carry its own system prompt and master's tools as MCP tools; the built-in runtime's do not. */
 function fromClaudeCode(body: Record<string, unknown>): boolean {

@@ -2,16 +2,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../src/agents/dispatcher.js';
-import { openModel, type ModelEndpoint } from '../src/agents/model.js';
+import { type ModelEndpoint } from '../src/agents/model.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
 import { DEMO_AGENT_SCRIPT, writeDemoModelScript } from '../src/demo/agentScripts.js';
 import { runMergeGate } from '../src/gate/index.js';
-import { createAgentVerifier } from '../src/gate/verifierAgent.js';
-import { buildGuardChain } from '../src/guards/chain.js';
 import { answerQuestion, openQuestions } from '../src/questions/index.js';
-import { FAST_RETRY, makeAgentWorkspace, type AgentWorkspace } from './helpers/agents.js';
+import { makeAgentWorkspace, type AgentWorkspace } from './helpers/agents.js';
 import { tempDir } from './helpers/cli.js';
-import { gradeA, makeGateWorkspace, ticketInReview, type GateWorkspace } from './helpers/gate.js';
+import { gradeA, ticketInReview, type GateWorkspace } from './helpers/gate.js';
+import { agentVerifierOf, scriptedVerifierGate } from './helpers/verifierGate.js';
 import { git } from './helpers/workspace.js';
 
 /** The demo's own script minus its seeded tickets: every request here is one the script has no entry for. */
@@ -22,24 +21,11 @@ afterEach(async () => {
   for (const done of cleanup.splice(0).reverse()) await done();
 });
 
-async function demoGate(): Promise<{ gw: GateWorkspace; model: ModelEndpoint }> {
-  const gw = await makeGateWorkspace({
-    registry: { models: { provider: 'scripted', default: 'scripted-demo', script: 'model-script.json' } },
-    repo: { gate: { verifier: 'agent' } },
-  });
-  writeFileSync(path.join(gw.home, 'model-script.json'), JSON.stringify(UNSCRIPTED));
-  const model = await openModel(gw.ws.registry, gw.home, { script: UNSCRIPTED, recordRequests: true });
-  cleanup.push(
-    () => gw.ws.store.close(),
-    () => model.close(),
-  );
-  return { gw, model };
+function demoGate(): Promise<{ gw: GateWorkspace; model: ModelEndpoint }> {
+  return scriptedVerifierGate(UNSCRIPTED, cleanup);
 }
 
-function verifierOf(gw: GateWorkspace, model: ModelEndpoint) {
-  const chain = buildGuardChain({ paths: gw.ws.paths, registry: gw.ws.registry, store: gw.ws.store });
-  return createAgentVerifier({ ws: gw.ws, model, chain, bus: gw.bus, retry: FAST_RETRY });
-}
+const verifierOf = agentVerifierOf;
 
 describe('the demo model on a ticket the operator wrote (no script for it)', () => {
   it('the verifier passes a candidate whose checks pass and whose diff changes the repo, and says how it judged', async () => {

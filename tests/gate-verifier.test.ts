@@ -1,15 +1,11 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openModel, type ModelEndpoint } from '../src/agents/model.js';
+import { type ModelEndpoint } from '../src/agents/model.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
 import { runMergeGate } from '../src/gate/index.js';
-import { createAgentVerifier } from '../src/gate/verifierAgent.js';
-import { buildGuardChain } from '../src/guards/chain.js';
 import { defaultPhases } from '../src/loop/phases/index.js';
 import { runSession } from '../src/loop/session.js';
-import { FAST_RETRY } from './helpers/agents.js';
-import { gradeA, makeGateWorkspace, ticketInReview, type GateWorkspace } from './helpers/gate.js';
+import { gradeA, ticketInReview, type GateWorkspace } from './helpers/gate.js';
+import { agentVerifierOf, scriptedVerifierGate } from './helpers/verifierGate.js';
 import { git } from './helpers/workspace.js';
 
 const SCRIPTED = { provider: 'scripted' as const, default: 'scripted-demo', script: 'model-script.json' };
@@ -20,21 +16,11 @@ afterEach(async () => {
   for (const done of cleanup.splice(0).reverse()) await done();
 });
 
-async function agentGate(script: ModelScript): Promise<{ gw: GateWorkspace; model: ModelEndpoint }> {
-  const gw = await makeGateWorkspace({ registry: { models: SCRIPTED }, repo: { gate: { verifier: 'agent' } } });
-  writeFileSync(path.join(gw.home, 'model-script.json'), JSON.stringify(script));
-  const model = await openModel(gw.ws.registry, gw.home, { script, recordRequests: true });
-  cleanup.push(
-    () => gw.ws.store.close(),
-    () => model.close(),
-  );
-  return { gw, model };
+function agentGate(script: ModelScript): Promise<{ gw: GateWorkspace; model: ModelEndpoint }> {
+  return scriptedVerifierGate(script, cleanup);
 }
 
-function verifierOf(gw: GateWorkspace, model: ModelEndpoint) {
-  const chain = buildGuardChain({ paths: gw.ws.paths, registry: gw.ws.registry, store: gw.ws.store });
-  return createAgentVerifier({ ws: gw.ws, model, chain, bus: gw.bus, retry: FAST_RETRY });
-}
+const verifierOf = agentVerifierOf;
 
 describe('the verifier agent (scripted model over real HTTP)', () => {
   it('rejects on a fail verdict given through the Verdict tool, with its reasons; a write attempt is refused by the palette', async () => {
