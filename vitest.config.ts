@@ -3,17 +3,22 @@ import { defineConfig } from 'vitest/config';
 /**
  * The end-to-end runs, their own project: whole `master start` sessions of the demo, the crash batteries (a
  * session or a dispatch killed at every step, the store's damaged-log battery through the CLI), the real Claude
- * Code CLI, the cockpit in a real terminal and the sandbox walls battery. They take minutes on two cores, so
+ * Code CLI, the cockpit in a real terminal, the sandbox walls battery, and the CLI batteries that run the built
+ * `master` a hundred times over (every command's exit-code contract, brands and repos, `master mcp` servers). They take minutes on two cores, so
  * `npm test` runs the rest and `npm run test:e2e` runs these; CI runs both.
  */
 const E2E = [
   'tests/agents-demo.test.ts',
+  'tests/catalog-cli.test.ts',
+  'tests/claude-code-agents.test.ts',
   'tests/claude-code.test.ts',
+  'tests/cli-contract.test.ts',
   'tests/cockpit-tmux.test.ts',
   'tests/demo.test.ts',
   'tests/dispatch-crash.test.ts',
   'tests/gate-crash.test.ts',
   'tests/gate-recovery.test.ts',
+  'tests/mcp-server.test.ts',
   'tests/start-cli.test.ts',
   'tests/store-damage.test.ts',
   'tests/walls-battery.test.ts',
