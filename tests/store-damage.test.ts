@@ -5,10 +5,10 @@ import { runDoctor } from '../src/doctor/index.js';
 import { openWorkspace } from '../src/workspace/open.js';
 import { workspacePaths } from '../src/workspace/paths.js';
 import { master } from './helpers/cli.js';
-import { makeWorkspace } from './helpers/workspace.js';
+import { makeWorkspaceWithFolders } from './helpers/workspace.js';
 
 function workspace(): string {
-  return makeWorkspace({ brands: [{ id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }] }] });
+  return makeWorkspaceWithFolders({ brands: [{ id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }] }] });
 }
 
 function logFile(home: string): string {
