@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { errorMessage } from '../errors.js';
 import { buildGuardChain } from '../guards/chain.js';
 import { checkPathAccess, resolveReal } from '../guards/pathPolicy.js';
 import type { Workspace } from '../workspace/open.js';
@@ -40,6 +41,25 @@ export function writeAuthorityRefusal(contract: AgentContract, context: ToolCont
   if (globsAllow(contract.writePaths, relative)) return null;
   const authority = contract.writePaths.length ? contract.writePaths.join(', ') : 'none (read-only)';
   return `the ${contract.name} contract may not write ${relative || '.'}; its write authority: ${authority}`;
+}
+
+/** The first write among a call's paths that the contract has no authority for, or null. */
+export function firstWriteRefusal(contract: AgentContract, context: ToolContext, touched: Iterable<{ path: string; access: string }>): string | null {
+  for (const target of touched) {
+    if (target.access !== 'write') continue;
+    const reason = writeAuthorityRefusal(contract, context, target.path);
+    if (reason) return reason;
+  }
+  return null;
+}
+
+/** One member's decision on a call; a member that throws blocks the call (fails closed). */
+export async function hookDecision(hook: BeforeToolHook, call: ToolCall, context: ToolContext): Promise<GuardDecision | null> {
+  try {
+    return await hook.before(call, context);
+  } catch (error) {
+    return { verdict: 'deny', guard: hook.name, reason: `the guard failed (${errorMessage(error)}), so the call is blocked` };
+  }
 }
 
 /**

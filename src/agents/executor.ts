@@ -16,7 +16,7 @@ import type { RetryPolicy } from './modelCall.js';
 import { executorSystemPrompt, ticketPrompt } from './prompt.js';
 import { askOperator, isAffirmative } from '../questions/index.js';
 import { resumeMessages, runAgent } from './runtime.js';
-import type { ToolChain, ToolContext } from './toolChain.js';
+import type { ToolChain, ToolContext } from '../guards/types.js';
 import { runToolCall } from './toolRunner.js';
 import type { RunControl, ToolDefinition } from './tools/index.js';
 import { readConversation, Transcript, transcriptPath, type SavedConversation } from './transcript.js';

@@ -1,7 +1,7 @@
 import type { Bus } from '../bus/index.js';
 import { errorMessage } from '../errors.js';
 import type { Store } from '../state/store.js';
-import { worktreeConfinement, writeAuthorityRefusal } from './confinement.js';
+import { firstWriteRefusal, hookDecision, worktreeConfinement } from './confinement.js';
 import type { BeforeToolHook, GuardDecision, ToolCall, ToolChain, ToolResult } from '../guards/types.js';
 import { decisionEvent, inputDigest } from '../guards/audit.js';
 import { callApproved, callRefused } from '../questions/index.js';
@@ -129,19 +129,11 @@ async function decideAndRun(call: ToolCall, context: ToolRunContext, deps: ToolR
   }
   const input = parsed.data as Record<string, unknown>;
   const validated: ToolCall = { ...call, input };
-  for (const touched of tool.paths(input, context)) {
-    if (touched.access !== 'write') continue;
-    const reason = writeAuthorityRefusal(contract, context, touched.path);
-    if (reason) return refuse(deps, validated, context, { verdict: 'deny', guard: 'write-authority', reason }, started);
-  }
+  const unauthorized = firstWriteRefusal(contract, context, tool.paths(input, context));
+  if (unauthorized) return refuse(deps, validated, context, { verdict: 'deny', guard: 'write-authority', reason: unauthorized }, started);
   let ask: GuardDecision | null = null;
   for (const hook of deps.chain.before) {
-    let decision: GuardDecision | null;
-    try {
-      decision = await hook.before(validated, context);
-    } catch (error) {
-      decision = { verdict: 'deny', guard: hook.name, reason: `the guard failed (${errorMessage(error)}), so the call is blocked` };
-    }
+    const decision = await hookDecision(hook, validated, context);
     if (!decision) continue;
     // Members of other modules (the guard chain) record their own decisions; the runner records its own.
     const own = OWN_HOOKS.has(hook);

@@ -1,11 +1,10 @@
-import { errorMessage } from '../../errors.js';
 import { decisionEvent, inputDigest } from '../../guards/audit.js';
 import { callApproved, callRefused } from '../../questions/index.js';
 import type { Bus } from '../../bus/index.js';
 import type { Store } from '../../state/store.js';
 import type { AgentContract } from '../contracts.js';
-import { writeAuthorityRefusal } from '../confinement.js';
-import type { GuardDecision, ToolCall, ToolChain, ToolContext } from '../toolChain.js';
+import { firstWriteRefusal, hookDecision } from '../confinement.js';
+import type { GuardDecision, ToolCall, ToolChain, ToolContext } from '../../guards/types.js';
 import { getTool, type RunControl } from '../tools/index.js';
 
 /** The in-process MCP server's name: its tools reach Claude Code as `mcp__master__<Tool>`. */
@@ -97,19 +96,11 @@ export async function decideClaudeCodeCall(call: ToolCall, deps: ClaudeCodeGuard
   const input = parsed.data as Record<string, unknown>;
   const validated: ToolCall = { ...call, name, input };
   const runContext = { ...context, contract, control: deps.control, toolUseId: call.id };
-  for (const touched of tool.paths(input, runContext)) {
-    if (touched.access !== 'write') continue;
-    const reason = writeAuthorityRefusal(contract, context, touched.path);
-    if (reason) return deny({ verdict: 'deny', guard: 'write-authority', reason });
-  }
+  const unauthorized = firstWriteRefusal(contract, context, tool.paths(input, runContext));
+  if (unauthorized) return deny({ verdict: 'deny', guard: 'write-authority', reason: unauthorized });
   let ask: GuardDecision | null = null;
   for (const hook of deps.chain.before) {
-    let decision: GuardDecision | null;
-    try {
-      decision = await hook.before(validated, runContext);
-    } catch (error) {
-      decision = { verdict: 'deny', guard: hook.name, reason: `the guard failed (${errorMessage(error)}), so the call is blocked` };
-    }
+    const decision = await hookDecision(hook, validated, runContext);
     if (!decision) continue;
     if (decision.verdict === 'deny') return deny(decision, false);
     if (decision.verdict === 'ask') ask ??= decision;

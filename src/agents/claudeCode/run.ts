@@ -11,7 +11,7 @@ import type { Store } from '../../state/store.js';
 import { addUsage, zeroUsage, type Usage } from '../../state/types.js';
 import type { AgentContract } from '../contracts.js';
 import type { AgentRunResult } from '../runtime.js';
-import type { ToolChain, ToolContext } from '../toolChain.js';
+import type { ToolChain, ToolContext } from '../../guards/types.js';
 import { getTool, type RunControl } from '../tools/index.js';
 import type { Transcript } from '../transcript.js';
 import { totalTokens, usageFromResponse } from '../usage.js';

@@ -1,6 +1,6 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { GuardDecision, ToolCall, ToolContext } from '../../agents/toolChain.js';
+import type { GuardDecision, ToolCall, ToolContext } from '../../guards/types.js';
 import { UserError } from '../../errors.js';
 import { findBrand, loadRegistryFile } from '../../registry/load.js';
 import type { Registry } from '../../registry/schema.js';
