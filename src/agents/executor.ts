@@ -319,22 +319,26 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
     let session: string | undefined;
     let estimate = false;
     const runWith = async () => {
+      // What both runtimes take alike: the contract, the guard chain, where the run is recorded, its limits.
+      const shared = {
+        contract,
+        context,
+        chain: deps.chain,
+        transcript: transcript!,
+        bus: deps.bus,
+        store: ws.store,
+        signal: deps.signal,
+        labels,
+        ...(runBudget ? { budget: runBudget.exceeded } : {}),
+      };
       if (!viaClaudeCode) {
         return runAgent({
-          contract,
+          ...shared,
           model: deps.model!,
           system,
           messages,
-          context,
-          chain: deps.chain,
-          transcript: transcript!,
-          bus: deps.bus,
-          store: ws.store,
-          signal: deps.signal,
-          labels,
           ...(deps.retry ? { retry: deps.retry } : {}),
           ...(mcpTools ? { extraTools: mcpTools } : {}),
-          ...(runBudget ? { budget: runBudget.exceeded } : {}),
         });
       }
       const { runClaudeCode } = await import('./claudeCode/run.js');
@@ -344,19 +348,11 @@ export async function runTicket(deps: ExecutorDeps, ticketId: string): Promise<T
       const runOnce = (prompt: string, resume?: string) => {
         transcript!.write({ t: 'message', message: { role: 'user', content: prompt } });
         return runClaudeCode({
-          contract,
+          ...shared,
           claudePath: deps.claudePath!,
           systemAppend: `${system}\n\n${CLAUDE_CODE_NOTE}`,
           prompt,
           ...(resume ? { resume } : {}),
-          context,
-          chain: deps.chain,
-          transcript: transcript!,
-          bus: deps.bus,
-          store: ws.store,
-          signal: deps.signal,
-          labels,
-          ...(runBudget ? { budget: runBudget.exceeded } : {}),
           ...(deps.model?.provider === 'scripted' && deps.model.server ? { baseUrl: deps.model.server.url } : {}),
           ...(deps.env ? { env: deps.env } : {}),
         });
