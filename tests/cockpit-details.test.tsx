@@ -36,6 +36,12 @@ describe("the cockpit's ticket detail says why a ticket waits", () => {
     expect(frame).toContain('# fail 0');
   });
 
+  it('a ticket the doctor holds: the grade and what fails, right under the title', () => {
+    const held = ticket({ hold: { kind: 'doctor', reason: 'the doctor grades B 24/25 (deny-rules is missing); `master doctor` shows what to fix', at: '' } });
+    const lines = (render(<TicketDetails ticket={held} height={30} />).lastFrame() ?? '').split('\n');
+    expect(lines[1]).toContain('waiting: waits in review: the doctor grades B 24/25');
+  });
+
   it('a blocked ticket names its question and how to answer; a rejected one says the verifier and the doctor did not run', () => {
     const question: Question = { id: 'Q-2', kind: 'agent', ticket: 'T-4', brand: 'alpha', text: 'Which file?', askedAt: '', askedBy: 'executor' } as Question;
     const blocked = render(<TicketDetails ticket={ticket({ state: 'blocked' })} height={30} questions={[question]} />).lastFrame() ?? '';

@@ -209,6 +209,11 @@ describe('merge gate', () => {
     expect(outcome).toMatchObject({ result: 'waiting', reason: expect.stringContaining('doctor grades B 19/20') });
     expect(gw.ws.tickets.get(ticket.id).state).toBe('review');
     expect(git(gw.repo, 'rev-parse', 'main')).toBe(main);
+    // The wait is kept on the ticket (what `ticket show`, the report and the cockpit read), not a stall: the next run gates again.
+    expect(gw.ws.tickets.get(ticket.id).hold).toMatchObject({ kind: 'doctor', reason: expect.stringMatching(/^the doctor grades B 19\/20 \(hooks parse: bad\.json\)/) });
+    const [again] = await runMergeGate(gw.ws, { doctor: gradeA });
+    expect(again!.result).toBe('merged');
+    expect(gw.ws.tickets.get(ticket.id).hold ?? null).toBeNull();
   });
 
   it('runs the real system doctor as its last step', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ModelScript } from '../src/agents/scripted/script.js';
@@ -91,6 +91,39 @@ describe('a ticket that cannot move on says why where the operator looks', () =>
 
     const report = await runSession(gw.ws, { ci: true, phases: defaultPhases(), bus: gw.bus, only: 'report' });
     expect(report.results.report!.summary).toContain('waiting for you: 1 (1 stuck: T-1)');
+  });
+});
+
+describe('a ticket the doctor holds says why, and only while it does', () => {
+  it('a real workspace grading B: the headless output, `ticket show` and the report name the doctor; once it is A again the ticket merges and the reason is gone', async () => {
+    const gw = await workspace();
+    ticketInReview(gw, { 'src/mul.js': 'export const mul = (a, b) => a * b;\n' }, { title: 'Add mul' });
+    const main = git(gw.repo, 'rev-parse', 'main');
+    await gw.ws.store.close();
+    opened.splice(opened.indexOf(gw), 1);
+    // A damage the doctor grades (the built-in guard's rules are gone): the system is not healthy enough to move main.
+    const rules = path.join(gw.home, 'hooks', 'deny-rules.json');
+    const kept = readFileSync(rules, 'utf8');
+    rmSync(rules);
+
+    const held = master(['start', '--ci'], { env: { MASTER_HOME: gw.home } });
+    expect(held.stdout).toMatch(/note {6}T-1 waits in review: the doctor grades B \d+\/\d+ \([^)]*deny-rules is missing\); `master doctor` shows what to fix$/m);
+    expect(held.stdout).toMatch(/note {6}waiting for you: T-1 \(review\) waits in review: the doctor grades B /);
+    // (The doctor also files a housekeeping ticket for the damage: that one waits for approval.)
+    expect(held.stdout).toContain('1 stuck: T-1)');
+    expect(git(gw.repo, 'rev-parse', 'main')).toBe(main);
+    // Saved on the ticket: a later `ticket show` (another process, no session running) still says why.
+    const shown = master(['ticket', 'show', 'T-1', '--home', gw.home]);
+    expect(shown.stdout).toMatch(/ {2}waiting {3}waits in review: the doctor grades B \d+\/\d+ \([^)]*deny-rules is missing\)/);
+    expect(shown.stdout).toMatch(/test: passed, exit 0 in \d+ ms/);
+
+    writeFileSync(rules, kept);
+    const merged = master(['start', '--ci'], { env: { MASTER_HOME: gw.home } });
+    expect(merged.stdout, merged.stderr).toContain('merge gate: 1 merged');
+    expect(git(gw.repo, 'rev-parse', 'main')).not.toBe(main);
+    const after = master(['ticket', 'show', 'T-1', '--home', gw.home]).stdout;
+    expect(after).toMatch(/ {2}state {5}merged/);
+    expect(after).not.toMatch(/waiting|doctor grades B/);
   });
 });
 

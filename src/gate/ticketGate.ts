@@ -252,8 +252,12 @@ async function attemptOnce(ctx: RepoQueueContext, ticket: Ticket, worktree: stri
   step('doctor', 'start', { candidateSha });
   const doctor = await ctx.doctor();
   if (doctor.grade !== 'A') {
-    const reason = `${ticket.id} waits in review: the doctor grades ${doctor.grade} ${doctor.passed}/${doctor.total} (${doctor.failing.slice(0, 3).join('; ')}); \`master doctor\` shows what to fix`;
+    const why = `the doctor grades ${doctor.grade} ${doctor.passed}/${doctor.total} (${doctor.failing.slice(0, 3).join('; ')}); \`master doctor\` shows what to fix`;
+    const reason = `${ticket.id} waits in review: ${why}`;
     step('doctor', 'fail', { candidateSha, grade: doctor.grade, passed: doctor.passed, total: doctor.total, failing: doctor.failing, reason });
+    // Kept on the ticket, so `ticket show`, the report and the cockpit say why it waits (not only this session's log).
+    // Not a stall: the candidate was fine, so the next run verifies it again once the system is healthy.
+    ws.tickets.update(ticket.id, () => ({ hold: { kind: 'doctor', reason: why, at: ws.store.now(), mainSha, branchSha: tip, checks } }));
     return { result: 'waiting', reason };
   }
   step('doctor', 'pass', { candidateSha, grade: doctor.grade, passed: doctor.passed, total: doctor.total });
@@ -267,7 +271,9 @@ async function attemptOnce(ctx: RepoQueueContext, ticket: Ticket, worktree: stri
     startedAt,
     finishedAt: ws.store.now(),
   };
-  const passed = gateTransition(ctx, ticket.id, 'review', { type: 'pass', evidence }, { by: 'gate', note: `candidate ${short(candidateSha)} on main ${short(mainSha)} passed` });
+  // A hold from an earlier run (the doctor's grade) no longer explains anything once the candidate passed.
+  const staleHold = ws.tickets.get(ticket.id).hold ? { patch: { hold: null } } : {};
+  const passed = gateTransition(ctx, ticket.id, 'review', { type: 'pass', evidence }, { by: 'gate', note: `candidate ${short(candidateSha)} on main ${short(mainSha)} passed`, ...staleHold });
   if (!passed) return dropped(ctx, ticket.id, stateNow(ctx, ticket.id), worktree, step);
   step('pass', 'done', { candidateSha, baseSha: mainSha });
   return moveMain(ctx, passed, evidence, step);
@@ -414,7 +420,8 @@ async function reject(ctx: RepoQueueContext, ticket: Ticket, note: string, feedb
     {
       by: 'gate',
       note,
-      patch: { feedback: [...current.feedback, feedback] },
+      // A verdict ends any hold (a doctor's grade, a stalled verifier): after a retry it would explain nothing.
+      patch: { feedback: [...current.feedback, feedback], ...(current.hold ? { hold: null } : {}) },
     },
   );
   if (!rejected) return dropped(ctx, ticket.id, stateNow(ctx, ticket.id), worktree, step);

@@ -94,10 +94,11 @@ export interface Ticket {
 }
 
 export interface TicketHold {
-  kind: 'budget' | 'gate' | 'executor';
+  /** `doctor`: the gate passed the candidate but the system doctor graded below A, so main did not move. */
+  kind: 'budget' | 'gate' | 'executor' | 'doctor';
   reason: string;
   at: string;
-  /** For a gate hold: the main and branch commits it failed on; either moving lets the gate try again. */
+  /** For a gate hold: the main and branch commits it failed on; either moving lets the gate try again (a doctor hold: the ones it held). */
   mainSha?: string;
   branchSha?: string;
   /** For a gate hold: how many gate runs in a row failed on these commits (the hold applies from the second). */
