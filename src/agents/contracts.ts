@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { UserError } from '../errors.js';
 import { CONTRACT_NAMES, type ContractName, type Registry } from '../registry/schema.js';
 
@@ -29,35 +29,39 @@ export interface AgentContract {
   maxWallSeconds: number;
 }
 
-const toolName = z.string().refine((name) => (KNOWN_TOOLS as readonly string[]).includes(name) || /^mcp__(?:\*|[\w-]+)$/.test(name), {
-  message: `a tool name: one of ${KNOWN_TOOLS.join(', ')}, mcp__server__tool, mcp__server (its every tool) or mcp__* (every server the brand lists)`,
-});
+const toolName = z.string().check(
+  z.refine((name) => (KNOWN_TOOLS as readonly string[]).includes(name) || /^mcp__(?:\*|[\w-]+)$/.test(name), {
+    message: `a tool name: one of ${KNOWN_TOOLS.join(', ')}, mcp__server__tool, mcp__server (its every tool) or mcp__* (every server the brand lists)`,
+  }),
+);
 
 /** The shape every resolved contract must have. */
 export const AgentContractSchema = z
   .strictObject({
     name: z.enum(CONTRACT_NAMES),
-    role: z.string().trim().min(20, 'a role text of at least a sentence'),
-    model: z.string().min(1),
-    tools: z.array(toolName).min(1, 'at least one tool'),
-    writePaths: z.array(z.string().min(1)),
-    maxTurns: z.number().int().min(1).max(500),
-    maxTokens: z.number().int().min(1000),
-    maxWallSeconds: z.number().int().min(1).max(86_400),
+    role: z.string().check(z.trim(), z.minLength(20, 'a role text of at least a sentence')),
+    model: z.string().check(z.minLength(1)),
+    tools: z.array(toolName).check(z.minLength(1, 'at least one tool')),
+    writePaths: z.array(z.string().check(z.minLength(1))),
+    maxTurns: z.int().check(z.gte(1), z.lte(500)),
+    maxTokens: z.int().check(z.gte(1000)),
+    maxWallSeconds: z.int().check(z.gte(1), z.lte(86_400)),
   })
-  .superRefine((contract, ctx) => {
-    const writes = contract.tools.filter((t) => WRITING_TOOLS.includes(t) && t !== 'Bash');
-    if (writes.length > 0 && contract.writePaths.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['writePaths'],
-        message: `has ${writes.join(', ')} in its palette but no write authority; add writePaths or remove the tools`,
-      });
-    }
-    if (!contract.tools.includes('Finish') && !contract.tools.includes('Verdict')) {
-      ctx.addIssue({ code: 'custom', path: ['tools'], message: 'needs Finish (or Verdict) so a run can end' });
-    }
-  });
+  .check(
+    z.superRefine((contract, ctx) => {
+      const writes = contract.tools.filter((t) => WRITING_TOOLS.includes(t) && t !== 'Bash');
+      if (writes.length > 0 && contract.writePaths.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['writePaths'],
+          message: `has ${writes.join(', ')} in its palette but no write authority; add writePaths or remove the tools`,
+        });
+      }
+      if (!contract.tools.includes('Finish') && !contract.tools.includes('Verdict')) {
+        ctx.addIssue({ code: 'custom', path: ['tools'], message: 'needs Finish (or Verdict) so a run can end' });
+      }
+    }),
+  );
 
 const READ = ['Read', 'Glob', 'Grep'];
 const WIKI = ['WikiRead', 'WikiSearch'];

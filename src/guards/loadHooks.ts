@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { FileProblemsError } from '../errors.js';
 import { formatPath } from '../registry/load.js';
 import { BUILTIN_GUARDS, HookFileSchema, type HookSpec } from './hookFile.js';

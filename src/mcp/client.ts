@@ -4,7 +4,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ToolContext } from '../guards/types.js';
 import { bashEnv, bashLaunch, OUTPUT_CAP } from '../agents/tools/spawnBash.js';
 import type { ToolDefinition } from '../agents/tools/types.js';

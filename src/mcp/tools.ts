@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { UserError } from '../errors.js';
 import { answerQuestion, openQuestions } from '../questions/index.js';
 import { processAlive } from '../state/lock.js';
@@ -16,6 +16,13 @@ import type { McpScope } from './scope.js';
  * Each returns a text for a model to read and the same facts as structured
  * content matching its output schema.
  */
+
+const nonEmpty = () => z.string().check(z.minLength(1));
+const trimmed = () => z.string().check(z.trim(), z.minLength(1));
+/** A field with the description an MCP client shows its model. */
+function described<T extends z.ZodMiniType>(schema: T, text: string): T {
+  return schema.check(z.describe(text));
+}
 
 export interface McpToolEnv {
   ws: Workspace;
@@ -33,8 +40,8 @@ export interface McpTool {
   name: string;
   title: string;
   description: string;
-  input: z.ZodObject;
-  output: z.ZodObject;
+  input: z.ZodMiniObject;
+  output: z.ZodMiniObject;
   readOnly: boolean;
   run(args: any, env: McpToolEnv): Promise<McpToolOutput> | McpToolOutput;
 }
@@ -48,18 +55,18 @@ const TicketSummary = z.looseObject({
   priority: z.enum(PRIORITIES),
   kind: z.string(),
 });
-const TicketFull = TicketSummary.extend({
+const TicketFull = z.extend(TicketSummary, {
   body: z.string(),
   acceptance: z.array(z.string()),
   run: z.array(z.string()),
   history: z.array(z.looseObject({ at: z.string(), from: z.string(), to: z.string(), event: z.string(), by: z.string() })),
   runs: z.array(z.looseObject({ id: z.string() })),
-  gate: z.looseObject({}).nullable(),
+  gate: z.nullable(z.looseObject({})),
   feedback: z.array(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
-const QuestionOut = z.looseObject({ id: z.string(), kind: z.string(), text: z.string(), askedAt: z.string(), ticket: z.string().optional(), brand: z.string().optional() });
+const QuestionOut = z.looseObject({ id: z.string(), kind: z.string(), text: z.string(), askedAt: z.string(), ticket: z.optional(z.string()), brand: z.optional(z.string()) });
 
 function summary(t: Ticket) {
   return { id: t.id, brand: t.brand, repo: t.repo, title: t.title, state: t.state, priority: t.priority, kind: t.kind, updatedAt: t.updatedAt };
@@ -92,8 +99,8 @@ const ticketsList: McpTool = {
   description:
     "Lists the workspace's tickets (id, state, priority, brand/repo, kind, title), oldest first. Filter by brand and/or state. States: triage (proposed, waits for approval), ready (queued for an agent), running, review (waits for the merge gate), merging, merged, failed, rejected, blocked (waits for an answer), cancelled. Use ticket_get for one ticket's body, history and runs.",
   input: z.strictObject({
-    brand: z.string().min(1).optional().describe('only tickets of this brand id'),
-    state: z.enum(TICKET_STATES).optional().describe('only tickets in this state'),
+    brand: described(z.optional(nonEmpty()), 'only tickets of this brand id'),
+    state: described(z.optional(z.enum(TICKET_STATES)), 'only tickets in this state'),
   }),
   output: z.object({ tickets: z.array(TicketSummary) }),
   readOnly: true,
@@ -109,7 +116,7 @@ const ticketGet: McpTool = {
   name: 'ticket_get',
   title: 'Show a ticket',
   description: "Shows one ticket by id (T-12, or just 12): its title, body, acceptance criteria, state, the history of every transition, its agent runs and the merge gate's evidence.",
-  input: z.strictObject({ id: z.string().min(1).describe('the ticket id, e.g. T-12') }),
+  input: z.strictObject({ id: described(nonEmpty(), 'the ticket id, e.g. T-12') }),
   output: TicketFull,
   readOnly: true,
   run(args: { id: string }, env) {
@@ -124,14 +131,14 @@ const ticketCreate: McpTool = {
   description:
     'Files a new ticket in triage (the operator approves it with ticket_transition event "approve" before an agent picks it up). kind "agent" (default) is done by an AI executor from the title, body and acceptance criteria; kind "script" runs its `run` shell commands in the ticket\'s worktree. Brand and repo ids come from registry_list.',
   input: z.strictObject({
-    brand: z.string().min(1).describe('brand id (registry_list shows them)'),
-    repo: z.string().min(1).describe('repo id within the brand'),
-    title: z.string().trim().min(1).describe('one line: what is to be done'),
-    body: z.string().optional().describe('what to do and why, in as much detail as the executor needs'),
-    acceptance: z.array(z.string().trim().min(1)).optional().describe('acceptance criteria, one per item; the verifier checks each'),
-    kind: z.enum(['agent', 'script']).optional().describe('who does the work (default agent)'),
-    run: z.array(z.string().trim().min(1)).optional().describe('the commands of a script ticket (required for kind "script", not allowed otherwise)'),
-    priority: z.enum(PRIORITIES).optional().describe('p0 (most urgent) to p3; default p2'),
+    brand: described(nonEmpty(), 'brand id (registry_list shows them)'),
+    repo: described(nonEmpty(), 'repo id within the brand'),
+    title: described(trimmed(), 'one line: what is to be done'),
+    body: described(z.optional(z.string()), 'what to do and why, in as much detail as the executor needs'),
+    acceptance: described(z.optional(z.array(trimmed())), 'acceptance criteria, one per item; the verifier checks each'),
+    kind: described(z.optional(z.enum(['agent', 'script'])), 'who does the work (default agent)'),
+    run: described(z.optional(z.array(trimmed())), 'the commands of a script ticket (required for kind "script", not allowed otherwise)'),
+    priority: described(z.optional(z.enum(PRIORITIES)), 'p0 (most urgent) to p3; default p2'),
   }),
   output: TicketFull,
   readOnly: false,
@@ -162,9 +169,9 @@ const ticketTransition: McpTool = {
   title: 'Move a ticket',
   description: `Sends an operator event to a ticket's state machine: approve (triage → ready), block (ready/running → blocked), unblock (blocked → ready), cancel (any open state → cancelled), retry (failed/rejected → ready; the note becomes feedback for the next attempt), reopen (cancelled → triage). The dispatcher's and the merge gate's own events cannot be sent. A refused event says which events the ticket accepts now.`,
   input: z.strictObject({
-    id: z.string().min(1).describe('the ticket id, e.g. T-12'),
-    event: z.enum(OPERATOR_EVENTS as [string, ...string[]]).describe(`one of ${OPERATOR_EVENTS.join(', ')}`),
-    note: z.string().trim().min(1).optional().describe('why; kept in the history (for retry: feedback for the next attempt)'),
+    id: described(nonEmpty(), 'the ticket id, e.g. T-12'),
+    event: described(z.enum(OPERATOR_EVENTS as [string, ...string[]]), `one of ${OPERATOR_EVENTS.join(', ')}`),
+    note: described(z.optional(trimmed()), 'why; kept in the history (for retry: feedback for the next attempt)'),
   }),
   output: TicketFull,
   readOnly: false,
@@ -203,8 +210,8 @@ const questionAnswer: McpTool = {
   title: 'Answer a question',
   description:
     'Answers an open question (id from questions_list, e.g. Q-3) as the operator. A ticket blocked on it goes back to ready and its agent continues with the answer. For a guard\'s question "yes" allows exactly that call; anything else refuses it.',
-  input: z.strictObject({ id: z.string().min(1).describe('the question id, e.g. Q-3'), answer: z.string().trim().min(1).describe('the answer') }),
-  output: z.object({ question: QuestionOut, ticket: z.object({ id: z.string(), state: z.string() }).optional() }),
+  input: z.strictObject({ id: described(nonEmpty(), 'the question id, e.g. Q-3'), answer: described(trimmed(), 'the answer') }),
+  output: z.object({ question: QuestionOut, ticket: z.optional(z.object({ id: z.string(), state: z.string() })) }),
   readOnly: false,
   run(args: { id: string; answer: string }, env) {
     const id = args.id.trim().toUpperCase();
@@ -232,9 +239,9 @@ const wikiSearch: McpTool = {
   description:
     'Full-text search of the workspace wiki (what earlier tickets and the operator recorded: processes, conventions, decisions), best first, with a snippet each. Pages are named brand/page or global/page; read one with wiki_read (or the resource wiki://<page>).',
   input: z.strictObject({
-    query: z.string().trim().min(1).describe('words to search for'),
-    brand: z.string().min(1).optional().describe("only this brand's pages"),
-    limit: z.number().int().min(1).max(50).optional().describe('at most this many pages (default 10)'),
+    query: described(trimmed(), 'words to search for'),
+    brand: described(z.optional(nonEmpty()), "only this brand's pages"),
+    limit: described(z.optional(z.int().check(z.gte(1), z.lte(50))), 'at most this many pages (default 10)'),
   }),
   output: z.object({ hits: z.array(z.object({ page: z.string(), title: z.string(), score: z.number(), snippet: z.string() })) }),
   readOnly: true,
@@ -251,7 +258,7 @@ const wikiRead: McpTool = {
   name: 'wiki_read',
   title: 'Read a wiki page',
   description: 'Reads one wiki page by its name (e.g. umano/release-process, or a unique file name such as release-process): its frontmatter and Markdown text.',
-  input: z.strictObject({ page: z.string().trim().min(1).describe('the page name, e.g. brand/page') }),
+  input: z.strictObject({ page: described(trimmed(), 'the page name, e.g. brand/page') }),
   output: z.object({ page: z.string(), title: z.string(), text: z.string() }),
   readOnly: true,
   async run(args: { page: string }, env) {
@@ -310,7 +317,7 @@ const doctorRun: McpTool = {
     grade: z.string(),
     passed: z.number(),
     total: z.number(),
-    checks: z.array(z.object({ id: z.string(), title: z.string(), status: z.enum(['pass', 'warn', 'fail']), message: z.string(), fix: z.string().optional() })),
+    checks: z.array(z.object({ id: z.string(), title: z.string(), status: z.enum(['pass', 'warn', 'fail']), message: z.string(), fix: z.optional(z.string()) })),
   }),
   readOnly: true,
   async run(_args, env) {
@@ -341,7 +348,7 @@ const sessionStatus: McpTool = {
   input: z.strictObject({}),
   output: z.object({
     running: z.boolean(),
-    lastSession: z.looseObject({ id: z.string(), startedAt: z.string() }).nullable(),
+    lastSession: z.nullable(z.looseObject({ id: z.string(), startedAt: z.string() })),
     phases: z.record(z.string(), z.object({ at: z.string(), ok: z.boolean() })),
     tickets: z.record(z.string(), z.number()),
     openQuestions: z.number(),
@@ -385,9 +392,9 @@ const briefingGet: McpTool = {
   title: "The scout's briefing",
   description:
     "The latest scout briefing per brand: new commits on main, uncommitted work, worktrees and ticket branches, repos that could not be read. It is what `master scout` (or the session's scout phase) saw last; it does not scout again.",
-  input: z.strictObject({ brand: z.string().min(1).optional().describe('only this brand') }),
+  input: z.strictObject({ brand: described(z.optional(nonEmpty()), 'only this brand') }),
   output: z.object({
-    at: z.string().nullable(),
+    at: z.nullable(z.string()),
     summary: z.string(),
     briefings: z.array(z.looseObject({ brand: z.string(), name: z.string(), markdown: z.string() })),
   }),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { FileProblemsError, UserError } from '../errors.js';
 import { RegistrySchema, type Brand, type Registry, type Repo } from './schema.js';
 

@@ -1,19 +1,19 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type GrayMatter from 'gray-matter';
-import type * as Zod from 'zod';
+import type * as Zod from 'zod/mini';
 
 /** The frontmatter every page carries (`updated` is a YAML date or a string). */
 const frontmatterSchema = (z: typeof Zod) =>
   z.object({
-    title: z.string().trim().min(1, 'a non-empty title'),
-    brand: z.string().trim().min(1, 'the brand id (or "global")'),
-    updated: z.union([z.date(), z.string().trim().min(1)], { message: 'a date (YAML date or a string)' }),
-    tags: z.union([z.array(z.string()), z.string()]).optional(),
-    sources: z.array(z.union([z.string(), z.number()])).optional(),
-    confidence: z.enum(['high', 'medium', 'low']).optional(),
-    authority: z.string().optional(),
-    aliases: z.union([z.array(z.string()), z.string()]).optional(),
+    title: z.string().check(z.trim(), z.minLength(1, 'a non-empty title')),
+    brand: z.string().check(z.trim(), z.minLength(1, 'the brand id (or "global")')),
+    updated: z.union([z.date(), z.string().check(z.trim(), z.minLength(1))], { message: 'a date (YAML date or a string)' }),
+    tags: z.optional(z.union([z.array(z.string()), z.string()])),
+    sources: z.optional(z.array(z.union([z.string(), z.number()]))),
+    confidence: z.optional(z.enum(['high', 'medium', 'low'])),
+    authority: z.optional(z.string()),
+    aliases: z.optional(z.union([z.array(z.string()), z.string()])),
   });
 export type Frontmatter = Zod.infer<ReturnType<typeof frontmatterSchema>>;
 
@@ -26,7 +26,7 @@ let parsers: { matter: typeof GrayMatter; schema: ReturnType<typeof frontmatterS
 function loadParsers(): NonNullable<typeof parsers> {
   if (parsers) return parsers;
   const load = createRequire(import.meta.url);
-  parsers = { matter: load('gray-matter') as typeof GrayMatter, schema: frontmatterSchema(load('zod') as typeof Zod) };
+  parsers = { matter: load('gray-matter') as typeof GrayMatter, schema: frontmatterSchema(load('zod/mini') as typeof Zod) };
   return parsers;
 }
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages/messages.js';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Bus } from '../../bus/index.js';
 import { errorMessage } from '../../errors.js';
 import { buildPolicy, bwrapArgs, sandboxLaunch, type PolicyExtras } from '../../sandbox/index.js';
@@ -177,15 +177,19 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
     });
   }
 
+  // The Agent SDK's `tool()` is typed for classic zod shapes only; at run time it reads any zod 4 schema
+  // (mini ones included) through `_zod`, as the MCP SDK under it does. So our mini shapes pass through this cast,
+  // the one place the codebase meets classic zod.
+  type SdkShape = Parameters<typeof sdk.tool>[2];
   // master's own tools of the palette (Verdict, WikiRead, ProposeFinding…), run by master once the guard hook let them through.
   const ownTools = masterMcpTools(contract)
     .filter((name) => name !== 'AskOperator')
     .flatMap((name) => {
       const definition = getTool(name)!;
-      const shape = (definition.input as unknown as { shape?: z.ZodRawShape }).shape;
+      const shape = (definition.input as unknown as { shape?: z.core.$ZodShape }).shape;
       if (!shape) return [];
       return [
-        sdk.tool(name, definition.description, shape, async (args: Record<string, unknown>, extra: unknown) => {
+        sdk.tool(name, definition.description, shape as unknown as SdkShape, async (args: Record<string, unknown>, extra: unknown) => {
           const parsed = definition.input.safeParse(args);
           let result;
           if (!parsed.success) result = { content: `${name}: its input does not have the expected shape (${parsed.error.issues[0]?.message ?? 'invalid'})`, isError: true };
@@ -204,8 +208,9 @@ export async function runClaudeCode(options: ClaudeCodeRunOptions): Promise<Clau
   const askTool = sdk.tool(
     'AskOperator',
     'Ask the operator (a person) a question only they can answer. The run pauses until they answer; their answer comes back as the next message.',
-    { question: z.string().min(1) },
-    async ({ question }, extra) => {
+    { question: z.string().check(z.minLength(1)) } as unknown as SdkShape,
+    async (args, extra) => {
+      const question = String(args.question);
       const id = toolUseIdOf(extra);
       control.asked ??= { question, toolUseId: id ?? `ask-${Date.now()}`, kind: 'agent' };
       // The session stops here, before Claude Code asks its model again, and resumes with the answer:

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { UserError } from '../../errors.js';
 
 /**
@@ -52,30 +52,24 @@ export interface ScriptTurn {
 /** 401 key rejected, 429 rate limited, 500 server error, 529 overloaded; `drop` closes the connection before answering, `drop-mid-stream` after the first event. */
 export type ScriptErrorKind = 401 | 429 | 500 | 529 | 'drop' | 'drop-mid-stream';
 
+const count = (min: number) => z.optional(z.int().check(z.gte(min)));
 const Turn = z.strictObject({
-  text: z.string().optional(),
-  tools: z.array(z.strictObject({ name: z.string().min(1), input: z.record(z.string(), z.unknown()) })).optional(),
-  error: z
-    .strictObject({
+  text: z.optional(z.string()),
+  tools: z.optional(z.array(z.strictObject({ name: z.string().check(z.minLength(1)), input: z.record(z.string(), z.unknown()) }))),
+  error: z.optional(
+    z.strictObject({
       kind: z.union([z.literal(401), z.literal(429), z.literal(500), z.literal(529), z.literal('drop'), z.literal('drop-mid-stream')]),
-      times: z.number().int().min(1).optional(),
-    })
-    .optional(),
-  usage: z
-    .strictObject({
-      input: z.number().int().min(0).optional(),
-      output: z.number().int().min(0).optional(),
-      cacheRead: z.number().int().min(0).optional(),
-      cacheWrite: z.number().int().min(0).optional(),
-    })
-    .optional(),
-  delayMs: z.number().int().min(0).optional(),
+      times: count(1),
+    }),
+  ),
+  usage: z.optional(z.strictObject({ input: count(0), output: count(0), cacheRead: count(0), cacheWrite: count(0) })),
+  delayMs: count(0),
 });
 
 export const ModelScriptSchema = z.strictObject({
   tickets: z.record(z.string(), z.array(Turn)),
-  fallback: z.array(Turn).optional(),
-  unscripted: z.literal('demo').optional(),
+  fallback: z.optional(z.array(Turn)),
+  unscripted: z.optional(z.literal('demo')),
 });
 
 /** Reads and validates a script file; a UserError names the file and the field. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { describeOutcome, spawnBash } from './spawnBash.js';
 import { failed, ok, type ToolDefinition } from './types.js';
 
@@ -6,9 +6,9 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const MAX_TIMEOUT_MS = 600_000;
 
 const BashInput = z.object({
-  command: z.string().min(1),
-  timeout: z.number().int().min(1).max(MAX_TIMEOUT_MS).optional(),
-  description: z.string().optional(),
+  command: z.string().check(z.minLength(1)),
+  timeout: z.optional(z.int().check(z.gte(1), z.lte(MAX_TIMEOUT_MS))),
+  description: z.optional(z.string()),
 });
 
 export const bashTool: ToolDefinition<z.infer<typeof BashInput>> = {
@@ -27,7 +27,10 @@ export const bashTool: ToolDefinition<z.infer<typeof BashInput>> = {
 };
 
 // Up to nine choices: the cockpit numbers them and the operator answers with one digit.
-const AskInput = z.object({ question: z.string().trim().min(1), choices: z.array(z.string().trim().min(1)).min(2).max(9).optional() });
+const AskInput = z.object({
+  question: z.string().check(z.trim(), z.minLength(1)),
+  choices: z.optional(z.array(z.string().check(z.trim(), z.minLength(1))).check(z.minLength(2), z.maxLength(9))),
+});
 
 export const askOperatorTool: ToolDefinition<z.infer<typeof AskInput>> = {
   name: 'AskOperator',
@@ -42,7 +45,7 @@ export const askOperatorTool: ToolDefinition<z.infer<typeof AskInput>> = {
   },
 };
 
-const FinishInput = z.object({ summary: z.string().trim().min(1) });
+const FinishInput = z.object({ summary: z.string().check(z.trim(), z.minLength(1)) });
 
 export const finishTool: ToolDefinition<z.infer<typeof FinishInput>> = {
   name: 'Finish',

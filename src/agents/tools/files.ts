@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { checkPathAccess } from '../../guards/pathPolicy.js';
 import { OUTPUT_CAP } from './spawnBash.js';
 import { errorMessage } from '../../errors.js';
@@ -26,9 +26,9 @@ function describeFsError(error: unknown, target: string): string {
 }
 
 const ReadInput = z.object({
-  file_path: z.string().min(1),
-  offset: z.number().int().min(0).optional(),
-  limit: z.number().int().min(1).optional(),
+  file_path: z.string().check(z.minLength(1)),
+  offset: z.optional(z.int().check(z.gte(0))),
+  limit: z.optional(z.int().check(z.gte(1))),
 });
 
 export const readTool: ToolDefinition<z.infer<typeof ReadInput>> = {
@@ -74,7 +74,7 @@ export const readTool: ToolDefinition<z.infer<typeof ReadInput>> = {
   },
 };
 
-const WriteInput = z.object({ file_path: z.string().min(1), content: z.string() });
+const WriteInput = z.object({ file_path: z.string().check(z.minLength(1)), content: z.string() });
 
 export const writeTool: ToolDefinition<z.infer<typeof WriteInput>> = {
   name: 'Write',
@@ -95,10 +95,10 @@ export const writeTool: ToolDefinition<z.infer<typeof WriteInput>> = {
 };
 
 const EditInput = z.object({
-  file_path: z.string().min(1),
+  file_path: z.string().check(z.minLength(1)),
   old_string: z.string(),
   new_string: z.string(),
-  replace_all: z.boolean().optional(),
+  replace_all: z.optional(z.boolean()),
 });
 
 export const editTool: ToolDefinition<z.infer<typeof EditInput>> = {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Tool } from '@anthropic-ai/sdk/resources/messages/messages.js';
 import { editTool, readTool, writeTool } from './files.js';
 import { globTool, grepTool } from './search.js';

@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ToolContext } from '../../guards/types.js';
 import { allowedPath } from './files.js';
 import { globMatch } from './globMatch.js';
@@ -50,7 +50,7 @@ function searchRoot(context: ToolContext, target: string | undefined): string | 
   return allowedPath(context, target ?? context.cwd, 'read');
 }
 
-const GlobInput = z.object({ pattern: z.string().min(1), path: z.string().optional() });
+const GlobInput = z.object({ pattern: z.string().check(z.minLength(1)), path: z.optional(z.string()) });
 
 export const globTool: ToolDefinition<z.infer<typeof GlobInput>> = {
   name: 'Glob',
@@ -72,16 +72,16 @@ export const globTool: ToolDefinition<z.infer<typeof GlobInput>> = {
 };
 
 const GrepInput = z.object({
-  pattern: z.string().min(1),
-  path: z.string().optional(),
-  glob: z.string().optional(),
-  output_mode: z.enum(['content', 'files_with_matches', 'count']).optional(),
-  '-i': z.boolean().optional(),
-  '-n': z.boolean().optional(),
-  '-A': z.number().int().min(0).optional(),
-  '-B': z.number().int().min(0).optional(),
-  '-C': z.number().int().min(0).optional(),
-  head_limit: z.number().int().min(1).optional(),
+  pattern: z.string().check(z.minLength(1)),
+  path: z.optional(z.string()),
+  glob: z.optional(z.string()),
+  output_mode: z.optional(z.enum(['content', 'files_with_matches', 'count'])),
+  '-i': z.optional(z.boolean()),
+  '-n': z.optional(z.boolean()),
+  '-A': z.optional(z.int().check(z.gte(0))),
+  '-B': z.optional(z.int().check(z.gte(0))),
+  '-C': z.optional(z.int().check(z.gte(0))),
+  head_limit: z.optional(z.int().check(z.gte(1))),
 });
 
 export const grepTool: ToolDefinition<z.infer<typeof GrepInput>> = {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Access } from '../../guards/pathPolicy.js';
 import type { ToolContext, ToolResult } from '../../guards/types.js';
 import type { AgentContract } from '../contracts.js';
@@ -26,7 +26,7 @@ export interface TouchedPath {
 export interface ToolDefinition<I = Record<string, unknown>> {
   name: string;
   description: string;
-  input: z.ZodType<I>;
+  input: z.ZodMiniType<I>;
   /** The paths this call touches (relative ones against the context's cwd). */
   paths(input: I, context: ToolContext): TouchedPath[];
   run(input: I, context: ToolRunContext): Promise<ToolResult>;

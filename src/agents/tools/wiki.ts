@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { contextBrand } from '../../guards/silo/areas.js';
 import { siloPathCheck } from '../../guards/silo/runtimeCheck.js';
 import { resolveReal } from '../../guards/pathPolicy.js';
@@ -18,8 +18,8 @@ async function wikiFor(context: ToolContext) {
 }
 
 const SearchInput = z.strictObject({
-  query: z.string().trim().min(1, 'words to search for'),
-  limit: z.number().int().min(1).max(30).optional(),
+  query: z.string().check(z.trim(), z.minLength(1, 'words to search for')),
+  limit: z.optional(z.int().check(z.gte(1), z.lte(30))),
 });
 
 export const wikiSearchTool: ToolDefinition<z.infer<typeof SearchInput>> = {
@@ -37,7 +37,7 @@ export const wikiSearchTool: ToolDefinition<z.infer<typeof SearchInput>> = {
   },
 };
 
-const ReadInput = z.strictObject({ page: z.string().trim().min(1, "a page name such as 'brand/page'") });
+const ReadInput = z.strictObject({ page: z.string().check(z.trim(), z.minLength(1, "a page name such as 'brand/page'")) });
 
 export const wikiReadTool: ToolDefinition<z.infer<typeof ReadInput>> = {
   name: 'WikiRead',

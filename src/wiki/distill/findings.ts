@@ -1,21 +1,21 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { wikiDataDir, writeAtomic } from '../catalog.js';
 
 /** What a distiller may propose: its only output. */
 export const FindingInput = z.strictObject({
   confidence: z.enum(['high', 'medium', 'low']),
-  target: z
-    .string()
-    .trim()
-    .regex(/^[a-z0-9][\w-]*(\/[\w][\w.-]*)+$/i, 'a page name: folder/page (path under wiki/ without .md), e.g. umano/release-process')
-    .refine((t) => !t.split('/').includes('..'), 'no ".." in a page name'),
+  target: z.string().check(
+    z.trim(),
+    z.regex(/^[a-z0-9][\w-]*(\/[\w][\w.-]*)+$/i, 'a page name: folder/page (path under wiki/ without .md), e.g. umano/release-process'),
+    z.refine((t) => !t.split('/').includes('..'), 'no ".." in a page name'),
+  ),
   change: z.enum(['create', 'update', 'append']),
-  title: z.string().trim().min(1).optional(),
-  content: z.string().trim().min(1, 'the text to write'),
-  sources: z.array(z.string().trim().min(1)).min(1, 'at least one source: a ticket id, a commit, a log or note reference'),
-  reason: z.string().trim().optional(),
+  title: z.optional(z.string().check(z.trim(), z.minLength(1))),
+  content: z.string().check(z.trim(), z.minLength(1, 'the text to write')),
+  sources: z.array(z.string().check(z.trim(), z.minLength(1))).check(z.minLength(1, 'at least one source: a ticket id, a commit, a log or note reference')),
+  reason: z.optional(z.string().check(z.trim())),
 });
 export type FindingInput = z.infer<typeof FindingInput>;
 
