@@ -72,6 +72,15 @@ describe('architecture', () => {
     expect(upwardImports('src/doctor', ['src/gate', 'src/loop', 'src/cli', 'src/cockpit', 'src/mcp', 'components'])).toEqual([]);
   });
 
+  it('the gate, the doctor, the budget and the agents are below the session loop: nothing they import, even indirectly, is in src/loop', () => {
+    for (const layer of ['src/gate', 'src/doctor', 'src/budget', 'src/agents']) expect(upwardImports(layer, ['src/loop']), layer).toEqual([]);
+  });
+
+  it('one zod flavour: every schema is zod/mini (the classic API would load on every start)', () => {
+    const classic = [...files, ...sourceFiles(path.join(ROOT, 'tests'))].filter((f) => /from\s*['"]zod['"]|import\(\s*['"]zod['"]|require\(\s*['"]zod['"]/.test(readFileSync(f, 'utf8')));
+    expect(classic.map(rel)).toEqual([]);
+  });
+
   it('the gate does not reach up into the CLI or the UI', () => {
     expect(upwardImports('src/gate', ['src/cli', 'src/cockpit', 'components'])).toEqual([]);
   });

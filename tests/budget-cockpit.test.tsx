@@ -5,7 +5,7 @@ import { dispatch } from '../src/agents/dispatcher.js';
 import { openModel } from '../src/agents/model.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
 import { CockpitModel } from '../src/cockpit/model.js';
-import { calendarDay } from '../src/loop/clock.js';
+import { calendarDay } from '../src/calendar.js';
 import { FAST_RETRY, makeAgentWorkspace } from './helpers/agents.js';
 
 const cleanup: Array<() => void | Promise<void>> = [];

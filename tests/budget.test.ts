@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../src/agents/dispatcher.js';
 import { openModel, type ModelEndpoint } from '../src/agents/model.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
-import { calendarDay } from '../src/loop/clock.js';
+import { calendarDay } from '../src/calendar.js';
 import { runMergeGate } from '../src/gate/index.js';
 import type { Workspace } from '../src/workspace/open.js';
 import { FAST_RETRY, makeAgentWorkspace } from './helpers/agents.js';

@@ -1,6 +1,6 @@
 import type { Store } from '../state/store.js';
 import { zeroUsage, type Usage } from '../state/types.js';
-import { calendarDay } from '../loop/clock.js';
+import { calendarDay } from '../calendar.js';
 
 /** Dollars per million tokens: input, output, cache write, cache read. */
 interface Price {

@@ -1,4 +1,4 @@
-import { calendarDay } from '../loop/clock.js';
+import { calendarDay } from '../calendar.js';
 import type { BudgetLimit, Registry } from '../registry/schema.js';
 import type { Store } from '../state/store.js';
 import { addUsage, zeroUsage, type Usage } from '../state/types.js';

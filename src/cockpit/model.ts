@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { asMasterEvent, type MasterEvent } from '../bus/events.js';
 import type { Bus } from '../bus/index.js';
-import { calendarDay } from '../loop/clock.js';
+import { calendarDay } from '../calendar.js';
 import { PHASES, type PhaseName } from '../loop/phase.js';
 import type { Question, Ticket, TicketState } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';

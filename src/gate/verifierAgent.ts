@@ -1,5 +1,5 @@
 import path from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { resolveContracts } from '../agents/contracts.js';
 import type { ModelEndpoint } from '../agents/model.js';
 import { repoInstructions } from '../agents/prompt.js';
@@ -8,7 +8,6 @@ import type { ToolChain, ToolContext } from '../guards/types.js';
 import { registerTool } from '../agents/tools/index.js';
 import { ok, failed, type ToolDefinition } from '../agents/tools/types.js';
 import type { Bus } from '../bus/index.js';
-import type { PhaseContext } from '../loop/phase.js';
 import type { CheckEvidence } from '../state/types.js';
 import type { Workspace } from '../workspace/open.js';
 import { modelAvailability } from '../agents/availability.js';
@@ -21,7 +20,7 @@ const verdicts = new Map<string, VerifierVerdict>();
 
 const VerdictInput = z.strictObject({
   verdict: z.enum(['pass', 'fail']),
-  reasons: z.array(z.string().trim().min(1)).min(1, 'at least one reason'),
+  reasons: z.array(z.string().check(z.trim(), z.minLength(1))).check(z.minLength(1, 'at least one reason')),
 });
 
 /** The verifier's only way to answer: a structured verdict with reasons, validated against this schema. */
@@ -181,13 +180,20 @@ export function createAgentVerifier(deps: AgentVerifierDeps): Verifier {
   };
 }
 
+/** What the gate needs of the session that runs it (the loop's phase context has these and more). */
+export interface VerifierSession {
+  ws: Workspace;
+  bus: Bus;
+  sessionId: string;
+}
+
 /**
  * The workspace's own verifier for a session's merge phase, or none when no
  * brand's verifier can run (no model for the built-in runtime, no working
  * `claude` for Claude Code). The model is opened when one is configured: the
  * built-in runtime needs it, and a scripted one also serves Claude Code.
  */
-export async function systemVerifier(context: PhaseContext): Promise<{ verifier?: Verifier; close(): Promise<void> }> {
+export async function systemVerifier(context: VerifierSession): Promise<{ verifier?: Verifier; close(): Promise<void> }> {
   const { ws } = context;
   const agentBrands = ws.registry.brands.filter((b) => b.repos.some((r) => r.gate.verifier === 'agent'));
   if (!agentBrands.some((b) => contractAvailability(ws.registry, b.id, 'verifier').ok)) return { close: async () => undefined };

@@ -1,5 +1,5 @@
 import { answeredApprovals, pendingCandidates } from '../../wiki/distill/cadence.js';
-import { calendarDay, humanTime } from '../clock.js';
+import { calendarDay, humanTime } from '../../calendar.js';
 import type { Phase } from '../phase.js';
 
 function plural(n: number, word: string): string {

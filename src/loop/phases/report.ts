@@ -1,6 +1,6 @@
 import { SANDBOX_OFF_NOTE, sandboxOff } from '../../sandbox/setting.js';
 import { addUsage, zeroUsage, type Ticket, type Usage } from '../../state/types.js';
-import { calendarDay } from '../clock.js';
+import { calendarDay } from '../../calendar.js';
 import type { Phase, PhaseContext } from '../phase.js';
 import { whyWaiting } from '../../tickets/format.js';
 import { waitingForOperator } from './interview.js';

@@ -1,6 +1,6 @@
 import { anythingMoved, scoutWorkspace, type Heads, type ScoutResult } from '../../scout/index.js';
 import type { State } from '../../state/types.js';
-import { humanTime } from '../clock.js';
+import { humanTime } from '../../calendar.js';
 import type { Phase } from '../phase.js';
 
 /** The last completed scout's snapshot of heads and when it was taken, or null before the first scout. */

@@ -9,7 +9,7 @@ import { modelAvailability, openModel, type ModelEndpoint, type OpenModelOptions
 import type { RetryPolicy } from '../../agents/modelCall.js';
 import type { Bus } from '../../bus/index.js';
 import { errorMessage } from '../../errors.js';
-import { calendarDay } from '../../loop/clock.js';
+import { calendarDay } from '../../calendar.js';
 import { askOperator, isAffirmative } from '../../questions/index.js';
 import type { Workspace } from '../../workspace/open.js';
 import { loadCatalog, pageFile } from '../catalog.js';
