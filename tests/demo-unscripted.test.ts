@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../src/agents/dispatcher.js';
-import { type ModelEndpoint } from '../src/agents/model.js';
+import type { ModelEndpoint } from '../src/agents/model.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
 import { DEMO_AGENT_SCRIPT, writeDemoModelScript } from '../src/demo/agentScripts.js';
 import { runMergeGate } from '../src/gate/index.js';

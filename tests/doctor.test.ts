@@ -26,13 +26,20 @@ async function healthy(registry: Partial<RegistryInput> = {}): Promise<GateWorks
   return gw;
 }
 
-function readRegistry(home: string): Record<string, any> {
-  return JSON.parse(readFileSync(path.join(home, 'registry.json'), 'utf8')) as Record<string, any>;
+function readRegistry(home: string): RegistryInput {
+  return JSON.parse(readFileSync(path.join(home, 'registry.json'), 'utf8')) as RegistryInput;
 }
-function editRegistry(home: string, edit: (registry: Record<string, any>) => void): void {
+function editRegistry(home: string, edit: (registry: RegistryInput) => void): void {
   const registry = readRegistry(home);
   edit(registry);
   writeFileSync(path.join(home, 'registry.json'), JSON.stringify(registry, null, 2));
+}
+
+/** The first brand's first repo, as the file has it. */
+function firstRepo(registry: RegistryInput) {
+  const repo = registry.brands?.[0]?.repos?.[0];
+  if (!repo) throw new Error('the test registry has no repo');
+  return repo;
 }
 
 async function doctor(home: string, options: DoctorOptions = {}) {
@@ -124,22 +131,25 @@ describe('master doctor', () => {
 
   // Each check: one way to break it, the status it must then report, and what its message must say.
   // `grade`: where breaking it breaks another check too (no bwrap also fails sandbox.os).
-  const cases: Array<{ id: string; expect: 'fail' | 'warn'; message: RegExp; grade?: string; breakIt: (gw: GateWorkspace) => void | DoctorOptions }> = [
+  const cases: Array<{ id: string; expect: 'fail' | 'warn'; message: RegExp; grade?: string; breakIt: ((gw: GateWorkspace) => void) | ((gw: GateWorkspace) => DoctorOptions) }> = [
     { id: 'registry.valid', expect: 'fail', message: /not valid JSON/, breakIt: (gw) => writeFileSync(path.join(gw.home, 'registry.json'), '{ "brands": [') },
     {
       id: 'checks.configured',
       expect: 'fail',
       message: /no checks configured for alpha-app/,
-      breakIt: (gw) => editRegistry(gw.home, (r) => void (r.brands[0].repos[0].checks = {})),
+      breakIt: (gw) => editRegistry(gw.home, (r) => void (firstRepo(r).checks = {})),
     },
     {
       id: 'model.configured',
       expect: 'warn',
       message: /no model configured/,
-      breakIt: (gw) => (editRegistry(gw.home, (r) => void (r.models = { provider: 'anthropic' })), { env: { PATH: process.env.PATH } }),
+      breakIt: (gw) => {
+        editRegistry(gw.home, (r) => void (r.models = { provider: 'anthropic' }));
+        return { env: { PATH: process.env.PATH } };
+      },
     },
     { id: 'repos.present', expect: 'fail', message: /alpha-app.*does not exist/, breakIt: (gw) => rmSync(gw.repo, { recursive: true, force: true }) },
-    { id: 'repos.main-branch', expect: 'fail', message: /no branch "trunk"/, breakIt: (gw) => editRegistry(gw.home, (r) => void (r.brands[0].repos[0].mainBranch = 'trunk')) },
+    { id: 'repos.main-branch', expect: 'fail', message: /no branch "trunk"/, breakIt: (gw) => editRegistry(gw.home, (r) => void (firstRepo(r).mainBranch = 'trunk')) },
     { id: 'repos.checkouts', expect: 'warn', message: /main checked out with 1 uncommitted change/, breakIt: (gw) => writeFileSync(path.join(gw.repo, 'README.md'), 'edited\n') },
     {
       id: 'worktrees.stale',

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ModelEndpoint } from '../src/agents/model.js';
+import type { ModelEndpoint } from '../src/agents/model.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
 import { runMergeGate } from '../src/gate/index.js';
 import { defaultPhases } from '../src/loop/phases/index.js';
@@ -8,7 +8,6 @@ import { gradeA, ticketInReview, type GateWorkspace } from './helpers/gate.js';
 import { agentVerifierOf, scriptedVerifierGate } from './helpers/verifierGate.js';
 import { git } from './helpers/workspace.js';
 
-const SCRIPTED = { provider: 'scripted' as const, default: 'scripted-demo', script: 'model-script.json' };
 const FIXED_MUL = { 'src/mul.js': 'export function mul(a, b) {\n  return a * b;\n}\n' };
 
 const cleanup: Array<() => Promise<void>> = [];

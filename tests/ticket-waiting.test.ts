@@ -54,8 +54,8 @@ describe('a ticket that cannot move on says why where the operator looks', () =>
       );
     }
     // Each check's line names the check.
-    expect(out).toContainEqual(expect.stringMatching(/gate      T-1 check test pass$/));
-    expect(out).toContainEqual(expect.stringMatching(/gate      T-1 check lint pass$/));
+    expect(out).toContainEqual(expect.stringMatching(/gate {6}T-1 check test pass$/));
+    expect(out).toContainEqual(expect.stringMatching(/gate {6}T-1 check lint pass$/));
 
     const shown = show(gw, 'T-1');
     expect(shown.code, shown.stderr).toBe(0);
@@ -69,7 +69,7 @@ describe('a ticket that cannot move on says why where the operator looks', () =>
     const result = report.results.report!.result as SessionReport;
     expect(result.waiting).toEqual({ questions: 0, approvals: 0, tickets: 2 });
     expect(report.results.report!.summary).toContain('waiting for you: 2 (2 stuck: T-1, T-2)');
-    expect(lines(gw)).toContainEqual(expect.stringMatching(/note      waiting for you: T-2 \(review\) waits in review: the verifier could not finish/));
+    expect(lines(gw)).toContainEqual(expect.stringMatching(/note {6}waiting for you: T-2 \(review\) waits in review: the verifier could not finish/));
   });
 
   it('a failed check: ticket show gives each check\'s exit code and output tail, and "not run" for the verifier and the doctor; the report counts it', async () => {
@@ -77,7 +77,7 @@ describe('a ticket that cannot move on says why where the operator looks', () =>
     ticketInReview(gw, { LINT_FAIL: 'x\n' }, { title: 'Break the lint' });
     const [outcome] = await runMergeGate(gw.ws, { bus: gw.bus, doctor: gradeA });
     expect(outcome!.result).toBe('rejected');
-    expect(lines(gw)).toContainEqual(expect.stringMatching(/gate      T-1 check lint fail \(exit 1\)$/));
+    expect(lines(gw)).toContainEqual(expect.stringMatching(/gate {6}T-1 check lint fail \(exit 1\)$/));
 
     const shown = show(gw, 'T-1').stdout;
     expect(shown).toContain(

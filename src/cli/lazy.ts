@@ -1,5 +1,5 @@
 /** Each command's module is imported only when that command runs, so startup stays cheap. */
-type Lazy<A extends unknown[]> = (...args: A) => Promise<number | void>;
+type Lazy<A extends unknown[]> = (...args: A) => Promise<unknown>;
 export function lazy<A extends unknown[]>(load: () => Promise<Lazy<A>>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     const run = await load();

@@ -126,7 +126,7 @@ export async function setUpDemo(options: DemoOptions = {}): Promise<DemoResult> 
 
   const repos = demoReposOf(registry);
   const statuses = await Promise.all(repos.map((repo) => repoStatus(home, repo)));
-  const blocked = repos.flatMap((repo, i) => (statuses[i] === 'kept' || statuses[i] === 'create' ? [] : [statuses[i]!]));
+  const blocked = statuses.filter((status) => status !== 'kept' && status !== 'create');
   if (blocked.length > 0) throw new UserError(`cannot set up the demo repos:\n  - ${blocked.join('\n  - ')}`);
 
   const gitignoreBefore = gitignoreText(home);

@@ -33,7 +33,7 @@ const FEEDBACK_TAIL = 3000;
 type Moved = { moved: true; from: string; to: string | null };
 
 /** The branch and worktree of a ticket's latest run (the executor's conventions when there is none). */
-function ticketWork(ws: Workspace, repo: Repo, ticket: Ticket): { branch: string; worktree: string | null } {
+function ticketWork(ticket: Ticket): { branch: string; worktree: string | null } {
   const run = ticket.runs[ticket.runs.length - 1];
   return {
     branch: run?.branch ?? `master/${ticket.id}`,
@@ -122,7 +122,7 @@ async function holdReason(ctx: RepoQueueContext, ticket: Ticket): Promise<string
     const budget = new BudgetBook(ctx.ws).refusal(ticket.brand);
     if (budget) return `${ticket.id} waits in review: the verifier would not be covered (${budget})`;
     // Verifying again what the verifier could not finish twice, with nothing changed, would spend for nothing.
-    const stalled = await gateHoldReason(ctx.git, ctx.repo, ticket, ticketWork(ctx.ws, ctx.repo, ticket).branch);
+    const stalled = await gateHoldReason(ctx.git, ctx.repo, ticket, ticketWork(ticket).branch);
     if (stalled) return stalled;
   }
   return null;
@@ -158,7 +158,7 @@ async function dirtyMainCheckouts(ctx: RepoQueueContext): Promise<string | null>
 async function attemptOnce(ctx: RepoQueueContext, ticket: Ticket, worktree: string, attempt: number, step: Step): Promise<Done | Moved> {
   const { ws, repo, git } = ctx;
   const startedAt = ws.store.now();
-  const { branch, worktree: ticketWorktree } = ticketWork(ws, repo, ticket);
+  const { branch, worktree: ticketWorktree } = ticketWork(ticket);
   const mainSha = await git.head();
   const tip = await branchSha(git, branch);
   if (!tip) return reject(ctx, ticket, `its branch ${branch} does not exist in ${git.path}`, `Merge gate: the branch ${branch} is gone; the next attempt starts from main.`, undefined, worktree, step);
@@ -349,7 +349,7 @@ async function finishMerge(ctx: RepoQueueContext, ticket: Ticket, evidence: Gate
   }
   step('merge', 'done', { mainSha: evidence.candidateSha, baseSha: evidence.baseSha });
   ws.store.record({ type: 'merge.done', ticket: ticket.id, brand: ticket.brand, repo: repo.id, mainSha: evidence.candidateSha, baseSha: evidence.baseSha });
-  const work = ticketWork(ws, repo, ticket);
+  const work = ticketWork(ticket);
   const problems = await removeTicketWork(git, work.worktree, work.branch);
   removePrivateTemp(ws.paths, ticket.id);
   step('cleanup', problems.length ? 'fail' : 'done', { branch: work.branch, worktree: work.worktree, ...(problems.length ? { problems } : {}) });

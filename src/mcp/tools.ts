@@ -43,7 +43,7 @@ export interface McpTool {
   input: z.ZodMiniObject;
   output: z.ZodMiniObject;
   readOnly: boolean;
-  run(args: any, env: McpToolEnv): Promise<McpToolOutput> | McpToolOutput;
+  run(args: Record<string, unknown>, env: McpToolEnv): Promise<McpToolOutput> | McpToolOutput;
 }
 
 const TicketSummary = z.looseObject({

@@ -107,7 +107,7 @@ function nodeAt(text: string, at: JSONPath): Node | undefined {
  */
 export function appendToArray(text: string, at: JSONPath, value: unknown): string {
   const array = nodeAt(text, at);
-  if (!array || array.type !== 'array') throw new Error(`no array at ${at.join('.')}`);
+  if (array?.type !== 'array') throw new Error(`no array at ${at.join('.')}`);
   const { unit, eol } = layoutOf(text);
   const items = array.children ?? [];
   const last = items.at(-1);
@@ -127,7 +127,7 @@ export function appendToArray(text: string, at: JSONPath, value: unknown): strin
 /** Sets a property of the object at `at` that it does not have yet (e.g. a brand's first `repos`). */
 export function addProperty(text: string, at: JSONPath, key: string, value: unknown): string {
   const object = nodeAt(text, at);
-  if (!object || object.type !== 'object') throw new Error(`no object at ${at.join('.')}`);
+  if (object?.type !== 'object') throw new Error(`no object at ${at.join('.')}`);
   const { unit, eol } = layoutOf(text);
   const objectText = text.slice(object.offset, object.offset + object.length);
   if (!objectText.includes('\n')) {

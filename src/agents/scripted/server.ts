@@ -267,7 +267,7 @@ export async function startScriptedServer(initial: ModelScript, options: Scripte
   };
 }
 
-function messageShell(body: Record<string, unknown>, inputTokens: number): Record<string, any> {
+function messageShell(body: Record<string, unknown>, inputTokens: number): Record<string, unknown> {
   return {
     id: nextId('msg'),
     type: 'message',

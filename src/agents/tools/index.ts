@@ -6,25 +6,25 @@ import { askOperatorTool, bashTool, finishTool } from './control.js';
 import type { ToolDefinition } from './types.js';
 import { wikiReadTool, wikiSearchTool } from './wiki.js';
 
-const tools = new Map<string, ToolDefinition<any>>();
+const tools = new Map<string, ToolDefinition>();
 const schemas = new Map<string, Tool>();
 
 /** Adds a tool (the wiki, the gate and MCP bridges add theirs); a palette can then list it. */
 export function registerTool<I>(tool: ToolDefinition<I>): void {
-  tools.set(tool.name, tool as ToolDefinition<any>);
+  tools.set(tool.name, tool as ToolDefinition);
   schemas.delete(tool.name);
 }
 
 for (const tool of [readTool, writeTool, editTool, globTool, grepTool, bashTool, askOperatorTool, finishTool, wikiSearchTool, wikiReadTool]) {
-  registerTool(tool as ToolDefinition<any>);
+  registerTool(tool as ToolDefinition);
 }
 
-export function getTool(name: string): ToolDefinition<any> | undefined {
+export function getTool(name: string): ToolDefinition | undefined {
   return tools.get(name);
 }
 
 /** The tool as the Messages API declares it (computed once per tool). */
-export function toolSchema(tool: ToolDefinition<any>): Tool {
+export function toolSchema(tool: ToolDefinition): Tool {
   let schema = schemas.get(tool.name);
   if (!schema) {
     const json = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;

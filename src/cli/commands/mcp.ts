@@ -23,7 +23,7 @@ function parsePort(text: string): number {
  * closes stdin, or until SIGINT/SIGTERM.
  */
 export function mcpCommand(home: () => string | undefined) {
-  return async (options: McpOptions): Promise<number | void> => {
+  return async (options: McpOptions): Promise<void> => {
     const port = options.http === undefined ? null : parsePort(options.http);
     const ws = await openWorkspace(home());
     for (const notice of ws.store.notices) err(`note: ${notice}`);

@@ -75,7 +75,7 @@ function readVerified(paths: WorkspacePaths, log: EventLog): Verified | null {
   } catch {
     return null;
   }
-  if (!v || v.version !== 1 || !v.position || typeof v.position.file !== 'string' || !(v.position.offset > 0) || typeof v.seq !== 'number' || !Array.isArray(v.damaged) || !Array.isArray(v.gaps))
+  if (v?.version !== 1 || !v.position || typeof v.position.file !== 'string' || !(v.position.offset > 0) || typeof v.seq !== 'number' || !Array.isArray(v.damaged) || !Array.isArray(v.gaps))
     return null;
   const before = log.files().filter((f) => f < v.position.file);
   if (before.length !== Object.keys(v.files ?? {}).length) return null;

@@ -564,7 +564,7 @@ function embedded(word: Expanded, access: Access, program: string, state: State,
   const text = word.text;
   if (!text.slice(1).includes('/')) return;
   // A path starts after a separator a language would put before a string: space, quote, `=`, `:`, `,`, `(`.
-  const re = /(?:^|[\s=:,;'"`(\[{])((?:~|\.{1,2})?\/[^\s'"`;,)(<>|&]*)/g;
+  const re = /(?:^|[\s=:,;'"`([{])((?:~|\.{1,2})?\/[^\s'"`;,)(<>|&]*)/g;
   let m: RegExpExecArray | null;
   // Relative paths quoted inside code (`open('.master/state.json')`).
   const quoted = /['"]([\w.-][^'"\s]*\/[^'"\s]*)['"]/g;
