@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { master, tempDir } from './helpers/cli.js';
+import { BIN, master, tempDir } from './helpers/cli.js';
 import { git, makeRepo } from './helpers/workspace.js';
 
 // An operator's own layout: four-space indentation, repos on one line each, keys in their order.
@@ -134,6 +135,44 @@ describe('master brand and repo: the registry without hand-editing JSON', () => 
     const again = master(['repo', 'add', 'alpha', 'alpha-web2', url, '--clone', '--into', 'repos/alpha-web', '--home', home]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/cannot clone into .*alpha-web: it already exists/);
+  });
+
+  it('a URL without --clone: at a terminal it asks (yes clones, anything else adds nothing); a script is told to pass --clone; --no-clone never asks', () => {
+    const home = workspace();
+    const bare = path.join(tempDir(), 'web.git');
+    git(path.dirname(bare), 'clone', '-q', '--bare', makeRepo(path.join(tempDir(), 'source')), bare);
+    const url = pathToFileURL(bare).href;
+    const registryBefore = readFileSync(path.join(home, 'registry.json'), 'utf8');
+    // A real pseudo-terminal: \`script\` runs master with a TTY for stdin and stdout, and types what we pipe to it.
+    const atTerminal = (args: string[], typed: string) => {
+      const command = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+      const run = spawnSync('script', ['-q', '-e', '-c', command, '/dev/null'], { input: typed, encoding: 'utf8', env: { ...process.env, MASTER_HOME: '' }, timeout: 60_000 });
+      return { code: run.status, output: run.stdout };
+    };
+
+    const declined = atTerminal(['repo', 'add', 'alpha', 'alpha-web', url, '--home', home], 'n\n');
+    expect(declined.output).toContain(`clone ${url} into repos/alpha-web? [y/N]`);
+    expect(declined.output).toContain('not cloned, nothing added');
+    expect(declined.code).toBe(1);
+    expect(existsSync(path.join(home, 'repos/alpha-web'))).toBe(false);
+    expect(readFileSync(path.join(home, 'registry.json'), 'utf8')).toBe(registryBefore);
+
+    const noClone = atTerminal(['repo', 'add', 'alpha', 'alpha-web', url, '--no-clone', '--home', home], 'y\n');
+    expect(noClone.output).not.toContain('[y/N]');
+    expect(noClone.output).toContain('is a URL and --no-clone was given');
+    expect(noClone.code).toBe(2);
+
+    const piped = master(['repo', 'add', 'alpha', 'alpha-web', url, '--home', home], { input: 'y\n' });
+    expect(piped.stdout).not.toContain('[y/N]');
+    expect(piped.stderr).toMatch(/is a URL: add --clone to clone it into repos\/alpha-web/);
+    expect(piped.code).toBe(2);
+    expect(existsSync(path.join(home, 'repos/alpha-web'))).toBe(false);
+
+    const accepted = atTerminal(['repo', 'add', 'alpha', 'alpha-web', url, '--home', home], 'y\n');
+    expect(accepted.code, accepted.output).toBe(0);
+    expect(accepted.output).toContain('repo alpha-web added to alpha: repos/alpha-web (main branch "main")');
+    expect(git(path.join(home, 'repos/alpha-web'), 'log', '--format=%s', '-1')).toBe(git(bare, 'log', '--format=%s', '-1'));
+    expect(JSON.parse(readFileSync(path.join(home, 'registry.json'), 'utf8')).brands[0].repos[1]).toEqual({ id: 'alpha-web', path: 'repos/alpha-web', mainBranch: 'main' });
   });
 
   it('removing a brand or repo with open tickets is refused; --force cancels them and says so', () => {

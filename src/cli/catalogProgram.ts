@@ -30,9 +30,10 @@ export function registerCatalogCommands(program: Command, home: () => string | u
     .action(lazy(async () => (await load()).brandListCommand(home)));
   repo
     .command('add <brand> <repo> <source>')
-    .description('add a repo: SOURCE is the folder of a clone with the main branch, or a URL to clone with --clone')
+    .description('add a repo: SOURCE is the folder of a clone with the main branch, or a URL to clone (asked at a terminal; --clone or --no-clone says it up front)')
     .option('--main-branch <name>', "the branch the gate merges into (default: main; for --clone, the remote's default)")
     .option('--clone', 'clone the URL first (into repos/REPO under the workspace, or --into DIR)')
+    .option('--no-clone', 'never clone: a URL is refused instead of asked about')
     .option('--into <dir>', 'where --clone puts the clone')
     .option('--test <cmd>', 'the test command the gate runs')
     .option('--lint <cmd>', 'the lint command the gate runs')

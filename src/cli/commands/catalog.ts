@@ -10,6 +10,7 @@ import { sanitizeLine } from '../../sanitize.js';
 import type { Ticket } from '../../state/types.js';
 import { openWorkspace } from '../../workspace/open.js';
 import { resolveHome, workspacePaths, type WorkspacePaths } from '../../workspace/paths.js';
+import { confirm, interactive, processTerminal, type Terminal } from '../confirm.js';
 import { json, out } from '../output.js';
 
 type Home = () => string | undefined;
@@ -152,8 +153,20 @@ async function validateRepo(folder: string, id: string, mainBranch: string, clon
   }
 }
 
-/** `master repo add BRAND REPO SOURCE`: SOURCE a clone's folder, or a URL cloned with --clone. */
-export function repoAddCommand(home: Home) {
+/**
+ * Whether to clone a URL: `--clone` / `--no-clone` say so; without either, a
+ * person at a terminal is asked, and a script (no terminal) is told to pass `--clone`.
+ */
+async function shouldClone(url: string, dest: string, clone: boolean | undefined, terminal: Terminal): Promise<boolean> {
+  if (clone !== undefined) return clone;
+  if (!interactive(terminal)) return false;
+  const yes = await confirm(terminal, `clone ${url} into ${dest}?`);
+  if (!yes) throw new UserError(`not cloned, nothing added; give the folder of an existing clone, or run it again with --clone`, ExitCode.failed);
+  return true;
+}
+
+/** `master repo add BRAND REPO SOURCE`: SOURCE a clone's folder, or a URL cloned with --clone (or after a yes at the terminal). */
+export function repoAddCommand(home: Home, terminal: Terminal = processTerminal()) {
   return async (brandId: string, id: string, source: string, options: RepoAddOptions): Promise<void> => {
     const paths = pathsOf(home);
     const registry = loadRegistryFile(paths.registry);
@@ -163,11 +176,12 @@ export function repoAddCommand(home: Home) {
     let folder: string;
     let mainBranch = options.mainBranch;
     if (isUrl(source)) {
-      if (!options.clone) {
-        const dest = registryPath(paths.home, path.resolve(paths.home, options.into ?? path.join('repos', id)));
+      folder = path.resolve(paths.home, options.into ?? path.join('repos', id));
+      if (!(await shouldClone(source, registryPath(paths.home, folder), options.clone, terminal))) {
+        const dest = registryPath(paths.home, folder);
+        if (options.clone === false) throw new UserError(`${source} is a URL and --no-clone was given: give the folder of an existing clone instead`);
         throw new UserError(`${source} is a URL: add --clone to clone it into ${dest} (or --into DIR for another folder), or give the folder of an existing clone`);
       }
-      folder = path.resolve(paths.home, options.into ?? path.join('repos', id));
       await cloneInto(source, folder);
       mainBranch ??= (await checkedOutBranch(folder)) ?? 'main';
       await validateRepo(folder, id, mainBranch, true);
