@@ -9,12 +9,19 @@ import path from 'node:path';
 
 /*
  * Why not picomatch (which the file tools' globs use, src/agents/tools/globMatch.ts):
- * a guard must over-approximate what a pattern names, and picomatch (dot, nonegate,
- * noextglob) matches less in ways that would let a call past a deny rule: its `**`
- * never matches a `.` or `..` segment (`/home/u/**` misses `/home/u/../etc`), a `**`
- * inside a segment is a plain `*` (`**secret**` misses `a/secret/b`), `[!a]` is not
- * a negated class, and `(a|b)` is a regex group where bash means literal parentheses.
- * tests/guards-glob.test.ts pins these.
+ * a guard must over-approximate what a pattern names, and picomatch 4 matches less in
+ * ways that would let a call past a deny rule. Tried with every option that could help
+ * (dot, noextglob, nonegate, posix, bash, regex, noquantifiers, strictSlashes):
+ * - its `**` never matches a `.` or `..` segment (`/home/u/**` misses `/home/u/../etc`,
+ *   `**` misses `a/../../b`); no option lifts that (`bash` lets `a/**` take `a/..` but
+ *   still not `**` the whole of `a/../../b`);
+ * - a `**` inside a segment is a plain `*` (`**secret**` misses `a/secret/b`) unless
+ *   `bash`, which also makes every single `*` cross `/`, changing what every rule means;
+ * - `(a|b)` and `+(x)` are regex groups where bash means literal parentheses (escaping
+ *   them first would work, but only with a pre-pass that knows brackets and escapes).
+ * (`[!a]` as a negated class works with `posix`.) Using it would take a parser of our
+ * own in front of it plus rewriting the dot segments of every path: no less code, and
+ * the safety would then hang on picomatch's internals. tests/guards-glob.test.ts pins these.
  */
 
 const SPECIAL = /[*?[{]/;
