@@ -6,6 +6,7 @@ import { EventLog, LOG_START } from '../src/state/eventLog.js';
 import { master } from './helpers/cli.js';
 import { commitFiles, gateSteps, gradeA, makeGateWorkspace, ticketInReview, type GateWorkspace } from './helpers/gate.js';
 import { git } from './helpers/workspace.js';
+import { whyWaiting } from '../src/tickets/format.js';
 import { openWorkspace } from '../src/workspace/open.js';
 
 const open: GateWorkspace[] = [];
@@ -214,6 +215,21 @@ describe('merge gate', () => {
     const [again] = await runMergeGate(gw.ws, { doctor: gradeA });
     expect(again!.result).toBe('merged');
     expect(gw.ws.tickets.get(ticket.id).hold ?? null).toBeNull();
+  });
+
+  it("a doctor's hold ends with the gate's verdict: a ticket rejected and retried does not show the old reason", async () => {
+    const gw = await workspace();
+    const ticket = ticketInReview(gw, FIXED_MUL);
+    await runMergeGate(gw.ws, { doctor: async () => ({ grade: 'B', passed: 19, total: 20, failing: ['hooks parse: bad.json'] }) });
+    expect(gw.ws.tickets.get(ticket.id).hold?.kind).toBe('doctor');
+    // The ticket's branch gets a commit that fails the lint check: the next run rejects it.
+    commitFiles(gw.ws.tickets.get(ticket.id).runs[0]!.worktree, { LINT_FAIL: 'x\n' }, 'break the lint');
+    const [outcome] = await runMergeGate(gw.ws, { doctor: gradeA });
+    expect(outcome!.result).toBe('rejected');
+    expect(gw.ws.tickets.get(ticket.id).hold ?? null).toBeNull();
+    const retried = gw.ws.tickets.transition(ticket.id, 'retry');
+    expect(retried.state).toBe('ready');
+    expect(whyWaiting(retried)).toBeNull();
   });
 
   it('runs the real system doctor as its last step', async () => {
