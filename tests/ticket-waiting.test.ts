@@ -125,6 +125,29 @@ describe('a ticket the doctor holds says why, and only while it does', () => {
     expect(after).toMatch(/ {2}state {5}merged/);
     expect(after).not.toMatch(/waiting|doctor grades B/);
   });
+
+  it('a wait found before anything ran (main checked out with uncommitted changes) is kept on the ticket; once clean the ticket merges and the reason is gone', async () => {
+    const gw = await workspace();
+    ticketInReview(gw, { 'src/mul.js': 'export const mul = (a, b) => a * b;\n' }, { title: 'Add mul' });
+    const main = git(gw.repo, 'rev-parse', 'main');
+    await gw.ws.store.close();
+    opened.splice(opened.indexOf(gw), 1);
+    const scratch = path.join(gw.repo, 'scratch.txt');
+    writeFileSync(scratch, 'the operator is editing\n');
+
+    const held = master(['start', '--ci'], { env: { MASTER_HOME: gw.home } });
+    expect(held.stdout).toMatch(/has main checked out with uncommitted changes \(scratch\.txt\); commit or stash them/);
+    expect(git(gw.repo, 'rev-parse', 'main')).toBe(main);
+    const shown = master(['ticket', 'show', 'T-1', '--home', gw.home]).stdout;
+    expect(shown).toMatch(/ {2}waiting {3}waits in review: \S+ has main checked out with uncommitted changes \(scratch\.txt\)/);
+
+    rmSync(scratch);
+    const merged = master(['start', '--ci'], { env: { MASTER_HOME: gw.home } });
+    expect(merged.stdout, merged.stderr).toContain('merge gate: 1 merged');
+    const after = master(['ticket', 'show', 'T-1', '--home', gw.home]).stdout;
+    expect(after).toMatch(/ {2}state {5}merged/);
+    expect(after).not.toMatch(/waiting|uncommitted/);
+  });
 });
 
 describe('headless lines are whole', () => {

@@ -88,6 +88,7 @@ export async function gateTicket(ctx: RepoQueueContext, ticketId: string): Promi
     const hold = await holdReason(ctx, ticket);
     if (hold) {
       step('queue', 'wait', { reason: hold });
+      keepWaitOnTicket(ctx, ticket.id, hold);
       return outcome('waiting', hold, attempt - 1);
     }
     const result = await attemptOnce(ctx, ticket, worktree, attempt, step);
@@ -101,6 +102,20 @@ export async function gateTicket(ctx: RepoQueueContext, ticketId: string): Promi
 
 export type Step = (name: GateStepName, status: GateStepStatus, extra?: Record<string, unknown>) => void;
 export type Done = { result: GateOutcome['result']; reason: string; mainSha?: string };
+
+/**
+ * A wait the gate found before trying anything (a dirty checkout of main, no
+ * sandbox for the checks, no verifier, a spent budget) is kept on the ticket,
+ * so `ticket show`, the report and the cockpit say why after the session ends.
+ * A stalled verifier's hold is left as it is: it counts the stalls and says why itself.
+ */
+function keepWaitOnTicket(ctx: RepoQueueContext, id: string, reason: string): void {
+  const current = ctx.ws.tickets.get(id);
+  if (current.hold?.kind === 'gate') return;
+  const why = reason.replace(/^T-\d+ (passed and )?waits in (review|merging): /, '');
+  if (current.hold?.kind === 'wait' && current.hold.reason === why) return;
+  ctx.ws.tickets.update(id, () => ({ hold: { kind: 'wait', reason: why, at: ctx.ws.store.now() } }));
+}
 
 /** Why a ticket must wait without anything being tried, or null. */
 async function holdReason(ctx: RepoQueueContext, ticket: Ticket): Promise<string | null> {
@@ -290,6 +305,7 @@ async function moveMain(ctx: RepoQueueContext, ticket: Ticket, evidence: GateEvi
   const dirty = await dirtyMainCheckouts(ctx);
   if (dirty) {
     step('checkout', 'wait', { candidateSha: evidence.candidateSha, reason: dirty });
+    keepWaitOnTicket(ctx, ticket.id, dirty);
     return { result: 'waiting', reason: `${ticket.id} passed and waits in merging: ${dirty}` };
   }
   // Every checkout of main was clean just now (or the gate would wait): the intent says so before

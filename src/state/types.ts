@@ -95,7 +95,8 @@ export interface Ticket {
 
 export interface TicketHold {
   /** `doctor`: the gate passed the candidate but the system doctor graded below A, so main did not move. */
-  kind: 'budget' | 'gate' | 'executor' | 'doctor';
+  /** `wait`: the gate tried nothing (a dirty checkout of main, no sandbox for the checks, no verifier, a spent budget). */
+  kind: 'budget' | 'gate' | 'executor' | 'doctor' | 'wait';
   reason: string;
   at: string;
   /** For a gate hold: the main and branch commits it failed on; either moving lets the gate try again (a doctor hold: the ones it held). */
