@@ -164,45 +164,46 @@ class Output {
 function measure(source: SummarySource, filter: ListFilter): { widths: number[]; rows: number; aside: Aside[] } | null {
   const widths = TABLE_HEADER.slice(0, 5).map((h) => h.length);
   const aside: Aside[] = [];
-  // The numbers of the rows taken in order, rising: a row set aside with one of them is the same id twice.
-  const inOrder: number[] = [];
+  // Every ticket's number (not only those the filter keeps), rising, and those that came after a higher one:
+  // one of those equal to another is the same id twice, which the table reads as one ticket (the slow path).
+  const rising: number[] = [];
+  const after: number[] = [];
   let rows = 0;
   let orderable = true;
   let last = Number.NEGATIVE_INFINITY;
   const walk = source.eachSummary((line, summary) => {
     if (!orderable) return;
     const fields = summary ?? (line!.plain ? null : fieldsOf(line!));
+    const n = fields ? idNumber(fields.id) : lineNumber(line!);
+    if (Number.isNaN(n)) {
+      orderable = false;
+      return;
+    }
+    if (rising.length === 0 || n > rising[rising.length - 1]!) rising.push(n);
+    else after.push(n);
     if (fields ? !passes(fields, filter) : !linePasses(line!, filter)) return;
     rows++;
-    let n: number;
     let cells: Cells | null = null;
     if (fields) {
-      n = idNumber(fields.id);
       cells = cellsOf(fields);
-      for (let i = 0; i < 5; i++) if (cells[i]!.length > widths[i]!) widths[i] = cells[i]!.length;
+      for (let i = 0; i < 5; i++) widen(widths, i, cells[i]!.length);
     } else {
       const { start, tabs } = line!;
-      n = lineNumber(line!);
       widen(widths, 0, tabs[ID]! - start);
       widen(widths, 1, tabs[STATE]! - tabs[STATE - 1]! - 1);
       widen(widths, 2, tabs[PRIORITY]! - tabs[PRIORITY - 1]! - 1);
       widen(widths, 3, tabs[REPO]! - tabs[BRAND - 1]! - 1);
       widen(widths, 4, tabs[KIND]! - tabs[KIND - 1]! - 1);
     }
-    if (Number.isNaN(n)) orderable = false;
-    else if (n > last) {
-      last = n;
-      inOrder.push(n);
-    } else aside.push({ n, cells: cells ?? cellsOf(fieldsOf(line!)) });
+    if (n > last) last = n;
+    else aside.push({ n, cells: cells ?? cellsOf(fieldsOf(line!)) });
   });
   for (const _ of walk) if (!orderable) return null;
   if (!orderable) return null;
+  after.sort((a, b) => a - b);
+  for (let i = 0; i < after.length; i++) if (after[i] === after[i - 1] || sortedIncludes(rising, after[i]!)) return null;
   // Stable, as the sort of the summaries.
   aside.sort((a, b) => a.n - b.n);
-  for (let i = 0; i < aside.length; i++) {
-    if (i > 0 && aside[i]!.n === aside[i - 1]!.n) return null;
-    if (sortedIncludes(inOrder, aside[i]!.n)) return null;
-  }
   return { widths, rows, aside };
 }
 
