@@ -179,3 +179,37 @@ describe('ticket list as a stream', () => {
     expect(cut.stderr.trim()).toBe('exit 0');
   });
 });
+
+describe('finding one ticket in the index', () => {
+  async function readAll(home: string, ids: string[]): Promise<Array<string | undefined>> {
+    const ws = await openWorkspace(home, { readOnly: true });
+    const found = ids.map((id) => ws.store.state.tickets[id]?.title);
+    await ws.store.close();
+    return found;
+  }
+
+  it('finds each ticket of an index in id order, and misses one it does not have', async () => {
+    const home = await snapshotted(70, (i) => (i === 33 ? `long ${'y'.repeat(9000)}` : `ticket ${i}`));
+    const ids = Array.from({ length: 70 }, (_, i) => `T-${i + 1}`);
+    const titles = await readAll(home, [...ids, 'T-71', 'T-0', 'T-1000']);
+    expect(titles.slice(0, 70)).toEqual(ids.map((_, i) => (i === 32 ? `long ${'y'.repeat(9000)}` : `ticket ${i + 1}`)));
+    expect(titles.slice(70)).toEqual([undefined, undefined, undefined]);
+    const show = master(['ticket', 'show', 'T-71', '--home', home]);
+    expect(show.code).toBe(2);
+    expect(show.stderr).toMatch(/no ticket T-71/);
+  });
+
+  it('finds each ticket of an index out of id order too', async () => {
+    const home = await snapshotted(40, (i) => `ticket ${String(i).padStart(2, '0')}`);
+    const lines = indexText(home).split('\n');
+    const a = lines.findIndex((l, i) => i >= 5 && lines.slice(i + 3, 39).some((m) => m.length === l.length));
+    const b = lines.findIndex((m, i) => i >= a + 3 && m.length === lines[a]!.length);
+    expect(a).toBeGreaterThan(0);
+    [lines[a], lines[b]] = [lines[b]!, lines[a]!];
+    scribble(ticketFile(home), 0, Buffer.from(lines.join('\n'), 'latin1'));
+    const ids = Array.from({ length: 40 }, (_, i) => `T-${i + 1}`);
+    // Each id read in a fresh store: the first miss of a bisection is what finds the index out of order.
+    for (const id of [ids[a]!, ids[b]!, 'T-41']) expect((await readAll(home, [id]))[0]).toBe(id === 'T-41' ? undefined : `ticket ${id.slice(2).padStart(2, '0')}`);
+    expect(await readAll(home, ids)).toEqual(ids.map((id) => `ticket ${id.slice(2).padStart(2, '0')}`));
+  });
+});

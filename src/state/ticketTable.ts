@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { bisectIndex, inIdOrder } from './indexSearch.js';
 import type { Ticket } from './types.js';
 
 /** What `ticket list` and the state-filtering callers need of a ticket, without its body, runs and history. */
@@ -112,6 +113,8 @@ export class TicketTable {
   private whole: Buffer | null = null;
   private reads = 0;
   private searches = 0;
+  /** Whether the index is in id order (so a bisection that misses is an answer); unknown until one misses. */
+  private ordered: boolean | undefined;
   readonly tickets: Record<string, Ticket>;
 
   constructor(
@@ -392,6 +395,15 @@ export class TicketTable {
   private row(id: string): Row | string | undefined {
     if (this.rows) return this.rows.get(id);
     if (!this.source) return undefined;
+    if (this.ordered !== false) {
+      // The snapshot writes the index in id order: a bisection reads a few blocks of it, not all of it.
+      const fd = this.open();
+      const line = bisectIndex(fd, this.source.indexBytes, id);
+      if (line) return parsed(line.toString('utf8'));
+      // Not there: an answer once the index is known to be in order (checked once, a chunk at a time).
+      if (line === null) this.ordered ??= inIdOrder(fd, this.source.indexBytes);
+      if (line === null && this.ordered) return undefined;
+    }
     // A search scans the index: fine for the few tickets a command reads, not for a caller that reads many.
     if (++this.searches > SEARCHES_BEFORE_MAP) return this.allRows().get(id);
     const index = this.loadIndex();
