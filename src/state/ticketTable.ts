@@ -278,7 +278,7 @@ export class TicketTable {
         visit(line, null);
         continue;
       }
-      const id = buf.toString('utf8', lineStart, tabs[0]);
+      const id = line.plain ? text.slice(lineStart, tabs[0]) : buf.toString('utf8', lineStart, tabs[0]);
       if (checkIds) {
         if (this.removed.has(id)) continue;
         const ticket = this.overlay.get(id);
