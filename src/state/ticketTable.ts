@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { type IndexLine, indexChunks } from './indexLines.js';
 import { bisectIndex, inIdOrder } from './indexSearch.js';
 import type { Ticket } from './types.js';
 
@@ -20,22 +21,7 @@ export function indexLine(s: TicketSummary, offset: number, length: number): str
   return `${s.id}\t${offset}\t${length}\t${s.state}\t${s.brand}\t${s.repo}\t${s.kind}\t${s.priority}\t${s.updatedAt}\t${JSON.stringify(s.title)}\n`;
 }
 
-/**
- * One index line as it is in the ticket file: `[start, end)` (no newline) of
- * a chunk of the index's bytes `buf` and of the same bytes read as Latin-1
- * `text` (one character per byte), the positions of its nine tabs, and
- * whether it is all printable ASCII (`text` then reads it right; else its
- * fields are UTF-8 in `buf`). It has ten fields and a title without escapes
- * (the text between its quotes is the title). Valid only during the visit.
- */
-export interface IndexLine {
-  buf: Buffer;
-  text: string;
-  start: number;
-  end: number;
-  tabs: number[];
-  plain: boolean;
-}
+export type { IndexLine } from './indexLines.js';
 
 export interface Row {
   summary: TicketSummary;
@@ -75,9 +61,6 @@ function parsed(line: string): Row | string {
 
 /** After this many searches of the index by id, the index is read into a map once. */
 const SEARCHES_BEFORE_MAP = 16;
-
-/** How much of the index a walk of every summary reads at a time: a small chunk and its text are cheap to allocate (a big one costs more than reading it). */
-const INDEX_CHUNK = 64 * 1024;
 
 /** After this many single reads, the rest of the tickets are read at once. */
 const READ_ALL_AFTER = 2000;
@@ -215,97 +198,45 @@ export class TicketTable {
       }
       return;
     }
-    const size = this.source.indexBytes;
     const fd = this.open();
-    let buf = Buffer.allocUnsafe(Math.max(1, Math.min(INDEX_CHUNK, size)));
     // Ids are compared only when some ticket is in memory or removed; a fresh listing never makes one.
     const checkIds = this.overlay.size > 0 || this.removed.size > 0;
     const visited = new Set<string>();
-    for (let offset = 0; offset < size; ) {
-      const length = Math.min(buf.length, size - offset);
-      this.readInto(fd, buf, length, offset);
-      // Latin-1: one character per byte, so a position in the text is a position in the chunk (native searches, no decoding).
-      const text = buf.toString('latin1', 0, length);
-      const stop = offset + length === size ? length : text.lastIndexOf('\n') + 1;
-      if (stop === 0) {
-        // A line longer than the chunk: read it again into a bigger one.
-        buf = Buffer.allocUnsafe(buf.length * 2);
-        continue;
+    for (const line of indexChunks(this.source.indexBytes, (buffer, length, offset) => this.readInto(fd, buffer, length, offset))) {
+      for (let kind = line.nextLine(); kind !== null; kind = line.nextLine()) {
+        if (kind === 'simple' && !checkIds) {
+          visit(line, null);
+          continue;
+        }
+        const id = line.id();
+        if (checkIds) {
+          if (this.removed.has(id)) continue;
+          const ticket = this.overlay.get(id);
+          if (ticket) {
+            visited.add(id);
+            visit(null, ticket);
+            continue;
+          }
+        }
+        if (kind === 'simple') {
+          visit(line, null);
+          continue;
+        }
+        const row = parsed(line.buf.toString('utf8', line.start, line.end));
+        if (typeof row !== 'string') {
+          visit(null, row.summary);
+          continue;
+        }
+        const recovered = this.onDamage(id, row);
+        if (recovered) {
+          this.overlay.set(id, recovered);
+          visited.add(id);
+          visit(null, recovered);
+        }
       }
-      this.visitLines({ buf, text, start: 0, end: 0, tabs: [0, 0, 0, 0, 0, 0, 0, 0, 0], plain: true }, stop, checkIds, visited, visit);
-      offset += stop;
       yield;
     }
     for (const [id, ticket] of this.overlay) if (!visited.has(id)) visit(null, ticket);
-  }
-
-  /** The lines of one chunk of the index, up to `stop` (see `eachSummary`). */
-  private visitLines(line: IndexLine, stop: number, checkIds: boolean, visited: Set<string>, visit: (line: IndexLine | null, summary: TicketSummary | null) => void): void {
-    const { buf, text, tabs } = line;
-    // The next character that is not printable ASCII (or is a backslash): lines before it are taken as they are.
-    const special = /[^\t\n\x20-\x5b\x5d-\x7e]/g;
-    let nextSpecial = -1;
-    let start = 0;
-    while (start < stop) {
-      let end = text.indexOf('\n', start);
-      if (end === -1 || end > stop) end = stop;
-      let count = 0;
-      for (let at = start; count < 9; count++) {
-        at = text.indexOf('\t', at);
-        if (at === -1 || at >= end) break;
-        tabs[count] = at++;
-      }
-      // As `allRows`: a line without an id before a tab is not a ticket's.
-      if (count === 0 || tabs[0] === start) {
-        start = end + 1;
-        continue;
-      }
-      if (nextSpecial < start) {
-        special.lastIndex = start;
-        nextSpecial = special.exec(text)?.index ?? text.length;
-      }
-      line.plain = nextSpecial >= end;
-      const title = tabs[8]! + 1;
-      const extra = count === 9 ? text.indexOf('\t', title) : 0;
-      const fields = count === 9 && (extra === -1 || extra >= end);
-      const quoted = fields && end - title >= 2 && text.charCodeAt(title) === 34 && text.charCodeAt(end - 1) === 34;
-      const simple = quoted && (line.plain || !text.slice(title, end).includes('\\'));
-      const lineStart = start;
-      start = end + 1;
-      if (simple && !checkIds) {
-        line.start = lineStart;
-        line.end = end;
-        visit(line, null);
-        continue;
-      }
-      const id = line.plain ? text.slice(lineStart, tabs[0]) : buf.toString('utf8', lineStart, tabs[0]);
-      if (checkIds) {
-        if (this.removed.has(id)) continue;
-        const ticket = this.overlay.get(id);
-        if (ticket) {
-          visited.add(id);
-          visit(null, ticket);
-          continue;
-        }
-      }
-      if (simple) {
-        line.start = lineStart;
-        line.end = end;
-        visit(line, null);
-        continue;
-      }
-      const row = parsed(buf.toString('utf8', lineStart, end));
-      if (typeof row !== 'string') {
-        visit(null, row.summary);
-        continue;
-      }
-      const recovered = this.onDamage(id, row);
-      if (recovered) {
-        this.overlay.set(id, recovered);
-        visited.add(id);
-        visit(null, recovered);
-      }
-    }
   }
 
   /** The full tickets whose summary passes `keep`; only those are parsed. */
