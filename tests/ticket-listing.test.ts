@@ -199,6 +199,17 @@ describe('finding one ticket in the index', () => {
     expect(show.stderr).toMatch(/no ticket T-71/);
   });
 
+  it('reads a ticket whose index line it found damaged from the log', async () => {
+    const home = await snapshotted(60, (i) => `ticket ${i}`);
+    const index = indexText(home);
+    scribble(ticketFile(home), index.indexOf('\t', index.indexOf('\nT-42\t') + 6), Buffer.from(' '));
+    const ws = await openWorkspace(home, { readOnly: true });
+    expect(ws.store.state.tickets['T-42']).toMatchObject({ id: 'T-42', state: 'ready', title: 'ticket 42' });
+    expect(ws.store.notices.join('\n')).toMatch(/an index line has 9 fields, not 10; that ticket was read from the event log instead/);
+    expect(ws.store.state.tickets['T-43']?.title).toBe('ticket 43');
+    await ws.store.close();
+  });
+
   it('finds each ticket of an index out of id order too', async () => {
     const home = await snapshotted(40, (i) => `ticket ${String(i).padStart(2, '0')}`);
     const lines = indexText(home).split('\n');
