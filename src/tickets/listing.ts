@@ -47,10 +47,10 @@ interface Aside {
  * text (no object per ticket, no parse). Only tickets in memory and lines
  * with characters that are not printable ASCII are formatted cell by cell.
  *
- * Order: the table visits tickets mostly in id order (the snapshot's order,
- * then tickets created since); a ticket that comes after a higher id (one
- * reopened from the archive) is set aside in the first walk and merged in
- * where it belongs in the second.
+ * Order: the table visits tickets in its order (the snapshot's, which is
+ * id order as master writes it, then tickets created since); a ticket that
+ * comes after a higher id (an index written otherwise) is set aside in the
+ * first walk and merged in where it belongs in the second.
  */
 export async function writeTicketListing(source: SummarySource, filter: ListFilter, sink: Sink): Promise<void> {
   const first = measure(source, filter);
