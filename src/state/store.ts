@@ -14,7 +14,7 @@ import { quarantineLines, quarantineTorn } from './quarantine.js';
 import { applyEvent, ticketEventRefusal } from './reducer.js';
 import { locateRefusals, refusalSentence, type Refusal } from './refused.js';
 import { AtomicJsonFile, SNAPSHOT_VERSION, openTicketFile, removeStaleTicketFiles, serializeTickets, ticketFileName, writeTicketFile, type Snapshot } from './snapshotFile.js';
-import { TicketTable, type TicketSummary } from './ticketTable.js';
+import { TicketTable, type IndexLine, type TicketSummary } from './ticketTable.js';
 import { isMinted, isTicketEvent } from './ticketMint.js';
 import { emptyState, type State, type Ticket } from './types.js';
 
@@ -183,6 +183,11 @@ export class Store {
   /** Every hot ticket's id, state, brand, repo, kind, priority, title and last change, without reading the tickets. */
   ticketSummaries(): TicketSummary[] {
     return this.table.summaries();
+  }
+
+  /** Walks every hot ticket's summary, as an unparsed index line where it can be (see `TicketTable.eachSummary`). */
+  eachSummary(visit: (line: IndexLine | null, summary: TicketSummary | null) => void): Generator<void, void, undefined> {
+    return this.table.eachSummary(visit);
   }
 
   /** The hot tickets whose summary passes `keep` (only those are read in full). */

@@ -1,4 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { type IndexLine, indexChunks } from './indexLines.js';
+import { bisectIndex, inIdOrder } from './indexSearch.js';
 import type { Ticket } from './types.js';
 
 /** What `ticket list` and the state-filtering callers need of a ticket, without its body, runs and history. */
@@ -18,6 +20,8 @@ export function summaryOf(t: TicketSummary): TicketSummary {
 export function indexLine(s: TicketSummary, offset: number, length: number): string {
   return `${s.id}\t${offset}\t${length}\t${s.state}\t${s.brand}\t${s.repo}\t${s.kind}\t${s.priority}\t${s.updatedAt}\t${JSON.stringify(s.title)}\n`;
 }
+
+export type { IndexLine } from './indexLines.js';
 
 export interface Row {
   summary: TicketSummary;
@@ -92,6 +96,8 @@ export class TicketTable {
   private whole: Buffer | null = null;
   private reads = 0;
   private searches = 0;
+  /** Whether the index is in id order (so a bisection that misses is an answer); unknown until one misses. */
+  private ordered: boolean | undefined;
   readonly tickets: Record<string, Ticket>;
 
   constructor(
@@ -168,6 +174,69 @@ export class TicketTable {
     const out: TicketSummary[] = [];
     for (const [, entry] of this.walk()) out.push('summary' in entry ? entry.summary : summaryOf(entry));
     return out;
+  }
+
+  /**
+   * Visits every hot ticket's summary in `ids()` order without building an
+   * object per ticket of the index, and without reading the index whole
+   * (what a listing of 100,000 tickets needs): it is read a chunk at a time,
+   * and a well-formed line whose title needs no unescaping comes as `line`,
+   * its fields as ranges of the chunk; any other ticket as `summary` (one in
+   * memory: changed or created since the snapshot, or read from the log
+   * because its index line is damaged; or a line whose title has escapes).
+   * Each step of the walk visits one chunk's tickets, so a caller can write
+   * out what it made of them before the next; two walks visit the same
+   * tickets in the same order.
+   */
+  *eachSummary(visit: (line: IndexLine | null, summary: TicketSummary | null) => void): Generator<void, void, undefined> {
+    if (this.rows || !this.source) {
+      // The index was parsed already (a caller walked every ticket) or there is none: nothing left to save.
+      let count = 0;
+      for (const [, entry] of this.walk()) {
+        visit(null, 'summary' in entry ? entry.summary : entry);
+        if (++count % 1000 === 0) yield;
+      }
+      return;
+    }
+    const fd = this.open();
+    // Ids are compared only when some ticket is in memory or removed; a fresh listing never makes one.
+    const checkIds = this.overlay.size > 0 || this.removed.size > 0;
+    const visited = new Set<string>();
+    for (const line of indexChunks(this.source.indexBytes, (buffer, length, offset) => this.readInto(fd, buffer, length, offset))) {
+      for (let kind = line.nextLine(); kind !== null; kind = line.nextLine()) {
+        if (kind === 'simple' && !checkIds) {
+          visit(line, null);
+          continue;
+        }
+        const id = line.id();
+        if (checkIds) {
+          if (this.removed.has(id)) continue;
+          const ticket = this.overlay.get(id);
+          if (ticket) {
+            visited.add(id);
+            visit(null, ticket);
+            continue;
+          }
+        }
+        if (kind === 'simple') {
+          visit(line, null);
+          continue;
+        }
+        const row = parsed(line.buf.toString('utf8', line.start, line.end));
+        if (typeof row !== 'string') {
+          visit(null, row.summary);
+          continue;
+        }
+        const recovered = this.onDamage(id, row);
+        if (recovered) {
+          this.overlay.set(id, recovered);
+          visited.add(id);
+          visit(null, recovered);
+        }
+      }
+      yield;
+    }
+    for (const [id, ticket] of this.overlay) if (!visited.has(id)) visit(null, ticket);
   }
 
   /** The full tickets whose summary passes `keep`; only those are parsed. */
@@ -257,6 +326,15 @@ export class TicketTable {
   private row(id: string): Row | string | undefined {
     if (this.rows) return this.rows.get(id);
     if (!this.source) return undefined;
+    if (this.ordered !== false) {
+      // The snapshot writes the index in id order: a bisection reads a few blocks of it, not all of it.
+      const fd = this.open();
+      const line = bisectIndex(fd, this.source.indexBytes, id);
+      if (line) return parsed(line.toString('utf8'));
+      // Not there: an answer once the index is known to be in order (checked once, a chunk at a time).
+      if (line === null) this.ordered ??= inIdOrder(fd, this.source.indexBytes);
+      if (line === null && this.ordered) return undefined;
+    }
     // A search scans the index: fine for the few tickets a command reads, not for a caller that reads many.
     if (++this.searches > SEARCHES_BEFORE_MAP) return this.allRows().get(id);
     const index = this.loadIndex();
@@ -295,6 +373,15 @@ export class TicketTable {
     }
     if (!value || typeof value !== 'object' || value.id !== id) throw new TicketFileDamage(`the line of ${id} in ${this.source!.file} holds another ticket`);
     return value;
+  }
+
+  private readInto(fd: number, buffer: Buffer, length: number, offset: number): void {
+    let read = 0;
+    while (read < length) {
+      const n = readSync(fd, buffer, read, length - read, offset + read);
+      if (n === 0) throw new TicketFileDamage(`${this.source!.file} ends before byte ${offset + length}`);
+      read += n;
+    }
   }
 
   private bytes(offset: number, length: number): Buffer {

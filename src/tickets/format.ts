@@ -5,12 +5,17 @@ function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
 }
 
-/** One line per ticket, aligned columns. */
+/** The columns of `ticket list`. */
+export const TABLE_HEADER = ['ID', 'STATE', 'PRI', 'BRAND/REPO', 'KIND', 'TITLE'] as const;
+
+/** One line per ticket, aligned columns (`writeTicketListing` streams the same table for `ticket list`). */
 export function formatTicketTable(tickets: Array<Pick<Ticket, 'id' | 'state' | 'priority' | 'brand' | 'repo' | 'kind' | 'title'>>): string {
   if (tickets.length === 0) return 'no tickets';
   const rows = tickets.map((t) => [t.id, t.state, t.priority, `${t.brand}/${t.repo}`, t.kind, t.title].map((cell) => sanitizeLine(cell)));
-  const header = ['ID', 'STATE', 'PRI', 'BRAND/REPO', 'KIND', 'TITLE'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const header: string[] = [...TABLE_HEADER];
+  // A loop, not `Math.max(...rows)`: spreading 100,000 rows overflows the call stack's argument limit.
+  const widths = header.map((h) => h.length);
+  for (const r of rows) for (let i = 0; i < widths.length; i++) if (r[i]!.length > widths[i]!) widths[i] = r[i]!.length;
   const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : pad(cell, widths[i]!))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }

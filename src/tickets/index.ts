@@ -188,10 +188,7 @@ export class Tickets {
 
   /** Tickets of the hot state (and with `all`, the archive), filtered, in id order. */
   list(filter: { brand?: string; state?: string; all?: boolean } = {}): Ticket[] {
-    if (filter.brand) findBrand(this.registry, filter.brand);
-    if (filter.state && !(TICKET_STATES as readonly string[]).includes(filter.state)) {
-      throw new UserError(`unknown state "${filter.state}"; states: ${TICKET_STATES.join(', ')}`);
-    }
+    this.checkListFilter(filter);
     let tickets: Ticket[] = this.store.ticketsWhere((t) => (!filter.brand || t.brand === filter.brand) && (!filter.state || t.state === filter.state));
     if (filter.all) {
       const hot = new Set(tickets.map((t) => t.id));
@@ -200,12 +197,17 @@ export class Tickets {
     return tickets.filter((t) => (!filter.brand || t.brand === filter.brand) && (!filter.state || t.state === filter.state)).sort((a, b) => idNumber(a.id) - idNumber(b.id));
   }
 
-  /** The hot tickets' summaries, filtered, in id order: what `ticket list` prints, without reading whole tickets. */
-  listSummaries(filter: { brand?: string; state?: string } = {}): TicketSummary[] {
+  /** Refuses a filter naming a brand the registry does not have or a state that does not exist. */
+  checkListFilter(filter: { brand?: string; state?: string }): void {
     if (filter.brand) findBrand(this.registry, filter.brand);
     if (filter.state && !(TICKET_STATES as readonly string[]).includes(filter.state)) {
       throw new UserError(`unknown state "${filter.state}"; states: ${TICKET_STATES.join(', ')}`);
     }
+  }
+
+  /** The hot tickets' summaries, filtered, in id order: what `ticket list` prints, without reading whole tickets. */
+  listSummaries(filter: { brand?: string; state?: string } = {}): TicketSummary[] {
+    this.checkListFilter(filter);
     return this.store
       .ticketSummaries()
       .filter((t) => (!filter.brand || t.brand === filter.brand) && (!filter.state || t.state === filter.state))

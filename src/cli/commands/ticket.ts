@@ -6,9 +6,10 @@ import { describeFsError } from '../../state/fsErrors.js';
 import { normalizeId, OPERATOR_EVENTS } from '../../tickets/index.js';
 import { editTicket, operatorRefusal } from '../../tickets/actions.js';
 import { formatTicket, formatTicketTable } from '../../tickets/format.js';
+import { writeTicketListing } from '../../tickets/listing.js';
 import { TICKET_EVENTS, type Ticket, type TicketEventName } from '../../state/types.js';
 import { openWorkspace, type Workspace } from '../../workspace/open.js';
-import { err, json, out } from '../output.js';
+import { err, json, out, outChunk } from '../output.js';
 
 type Home = () => string | undefined;
 
@@ -79,10 +80,11 @@ export function addCommand(home: Home) {
 
 export function listCommand(home: Home) {
   return (options: { brand?: string; state?: string; all?: boolean; json?: boolean }) =>
-    withWorkspace(home, ({ tickets }) => {
+    withWorkspace(home, ({ tickets, store }) => {
       if (!options.json && !options.all) {
-        out(formatTicketTable(tickets.listSummaries(options)));
-        return;
+        // Streamed: at 100,000 tickets the table is never built whole, in memory or as one string.
+        tickets.checkListFilter(options);
+        return writeTicketListing(store, options, outChunk);
       }
       const list = tickets.list(options);
       if (options.all && !options.brand && !options.state) {
