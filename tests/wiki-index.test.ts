@@ -35,13 +35,13 @@ describe('the wiki index on disk', () => {
   it('writes the big index file again once enough changed pages have gathered, and keeps every change', () => {
     const home = makeWikiWorkspace();
     open(home).index.size;
-    const before = readFileSync(derived(home, 'search.json'), 'utf8');
+    const before = readFileSync(derived(home, 'search.idx'), 'utf8');
     const many: Record<string, string> = {};
     for (let i = 0; i < 300; i++) many[`alpha/bulk/page-${i}`] = page(`Bulk ${i}`, 'alpha', `Note number n${i} about wombats.`);
     writePages(home, many);
     const wiki = open(home);
     expect(wiki.index.updated).toBe(300);
-    expect(readFileSync(derived(home, 'search.json'), 'utf8')).not.toBe(before);
+    expect(readFileSync(derived(home, 'search.idx'), 'utf8')).not.toBe(before);
     expect(JSON.parse(readFileSync(derived(home, 'search-meta.json'), 'utf8')).pending).toEqual({});
     expect(found(home, 'n299')).toEqual(['alpha/bulk/page-299']);
     expect(open(home).index.query('wombats', { limit: 1000 })).toHaveLength(300);
@@ -50,7 +50,7 @@ describe('the wiki index on disk', () => {
   it('rebuilds a corrupt or missing index and catalog instead of failing', () => {
     const home = makeWikiWorkspace();
     expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
-    writeFileSync(derived(home, 'search.json'), '{"version": 2, "index": {"broken": tr');
+    writeFileSync(derived(home, 'search.idx'), 'master-wiki-index 3 40\n{"table": {"broken": tr');
     expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
     writeFileSync(derived(home, 'search-meta.json'), 'not json');
     writeFileSync(derived(home, 'manifest.json'), '[]');

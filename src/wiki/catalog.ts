@@ -35,6 +35,23 @@ export interface Catalog {
   /** Pages whose content changed and pages removed since the last look. */
   changed: string[];
   removed: string[];
+  /**
+   * The manifest this look started from and the one it left (a new id each
+   * time the manifest is written): the search index, in step with `previousId`,
+   * need only apply `changed` and `removed` to be in step with `id`.
+   */
+  previousId: string | null;
+  id: string;
+}
+
+export interface CatalogOptions {
+  /**
+   * The pages the caller knows it changed (wrote or removed): only these are
+   * looked at, every other page is taken as the manifest has it. Cheaper than
+   * the stat of every page, and right only when nothing else changed the
+   * folder since the last look (an editor's change is found by the next full look).
+   */
+  changed?: readonly string[];
 }
 
 /** Every `.md` file under the wiki folder, as page names; dot folders (`.obsidian`, `.trash`) are Obsidian's own. */
@@ -81,7 +98,7 @@ function scanPages(root: string): Map<string, FoundPage> {
 }
 
 /** Writes through a temp file and a rename, so a reader never sees half a file. */
-export function writeAtomic(file: string, text: string): void {
+export function writeAtomic(file: string, text: string | Uint8Array): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, text);
@@ -112,28 +129,28 @@ class CatalogFiles {
     return path.join(this.dir, 'pages', `${encodeURIComponent(folder || '.')}.json`);
   }
 
-  readManifest(): Map<string, PageStamp> {
+  readManifest(): { id: string | null; stamps: Map<string, PageStamp> } {
+    const out = new Map<string, PageStamp>();
     try {
-      const stored = JSON.parse(readFileSync(this.manifestFile, 'utf8')) as { version: number; pages: Record<string, [number, number, string]> };
-      if (stored.version !== CATALOG_VERSION || typeof stored.pages !== 'object' || stored.pages === null) return new Map();
-      const out = new Map<string, PageStamp>();
+      const stored = JSON.parse(readFileSync(this.manifestFile, 'utf8')) as { version: number; id?: string; pages: Record<string, [number, number, string]> };
+      if (stored.version !== CATALOG_VERSION || typeof stored.pages !== 'object' || stored.pages === null) return { id: null, stamps: out };
       // A plain loop: this runs on every command, over every page.
       for (const name in stored.pages) {
         const [mtimeMs, size, hash] = stored.pages[name]!;
         out.set(name, { mtimeMs, size, hash });
       }
-      return out;
+      return { id: typeof stored.id === 'string' ? stored.id : null, stamps: out };
     } catch {
-      return new Map();
+      return { id: null, stamps: new Map() };
     }
   }
 
-  writeManifest(stamps: ReadonlyMap<string, PageStamp>): void {
+  writeManifest(id: string, stamps: ReadonlyMap<string, PageStamp>): void {
     // The one-file catalog of earlier versions is replaced by this manifest and the folder parts.
     rmSync(path.join(this.dir, 'catalog.json'), { force: true });
     const pages: Record<string, [number, number, string]> = {};
     for (const [name, s] of stamps) pages[name] = [s.mtimeMs, s.size, s.hash];
-    writeAtomic(this.manifestFile, JSON.stringify({ version: CATALOG_VERSION, pages }));
+    writeAtomic(this.manifestFile, JSON.stringify({ version: CATALOG_VERSION, id, pages }));
   }
 
   readPart(folder: string): Map<string, PageInfo> {
@@ -171,16 +188,20 @@ function readPage(file: string): { text: string; mtimeMs: number; size: number }
  * asked for. A missing or corrupt catalog is rebuilt from the pages; a
  * read-only `.master/` only costs the parsing again next time.
  */
-export function loadCatalog(wikiRoot: string, dataDir: string): Catalog {
+export function loadCatalog(wikiRoot: string, dataDir: string, options: CatalogOptions = {}): Catalog {
   const files = new CatalogFiles(wikiDataDir(dataDir));
-  const stored = files.readManifest();
+  const { id: previousId, stamps: stored } = files.readManifest();
   const stamps = new Map<string, PageStamp>();
   const fresh = new Map<string, PageInfo>();
   // Texts of the pages parsed by this look, kept for the index (which would read them again) until it has used them.
   const texts = new Map<string, string>();
   const changed: string[] = [];
-  const found = scanPages(wikiRoot);
-  for (const name of [...found.keys()].sort()) {
+  const named = options.changed !== undefined && previousId !== null;
+  const found = named ? namedPages(wikiRoot, stored, options.changed!) : scanPages(wikiRoot);
+  // The manifest is written sorted: a named look that added no page keeps its order without sorting again.
+  const sorted = [...found.keys()];
+  if (!named || sorted.some((name) => !stored.has(name))) sorted.sort();
+  for (const name of sorted) {
     const info = found.get(name)!;
     const known = stored.get(name);
     if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) {
@@ -242,9 +263,11 @@ export function loadCatalog(wikiRoot: string, dataDir: string): Catalog {
     return part;
   };
   for (const folder of dirtyFolders) loadPart(folder, true);
-  if (fresh.size || removed.length) {
+  let id = previousId ?? '';
+  if (fresh.size || removed.length || previousId === null) {
+    id = manifestId();
     try {
-      files.writeManifest(stamps);
+      files.writeManifest(id, stamps);
     } catch {
       // Derived data: parsed again next time.
     }
@@ -277,7 +300,27 @@ export function loadCatalog(wikiRoot: string, dataDir: string): Catalog {
     root: wikiRoot,
     changed,
     removed,
+    previousId,
+    id,
   };
+}
+
+/** A fresh id for a manifest written now (unique enough among the processes sharing one workspace). */
+function manifestId(): string {
+  return `${Date.now().toString(36)}-${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** The manifest's pages as it has them, and the named ones as they are on disk now (absent when gone). */
+function namedPages(root: string, stored: ReadonlyMap<string, PageStamp>, names: readonly string[]): Map<string, FoundPage> {
+  const out = new Map<string, FoundPage>();
+  for (const [name, stamp] of stored) out.set(name, { file: pageFile(root, name), mtimeMs: stamp.mtimeMs, size: stamp.size });
+  for (const name of names) {
+    const file = pageFile(root, name);
+    const info = statSync(file, { throwIfNoEntry: false });
+    if (info?.isFile()) out.set(name, { file, mtimeMs: info.mtimeMs, size: info.size });
+    else out.delete(name);
+  }
+  return out;
 }
 
 /** The file of a page (which need not exist yet). */

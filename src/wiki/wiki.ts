@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { loadCatalog, pageFile, type Catalog, type CatalogEntry } from './catalog.js';
+import { loadCatalog, pageFile, type Catalog, type CatalogEntry, type CatalogOptions } from './catalog.js';
 import { findPage } from './links.js';
 import { WikiIndex } from './search.js';
 
@@ -17,9 +17,13 @@ export class Wiki {
     private readonly parent?: Wiki,
   ) {}
 
-  /** Reads the wiki folder, re-parsing only pages whose files changed since the last look. */
-  static open(paths: Pick<WorkspacePaths, 'wiki' | 'data'>): Wiki {
-    return new Wiki(loadCatalog(paths.wiki, paths.data), paths.data);
+  /**
+   * Reads the wiki folder, re-parsing only pages whose files changed since the
+   * last look (a stat of every page). A caller that changed pages itself may
+   * name them in `changed`: then only those are looked at.
+   */
+  static open(paths: Pick<WorkspacePaths, 'wiki' | 'data'>, options: CatalogOptions = {}): Wiki {
+    return new Wiki(loadCatalog(paths.wiki, paths.data, options), paths.data);
   }
 
   /**
@@ -48,6 +52,8 @@ export class Wiki {
       root: parent.root,
       changed: parent.changed.filter(visible),
       removed: parent.removed.filter(visible),
+      previousId: parent.previousId,
+      id: parent.id,
     };
     return new Wiki(catalog, this.dataDir, visible, this);
   }
