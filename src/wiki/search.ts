@@ -185,21 +185,21 @@ export class WikiIndex {
       for (const name of catalog.removed) change(name, null);
       for (const name of catalog.changed) {
         const doc = WikiIndex.document(catalog, name);
-        if (doc) change(name, { hash: catalog.names.get(name)!.hash, doc });
+        if (doc) change(name, { hash: catalog.hashOf(name)!, doc });
       }
-      count = catalog.names.size;
+      count = catalog.count;
     } else {
       // Behind some other look (or a look that could not write): compare every page's hash.
       const stored = readIndexFile(WikiIndex.indexFile(dataDir), { terms: false, hashes: true });
       if (!stored?.hashes) return WikiIndex.rebuilt(catalog, dataDir);
       const hashes = withPending(stored.hashes, pending);
-      for (const name of hashes.keys()) if (!catalog.names.has(name)) change(name, null);
+      for (const name of hashes.keys()) if (!catalog.has(name)) change(name, null);
       for (const [name, stamp] of catalog.names) {
         if (hashes.get(name) === stamp.hash) continue;
         const doc = WikiIndex.document(catalog, name);
         if (doc) change(name, { hash: stamp.hash, doc });
       }
-      count = catalog.names.size;
+      count = catalog.count;
     }
     const index = new WikiIndex(catalog, dataDir, pending, count, updated, null);
     if (meta.catalog !== catalog.id) index.save(pending.size > PENDING_LIMIT);

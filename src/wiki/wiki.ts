@@ -37,6 +37,9 @@ export class Wiki {
     let pages: Map<string, CatalogEntry> | null = null;
     const catalog: Catalog = {
       names,
+      count: names.size,
+      has: (name) => names.has(name),
+      hashOf: (name) => names.get(name)?.hash,
       // Only the visible pages' folders are read.
       get pages() {
         if (pages) return pages;
