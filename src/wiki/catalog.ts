@@ -175,7 +175,7 @@ export function loadCatalog(wikiRoot: string, dataDir: string, options: CatalogO
       const name = found.names[k]!;
       const known = stored.indexOf(name);
       if (known >= 0) seen[known] = 1;
-      look(name, found.files[k]!, found.mtimes[k]!, found.sizes[k]!, known);
+      look(name, pageFile(wikiRoot, name), found.mtimes[k]!, found.sizes[k]!, known);
     }
     for (let i = 0; i < stored.size; i++) if (!seen[i]) drop(stored.names[i]!);
   }
@@ -183,25 +183,13 @@ export function loadCatalog(wikiRoot: string, dataDir: string, options: CatalogO
   // Parts of the folders that changed are brought in step now; the others stay as they are on disk.
   const parts = new Map<string, Map<string, PageInfo>>();
   const dirtyFolders = new Set([...fresh.keys(), ...removed].map(folderOf));
-  let byFolder: Map<string, string[]> | null = null;
-  const namesByFolder = (folder: string): string[] => {
-    if (!byFolder) {
-      byFolder = new Map();
-      for (const name of stamps.names) {
-        const list = byFolder.get(folderOf(name));
-        if (list) list.push(name);
-        else byFolder.set(folderOf(name), [name]);
-      }
-    }
-    return byFolder.get(folder) ?? [];
-  };
   const loadPart = (folder: string, save: boolean): Map<string, PageInfo> => {
     let part = parts.get(folder);
     if (part) return part;
     const onDisk = files.readPart(folder);
     part = new Map();
     let stale = false;
-    for (const name of namesByFolder(folder)) {
+    for (const name of stamps.inFolder(folder)) {
       let info = fresh.get(name) ?? onDisk.get(name);
       if (!fresh.has(name) && info && info.hash !== stamps.hashAt(stamps.indexOf(name))) info = undefined;
       if (!info) {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** What the manifest knows of a page without its parsed details: enough to tell whether its file changed. */
@@ -74,9 +74,25 @@ export class Stamps {
     return this.hashes.slice(i * HASH_LENGTH, (i + 1) * HASH_LENGTH);
   }
 
-  get(name: string): PageStamp | undefined {
-    const i = this.indexOf(name);
-    return i < 0 ? undefined : { mtimeMs: this.mtimeAt(i), size: this.sizeAt(i), hash: this.hashAt(i) };
+  /** The pages directly in a folder ('' for the top), in order: a run of the sorted names, found by a binary search. */
+  inFolder(folder: string): string[] {
+    const out: string[] = [];
+    if (folder === '') {
+      for (const name of this.names) if (!name.includes('/')) out.push(name);
+      return out;
+    }
+    const prefix = `${folder}/`;
+    let lo = 0;
+    let hi = this.names.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.names[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.names.length && this.names[i]!.startsWith(prefix); i++) {
+      if (!this.names[i]!.includes('/', prefix.length)) out.push(this.names[i]!);
+    }
+    return out;
   }
 
   /** As a map, built on first use (the commands that need every page's details). */
@@ -160,33 +176,32 @@ function compare(a: string, b: string): number {
 /** Every page file found by a walk, with its mtime and size (in columns: one object per page costs the look). */
 export interface FoundPages {
   names: string[];
-  files: string[];
   mtimes: number[];
   sizes: number[];
 }
 
 /** Every `.md` file under the wiki folder, as page names, each stat-ed; dot folders (`.obsidian`, `.trash`) are Obsidian's own. */
 export function scanPages(root: string): FoundPages {
-  const out: FoundPages = { names: [], files: [], mtimes: [], sizes: [] };
+  const out: FoundPages = { names: [], mtimes: [], sizes: [] };
   const walk = (dir: string, prefix: string) => {
-    let entries;
+    let entries: string[];
     try {
-      entries = readdirSync(dir, { withFileTypes: true });
+      entries = readdirSync(dir);
     } catch {
       return;
     }
-    for (const entry of entries) {
-      const name = entry.name;
+    // Plain names, not entries with their types: every one is stat-ed anyway (lstat: a link is no page, as before).
+    for (const name of entries) {
       if (name.startsWith('.')) continue;
       // A README at the top says what the folder is; it is no page of any brand.
       if (prefix === '' && name.toLowerCase() === 'readme.md') continue;
+      const isPage = name.endsWith('.md');
       const full = `${dir}${path.sep}${name}`;
-      if (entry.isDirectory()) walk(full, `${prefix}${name}/`);
-      else if (entry.isFile() && name.endsWith('.md')) {
-        const info = statSync(full, { throwIfNoEntry: false });
-        if (!info) continue;
+      const info = lstatSync(full, { throwIfNoEntry: false });
+      if (!info) continue;
+      if (info.isDirectory()) walk(full, `${prefix}${name}/`);
+      else if (isPage && info.isFile()) {
         out.names.push(`${prefix}${name.slice(0, -3)}`);
-        out.files.push(full);
         out.mtimes.push(info.mtimeMs);
         out.sizes.push(info.size);
       }

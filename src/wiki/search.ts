@@ -5,7 +5,7 @@ import { pageFile, wikiDataDir, writeAtomic, type Catalog } from './catalog.js';
 import { readIndexFile, shardsFor, writeIndexFile, type SerializedIndex } from './indexFile.js';
 import type { PageInfo } from './page.js';
 
-const INDEX_VERSION = 3;
+const INDEX_VERSION = 4;
 
 interface IndexedPage {
   id: string;
@@ -31,7 +31,8 @@ function processTerm(term: string): string | null {
 const OPTIONS = {
   processTerm,
   fields: ['title', 'tags', 'body', 'path'],
-  storeFields: ['title'],
+  // No stored fields: a hit's title comes from the catalog, so a query need not load 10,000 titles for ten.
+  storeFields: [],
   // Fuzzy matching costs more than the rest of a search on a big wiki: it is tried only when the words as typed find nothing.
   searchOptions: { boost: { title: 3, tags: 2, path: 1.5 }, prefix: true, combineWith: 'AND' as const },
   // Vacuuming would run in the background of a one-query command; a discarded page is skipped by searches anyway.
@@ -307,7 +308,7 @@ export class WikiIndex {
     if (results.length === 0) results = this.searchFor().search(text, { fuzzy: FUZZY, combineWith: 'OR', ...only });
     return results.slice(0, limit).map((r) => ({
       page: String(r.id),
-      title: String(r.title ?? r.id),
+      title: this.catalog.entry(String(r.id))?.title ?? String(r.id),
       score: Math.round(r.score * 1000) / 1000,
       snippet: this.snippet(String(r.id), r.terms),
     }));
