@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WikiIndex } from '../src/wiki/search.js';
+import { WikiIndex, type SearchHit } from '../src/wiki/search.js';
 import { Wiki } from '../src/wiki/wiki.js';
 import { workspacePaths } from '../src/workspace/paths.js';
 import { makeWikiWorkspace, page, writePages } from './helpers/wiki.js';
@@ -50,7 +50,7 @@ describe('the wiki index on disk', () => {
   it('rebuilds a corrupt or missing index and catalog instead of failing', () => {
     const home = makeWikiWorkspace();
     expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
-    writeFileSync(derived(home, 'search.idx'), 'master-wiki-index 3 40\n{"table": {"broken": tr');
+    writeFileSync(derived(home, 'search.idx'), 'master-wiki-index 4 40\n{"table": {"broken": tr');
     expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
     writeFileSync(derived(home, 'search-meta.json'), 'not json');
     writeFileSync(derived(home, 'manifest.json'), '[]');
@@ -77,13 +77,16 @@ describe('the wiki index on disk', () => {
     const extra: Record<string, string> = {};
     for (let i = 0; i < 40; i++) extra[`alpha/many/p${i}`] = page(`Page ${i} deploy`, 'alpha', `release r${i} deploy ${'rollback '.repeat(i % 5)}changelog x`);
     const home = makeWikiWorkspace(extra);
-    open(home).index.size;
+    // Built in this process by MiniSearch itself: the file must give back the same scores (ties may come in another order).
+    const built = open(home).index;
+    const scores = (hits: SearchHit[]) => hits.map((h) => `${h.score} ${h.page} ${h.title}`).sort();
     // A fresh open loads part of the index for its first query; a word found nowhere makes it load the whole (for near misses).
     const whole = open(home).index;
     expect(whole.query('qqqqqqqqqq')).toEqual([]);
     for (const words of ['deploy', 'release deploy', 'r1', 'rollback changelog', 'x', 'deplyo', 'zzz deploy', 'house style']) {
       const part = open(home).index.query(words, { limit: 50 });
       expect(part, words).toEqual(whole.query(words, { limit: 50 }));
+      expect(scores(part), words).toEqual(scores(built.query(words, { limit: 50 })));
     }
     // Changes waiting beside the index file count the same in a partial load.
     writePages(home, { 'alpha/many/p3': page('Page 3 deploy', 'alpha', 'release moved elsewhere') });

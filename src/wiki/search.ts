@@ -2,10 +2,10 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import MiniSearch, { type SearchResult } from 'minisearch';
 import { pageFile, wikiDataDir, writeAtomic, type Catalog } from './catalog.js';
-import { readIndexFile, shardsFor, writeIndexFile, type SerializedIndex } from './indexFile.js';
+import { readIndexFile, shardsFor, StoredSearch, writeIndexFile } from './indexFile.js';
 import type { PageInfo } from './page.js';
 
-const INDEX_VERSION = 4;
+const INDEX_VERSION = 5;
 
 interface IndexedPage {
   id: string;
@@ -124,7 +124,7 @@ function readJson<T>(file: string): T | null {
  * file is rewritten when enough of them gathered.
  */
 export class WikiIndex {
-  private loaded: MiniSearch<IndexedPage> | null = null;
+  private loaded: StoredSearch<IndexedPage> | null = null;
   /** Whether the loaded MiniSearch holds every shard (or only those of one query's words). */
   private whole = false;
   /** The page hashes the index stands for, read only when needed. */
@@ -137,7 +137,7 @@ export class WikiIndex {
     private count: number,
     /** Pages re-indexed by the last sync (for tests and the bench). */
     readonly updated: number,
-    built: { search: MiniSearch<IndexedPage>; hashes: Map<string, string> } | null,
+    built: { search: StoredSearch<IndexedPage>; hashes: Map<string, string> } | null,
   ) {
     if (built) {
       this.loaded = built.search;
@@ -225,8 +225,8 @@ export class WikiIndex {
     }
   }
 
-  private static build(catalog: Catalog): { search: MiniSearch<IndexedPage>; hashes: Map<string, string> } {
-    const search = new MiniSearch<IndexedPage>(OPTIONS);
+  private static build(catalog: Catalog): { search: StoredSearch<IndexedPage>; hashes: Map<string, string> } {
+    const search = new StoredSearch<IndexedPage>(OPTIONS);
     const hashes = new Map<string, string>();
     for (const [name, stamp] of catalog.names) {
       const doc = WikiIndex.document(catalog, name);
@@ -242,14 +242,14 @@ export class WikiIndex {
    * with the pending pages applied. A process loads part of it once (a
    * command's one query); a second query that needs more loads it whole.
    */
-  private searchFor(want?: (key: string) => boolean): MiniSearch<IndexedPage> {
+  private searchFor(want?: (key: string) => boolean): StoredSearch<IndexedPage> {
     if (this.loaded && this.whole) return this.loaded;
     const partial = want && !this.loaded;
     const read = readIndexFile(WikiIndex.indexFile(this.dataDir), { ...(partial ? { want } : {}), hashes: !partial && !this.hashes });
-    let search: MiniSearch<IndexedPage> | null = null;
+    let search: StoredSearch<IndexedPage> | null = null;
     if (read) {
       try {
-        search = MiniSearch.loadJS<IndexedPage>(read.serialized as unknown as Parameters<typeof MiniSearch.loadJS>[0], OPTIONS);
+        search = StoredSearch.fromColumns<IndexedPage>(OPTIONS, read.table, read.terms);
       } catch {
         search = null;
       }
@@ -280,7 +280,7 @@ export class WikiIndex {
     try {
       if (whole) {
         const search = this.searchFor();
-        writeIndexFile(WikiIndex.indexFile(this.dataDir), search.toJSON() as unknown as SerializedIndex, this.hashes ?? new Map());
+        writeIndexFile(WikiIndex.indexFile(this.dataDir), search as StoredSearch<unknown>, this.hashes ?? new Map());
         // The one-file index of earlier versions, which a query had to load whole.
         rmSync(path.join(wikiDataDir(this.dataDir), 'search.json'), { force: true });
         this.pending = new Map();
