@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { StoredSearch } from '../src/wiki/indexFile.js';
 import { WikiIndex, type SearchHit } from '../src/wiki/search.js';
 import { Wiki } from '../src/wiki/wiki.js';
 import { workspacePaths } from '../src/workspace/paths.js';
@@ -137,5 +138,16 @@ describe('the wiki index on disk', () => {
     expect(wiki.index.updated).toBe(1);
     expect(found(home, 'quokkas')).toEqual(['beta/style']);
     expect(WikiIndex.peekHashes(workspacePaths(home).data).get('beta/style')).toBe(open(home).catalog.hashOf('beta/style'));
+  });
+
+  it("keeps a query's best hits exactly as MiniSearch's own search and sort would, ties and filters included", () => {
+    const search = new StoredSearch<{ id: string; text: string }>({ fields: ['text'], searchOptions: { prefix: true } });
+    const words = ['alpha', 'beta', 'gamma', 'alps', 'delta'];
+    for (let i = 0; i < 300; i++) search.add({ id: `p${i}`, text: Array.from({ length: 1 + (i % 7) }, (_, j) => words[(i * j + i) % words.length]).join(' ') });
+    for (const query of ['alpha', 'al', 'alpha beta', 'gamma delta', 'zeta']) {
+      for (const options of [{}, { combineWith: 'AND' as const }, { fuzzy: 0.2 }, { filter: (r: { id: string }) => Number(r.id.slice(1)) % 3 === 0 }]) {
+        for (const limit of [1, 10, 1000]) expect(search.top(query, options, limit), query).toEqual(search.search(query, options).slice(0, limit));
+      }
+    }
   });
 });

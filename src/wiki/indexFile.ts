@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import MiniSearch, { type Options } from 'minisearch';
+import MiniSearch, { type MatchInfo, type Options, type SearchOptions, type SearchResult } from 'minisearch';
 import { writeAtomic } from './catalog.js';
 
 /**
@@ -63,6 +63,31 @@ export function shardsFor(terms: readonly string[]): (key: string) => boolean {
  * own, untouched.
  */
 export class StoredSearch<T> extends MiniSearch<T> {
+  /**
+   * `search(query, options).slice(0, limit)`, without building and sorting a
+   * result for every match (a common word matches nearly every page): the
+   * same matches and scores from MiniSearch's own query, the best kept as its
+   * stable sort keeps them (by score, ties in MiniSearch's order).
+   */
+  top(query: string, options: SearchOptions, limit: number): SearchResult[] {
+    const raw = (this as unknown as { executeQuery(q: string, o: SearchOptions): Map<number, { score: number; terms: string[]; match: MatchInfo }> }).executeQuery(query, options);
+    const filter = { ...this._options.searchOptions, ...options }.filter;
+    const best: SearchResult[] = [];
+    for (const [docId, { score: sum, terms, match }] of raw) {
+      const score = sum * (terms.length || 1);
+      // A full list keeps its earlier equal: a later one with no higher score cannot get in.
+      if (best.length >= limit && score <= best[best.length - 1]!.score) continue;
+      const result: SearchResult = { id: this._documentIds.get(docId), score, terms: Object.keys(match), queryTerms: terms, match };
+      Object.assign(result, this._storedFields.get(docId));
+      if (filter && !filter(result)) continue;
+      let at = best.length;
+      while (at > 0 && best[at - 1]!.score < score) at--;
+      best.splice(at, 0, result);
+      if (best.length > limit) best.pop();
+    }
+    return best;
+  }
+
   /** The index as the file's head table and its terms grouped by shard. */
   toColumns(): { table: Table; shards: Map<string, Array<[string, Postings]>> } {
     const ids: Array<number | string> = [];

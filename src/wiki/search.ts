@@ -301,12 +301,12 @@ export class WikiIndex {
     const limit = options.limit ?? 10;
     const filter = options.filter;
     const only = filter ? { filter: (r: SearchResult) => filter(String(r.id)) } : {};
-    let results: SearchResult[] = this.searchFor(shardsFor(queryTerms(text))).search(text, only);
+    let results: SearchResult[] = this.searchFor(shardsFor(queryTerms(text))).top(text, only, limit);
     // Nothing has every word as typed: allow near misses, then pages with any of the words, ranked the same way
     // (a near miss may start anywhere: these need the whole index).
-    if (results.length === 0) results = this.searchFor().search(text, { fuzzy: FUZZY, ...only });
-    if (results.length === 0) results = this.searchFor().search(text, { fuzzy: FUZZY, combineWith: 'OR', ...only });
-    return results.slice(0, limit).map((r) => ({
+    if (results.length === 0) results = this.searchFor().top(text, { fuzzy: FUZZY, ...only }, limit);
+    if (results.length === 0) results = this.searchFor().top(text, { fuzzy: FUZZY, combineWith: 'OR', ...only }, limit);
+    return results.map((r) => ({
       page: String(r.id),
       title: this.catalog.entry(String(r.id))?.title ?? String(r.id),
       score: Math.round(r.score * 1000) / 1000,
