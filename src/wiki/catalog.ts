@@ -146,9 +146,10 @@ export function loadCatalog(wikiRoot: string, dataDir: string, options: CatalogO
     removed.push(name);
   };
   /** A page found on disk (at `known` in the manifest, or -1): taken as it was when its mtime and size are, else read and parsed. */
-  const look = (name: string, file: string, mtimeMs: number, size: number, known: number): void => {
+  const look = (name: string, mtimeMs: number, size: number, known: number): void => {
     if (known >= 0 && stored.mtimeAt(known) === mtimeMs && stored.sizeAt(known) === size) return;
-    const page = readPage(file);
+    // The file's path is made only for a page that must be read: building it for every page costs the look.
+    const page = readPage(pageFile(wikiRoot, name));
     if (!page) {
       if (known >= 0) drop(name);
       return;
@@ -165,7 +166,7 @@ export function loadCatalog(wikiRoot: string, dataDir: string, options: CatalogO
       const file = pageFile(wikiRoot, name);
       const known = stored.indexOf(name);
       const info = statSync(file, { throwIfNoEntry: false });
-      if (info?.isFile()) look(name, file, info.mtimeMs, info.size, known);
+      if (info?.isFile()) look(name, info.mtimeMs, info.size, known);
       else if (known >= 0) drop(name);
     }
   } else {
@@ -175,7 +176,7 @@ export function loadCatalog(wikiRoot: string, dataDir: string, options: CatalogO
       const name = found.names[k]!;
       const known = stored.indexOf(name);
       if (known >= 0) seen[known] = 1;
-      look(name, pageFile(wikiRoot, name), found.mtimes[k]!, found.sizes[k]!, known);
+      look(name, found.mtimes[k]!, found.sizes[k]!, known);
     }
     for (let i = 0; i < stored.size; i++) if (!seen[i]) drop(stored.names[i]!);
   }
