@@ -49,8 +49,8 @@ export interface CatalogOptions {
   /**
    * The pages the caller knows it changed (wrote or removed): only these are
    * looked at, every other page is taken as the manifest has it. Cheaper than
-   * the stat of every page, and right only when nothing else changed the
-   * folder since the last look (an editor's change is found by the next full look).
+   * the stat of every page; a change it is not told of (an editor's) is found
+   * by the next full look, as the manifest keeps that page's old stamp.
    */
   changed?: readonly string[];
 }
@@ -128,7 +128,8 @@ function readPage(file: string): { text: string; mtimeMs: number; size: number }
  * those of the manifest is taken as it was, any other is read and parsed
  * (its hash tells whether it really changed), so pages edited by hand between
  * sessions are picked up and an unchanged wiki costs one stat per page and
- * one small file. What was parsed from unchanged pages is read only when
+ * the manifest (or, with `changed`, a stat of those pages only). What was
+ * parsed from unchanged pages is read only when
  * asked for. A missing or corrupt catalog is rebuilt from the pages; a
  * read-only `.master/` only costs the parsing again next time.
  */
