@@ -42,7 +42,7 @@ describe('master wiki', () => {
     expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => b - a));
     expect(hits[0]!.snippet.toLowerCase()).toContain('deploy');
     expect(Object.keys(hits[0]!).sort()).toEqual(['page', 'score', 'snippet', 'title']);
-    expect(existsSync(path.join(home, '.master/wiki/search.json'))).toBe(true);
+    expect(existsSync(path.join(home, '.master/wiki/search.idx'))).toBe(true);
 
     const beta = JSON.parse(wiki(home, 'search', 'release', '--brand', 'beta', '--json').stdout) as Array<{ page: string }>;
     expect(beta.every((h) => h.page.startsWith('beta/'))).toBe(true);

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WikiIndex } from '../src/wiki/search.js';
+import { StoredSearch } from '../src/wiki/indexFile.js';
+import { WikiIndex, type SearchHit } from '../src/wiki/search.js';
 import { Wiki } from '../src/wiki/wiki.js';
 import { workspacePaths } from '../src/workspace/paths.js';
 import { makeWikiWorkspace, page, writePages } from './helpers/wiki.js';
@@ -35,13 +36,13 @@ describe('the wiki index on disk', () => {
   it('writes the big index file again once enough changed pages have gathered, and keeps every change', () => {
     const home = makeWikiWorkspace();
     open(home).index.size;
-    const before = readFileSync(derived(home, 'search.json'), 'utf8');
+    const before = readFileSync(derived(home, 'search.idx'), 'utf8');
     const many: Record<string, string> = {};
     for (let i = 0; i < 300; i++) many[`alpha/bulk/page-${i}`] = page(`Bulk ${i}`, 'alpha', `Note number n${i} about wombats.`);
     writePages(home, many);
     const wiki = open(home);
     expect(wiki.index.updated).toBe(300);
-    expect(readFileSync(derived(home, 'search.json'), 'utf8')).not.toBe(before);
+    expect(readFileSync(derived(home, 'search.idx'), 'utf8')).not.toBe(before);
     expect(JSON.parse(readFileSync(derived(home, 'search-meta.json'), 'utf8')).pending).toEqual({});
     expect(found(home, 'n299')).toEqual(['alpha/bulk/page-299']);
     expect(open(home).index.query('wombats', { limit: 1000 })).toHaveLength(300);
@@ -50,7 +51,7 @@ describe('the wiki index on disk', () => {
   it('rebuilds a corrupt or missing index and catalog instead of failing', () => {
     const home = makeWikiWorkspace();
     expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
-    writeFileSync(derived(home, 'search.json'), '{"version": 2, "index": {"broken": tr');
+    writeFileSync(derived(home, 'search.idx'), 'master-wiki-index 4 40\n{"table": {"broken": tr');
     expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
     writeFileSync(derived(home, 'search-meta.json'), 'not json');
     writeFileSync(derived(home, 'manifest.json'), '[]');
@@ -71,5 +72,82 @@ describe('the wiki index on disk', () => {
     expect([...alpha.catalog.pages.keys()]).toEqual(['alpha/deploy/checklist', 'alpha/notes', 'alpha/release-process']);
     expect(alpha.find('vault/strategy')).toBeNull();
     expect(alpha.search('release').every((h) => h.page.startsWith('alpha/'))).toBe(true);
+  });
+
+  it("a fresh process reading only its words' shards ranks exactly as the whole index does, through every fallback", () => {
+    const extra: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) extra[`alpha/many/p${i}`] = page(`Page ${i} deploy`, 'alpha', `release r${i} deploy ${'rollback '.repeat(i % 5)}changelog x`);
+    const home = makeWikiWorkspace(extra);
+    // Built in this process by MiniSearch itself: the file must give back the same scores (ties may come in another order).
+    const built = open(home).index;
+    const scores = (hits: SearchHit[]) => hits.map((h) => `${h.score} ${h.page} ${h.title}`).sort();
+    // A fresh open loads part of the index for its first query; a word found nowhere makes it load the whole (for near misses).
+    const whole = open(home).index;
+    expect(whole.query('qqqqqqqqqq')).toEqual([]);
+    for (const words of ['deploy', 'release deploy', 'r1', 'rollback changelog', 'x', 'deplyo', 'zzz deploy', 'house style']) {
+      const part = open(home).index.query(words, { limit: 50 });
+      expect(part, words).toEqual(whole.query(words, { limit: 50 }));
+      expect(scores(part), words).toEqual(scores(built.query(words, { limit: 50 })));
+    }
+    // Changes waiting beside the index file count the same in a partial load.
+    writePages(home, { 'alpha/many/p3': page('Page 3 deploy', 'alpha', 'release moved elsewhere') });
+    unlinkSync(path.join(home, 'wiki/alpha/many/p4.md'));
+    const after = open(home).index.query('release deploy', { limit: 50 });
+    expect(after.map((h) => h.page)).not.toContain('alpha/many/p4');
+    expect(after.find((h) => h.page === 'alpha/many/p3')).toBeDefined();
+    const wholeAfter = open(home).index;
+    expect(wholeAfter.query('qqqqqqqqqq')).toEqual([]);
+    expect(after).toEqual(wholeAfter.query('release deploy', { limit: 50 }));
+  });
+
+  it('brings a page the caller names into step without looking at the others, and a later full look still finds hand edits', () => {
+    const home = makeWikiWorkspace();
+    const paths = workspacePaths(home);
+    open(home).index.size;
+    writePages(home, { 'beta/style': page('House style', 'beta', 'Beta now writes about quokkas.', 'aliases: [house-style]\n') });
+    // Edited by hand, not named: a named look does not see it...
+    writePages(home, { 'global/lonely': page('Lonely', 'global', 'Wombats live here now.') });
+    const named = Wiki.open(paths, { changed: ['beta/style'] });
+    expect(named.catalog.changed).toEqual(['beta/style']);
+    expect(named.index.updated).toBe(1);
+    expect(named.index.query('quokkas').map((h) => h.page)).toEqual(['beta/style']);
+    // ...the next full look does, and the index follows it too.
+    const full = open(home);
+    expect(full.catalog.changed).toEqual(['global/lonely']);
+    expect(full.index.updated).toBe(1);
+    expect(found(home, 'wombats')).toEqual(['global/lonely']);
+    // A named page that is gone is dropped; a new one is added in name order.
+    unlinkSync(path.join(home, 'wiki/beta/style.md'));
+    writePages(home, { 'alpha/aardvark': page('Aardvark', 'alpha', 'An aardvark page.') });
+    const both = Wiki.open(paths, { changed: ['beta/style', 'alpha/aardvark'] });
+    expect(both.catalog.removed).toEqual(['beta/style']);
+    expect([...both.catalog.names.keys()]).toEqual([...open(home).catalog.names.keys()]);
+    expect([...both.catalog.names.keys()]).toEqual([...both.catalog.names.keys()].sort());
+    expect(found(home, 'quokkas')).toEqual([]);
+    expect(found(home, 'aardvark')).toEqual(['alpha/aardvark']);
+  });
+
+  it('catches up with pages a look without the index took in (a list between two searches)', () => {
+    const home = makeWikiWorkspace();
+    open(home).index.size;
+    writePages(home, { 'beta/style': page('House style', 'beta', 'Beta now writes about quokkas.', 'aliases: [house-style]\n') });
+    // `wiki list` looks at the pages and saves the manifest, but never opens the index.
+    expect(open(home).catalog.changed).toEqual(['beta/style']);
+    const wiki = open(home);
+    expect(wiki.catalog.changed).toEqual([]);
+    expect(wiki.index.updated).toBe(1);
+    expect(found(home, 'quokkas')).toEqual(['beta/style']);
+    expect(WikiIndex.peekHashes(workspacePaths(home).data).get('beta/style')).toBe(open(home).catalog.hashOf('beta/style'));
+  });
+
+  it("keeps a query's best hits exactly as MiniSearch's own search and sort would, ties and filters included", () => {
+    const search = new StoredSearch<{ id: string; text: string }>({ fields: ['text'], searchOptions: { prefix: true } });
+    const words = ['alpha', 'beta', 'gamma', 'alps', 'delta'];
+    for (let i = 0; i < 300; i++) search.add({ id: `p${i}`, text: Array.from({ length: 1 + (i % 7) }, (_, j) => words[(i * j + i) % words.length]).join(' ') });
+    for (const query of ['alpha', 'al', 'alpha beta', 'gamma delta', 'zeta']) {
+      for (const options of [{}, { combineWith: 'AND' as const }, { fuzzy: 0.2 }, { filter: (r: { id: string }) => Number(r.id.slice(1)) % 3 === 0 }]) {
+        for (const limit of [1, 10, 1000]) expect(search.top(query, options, limit), query).toEqual(search.search(query, options).slice(0, limit));
+      }
+    }
   });
 });

@@ -1,6 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { scanPages, Stamps, type PageStamp } from './manifest.js';
 import { pageInfo, type PageInfo } from './page.js';
+
+export type { PageStamp } from './manifest.js';
 
 /** Where the wiki's derived files live (the catalog and the search index): rebuildable, never the source. */
 export function wikiDataDir(dataDir: string): string {
@@ -14,16 +17,14 @@ export interface CatalogEntry extends PageInfo {
   size: number;
 }
 
-/** What the manifest knows of a page without its parsed details: enough to tell whether its file changed. */
-export interface PageStamp {
-  mtimeMs: number;
-  size: number;
-  hash: string;
-}
-
 export interface Catalog {
-  /** Every page's stamp by name, sorted: cheap, always loaded. */
-  names: ReadonlyMap<string, PageStamp>;
+  /** Every page's stamp by name, sorted (a map built on first use: `hashOf` and `has` need none). */
+  readonly names: ReadonlyMap<string, PageStamp>;
+  /** How many pages there are. */
+  readonly count: number;
+  has(name: string): boolean;
+  /** A page's content hash, or undefined when there is no such page. */
+  hashOf(name: string): string | undefined;
   /** Pages by name, sorted, with everything parsed from them; loaded on first use. */
   pages: Map<string, CatalogEntry>;
   /** One page's details, loading only its folder's part of the catalog. */
@@ -35,53 +36,27 @@ export interface Catalog {
   /** Pages whose content changed and pages removed since the last look. */
   changed: string[];
   removed: string[];
+  /**
+   * The manifest this look started from and the one it left (a new id each
+   * time the manifest is written): the search index, in step with `previousId`,
+   * need only apply `changed` and `removed` to be in step with `id`.
+   */
+  previousId: string | null;
+  id: string;
 }
 
-/** Every `.md` file under the wiki folder, as page names; dot folders (`.obsidian`, `.trash`) are Obsidian's own. */
-export function listPageFiles(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (dir: string, prefix: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      // A README at the top says what the folder is; it is no page of any brand.
-      if (prefix === '' && entry.name.toLowerCase() === 'readme.md') continue;
-      const full = `${dir}${path.sep}${entry.name}`;
-      if (entry.isDirectory()) walk(full, `${prefix}${entry.name}/`);
-      else if (entry.isFile() && entry.name.endsWith('.md')) out.set(`${prefix}${entry.name.slice(0, -3)}`, full);
-    }
-  };
-  walk(root, '');
-  return out;
-}
-
-interface FoundPage {
-  file: string;
-  mtimeMs: number;
-  size: number;
-}
-
-/** Every page file with its mtime and size, from a walk of the folder and a stat of each file. */
-function scanPages(root: string): Map<string, FoundPage> {
-  const out = new Map<string, FoundPage>();
-  for (const [name, file] of listPageFiles(root)) {
-    try {
-      const info = statSync(file);
-      out.set(name, { file, mtimeMs: info.mtimeMs, size: info.size });
-    } catch {
-      // Gone since the walk.
-    }
-  }
-  return out;
+export interface CatalogOptions {
+  /**
+   * The pages the caller knows it changed (wrote or removed): only these are
+   * looked at, every other page is taken as the manifest has it. Cheaper than
+   * the stat of every page; a change it is not told of (an editor's) is found
+   * by the next full look, as the manifest keeps that page's old stamp.
+   */
+  changed?: readonly string[];
 }
 
 /** Writes through a temp file and a rename, so a reader never sees half a file. */
-export function writeAtomic(file: string, text: string): void {
+export function writeAtomic(file: string, text: string | Uint8Array): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, text);
@@ -112,28 +87,14 @@ class CatalogFiles {
     return path.join(this.dir, 'pages', `${encodeURIComponent(folder || '.')}.json`);
   }
 
-  readManifest(): Map<string, PageStamp> {
-    try {
-      const stored = JSON.parse(readFileSync(this.manifestFile, 'utf8')) as { version: number; pages: Record<string, [number, number, string]> };
-      if (stored.version !== CATALOG_VERSION || typeof stored.pages !== 'object' || stored.pages === null) return new Map();
-      const out = new Map<string, PageStamp>();
-      // A plain loop: this runs on every command, over every page.
-      for (const name in stored.pages) {
-        const [mtimeMs, size, hash] = stored.pages[name]!;
-        out.set(name, { mtimeMs, size, hash });
-      }
-      return out;
-    } catch {
-      return new Map();
-    }
+  readManifest(): { id: string | null; stamps: Stamps } {
+    return Stamps.read(this.manifestFile);
   }
 
-  writeManifest(stamps: ReadonlyMap<string, PageStamp>): void {
+  writeManifest(id: string, stamps: Stamps): void {
     // The one-file catalog of earlier versions is replaced by this manifest and the folder parts.
     rmSync(path.join(this.dir, 'catalog.json'), { force: true });
-    const pages: Record<string, [number, number, string]> = {};
-    for (const [name, s] of stamps) pages[name] = [s.mtimeMs, s.size, s.hash];
-    writeAtomic(this.manifestFile, JSON.stringify({ version: CATALOG_VERSION, pages }));
+    writeAtomic(this.manifestFile, stamps.toJSON(id));
   }
 
   readPart(folder: string): Map<string, PageInfo> {
@@ -167,62 +128,75 @@ function readPage(file: string): { text: string; mtimeMs: number; size: number }
  * those of the manifest is taken as it was, any other is read and parsed
  * (its hash tells whether it really changed), so pages edited by hand between
  * sessions are picked up and an unchanged wiki costs one stat per page and
- * one small file. What was parsed from unchanged pages is read only when
+ * the manifest (or, with `changed`, a stat of those pages only). What was
+ * parsed from unchanged pages is read only when
  * asked for. A missing or corrupt catalog is rebuilt from the pages; a
  * read-only `.master/` only costs the parsing again next time.
  */
-export function loadCatalog(wikiRoot: string, dataDir: string): Catalog {
+export function loadCatalog(wikiRoot: string, dataDir: string, options: CatalogOptions = {}): Catalog {
   const files = new CatalogFiles(wikiDataDir(dataDir));
-  const stored = files.readManifest();
-  const stamps = new Map<string, PageStamp>();
+  const { id: previousId, stamps: stored } = files.readManifest();
   const fresh = new Map<string, PageInfo>();
   // Texts of the pages parsed by this look, kept for the index (which would read them again) until it has used them.
   const texts = new Map<string, string>();
   const changed: string[] = [];
-  const found = scanPages(wikiRoot);
-  for (const name of [...found.keys()].sort()) {
-    const info = found.get(name)!;
-    const known = stored.get(name);
-    if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) {
-      stamps.set(name, known);
-      continue;
+  const removed: string[] = [];
+  const updates = new Map<string, PageStamp | null>();
+  const drop = (name: string) => {
+    updates.set(name, null);
+    removed.push(name);
+  };
+  /** A page found on disk (at `known` in the manifest, or -1): taken as it was when its mtime and size are, else read and parsed. */
+  const look = (name: string, mtimeMs: number, size: number, known: number): void => {
+    if (known >= 0 && stored.mtimeAt(known) === mtimeMs && stored.sizeAt(known) === size) return;
+    // The file's path is made only for a page that must be read: building it for every page costs the look.
+    const page = readPage(pageFile(wikiRoot, name));
+    if (!page) {
+      if (known >= 0) drop(name);
+      return;
     }
-    const page = readPage(info.file);
-    if (!page) continue;
     const parsed = pageInfo(name, page.text);
     fresh.set(name, parsed);
     texts.set(name, page.text);
-    stamps.set(name, { mtimeMs: page.mtimeMs, size: page.size, hash: parsed.hash });
-    if (!known || known.hash !== parsed.hash) changed.push(name);
+    updates.set(name, { mtimeMs: page.mtimeMs, size: page.size, hash: parsed.hash });
+    if (known < 0 || stored.hashAt(known) !== parsed.hash) changed.push(name);
+  };
+  if (options.changed !== undefined && previousId !== null) {
+    // The caller names what it changed: every other page is as the manifest has it.
+    for (const name of new Set(options.changed)) {
+      const file = pageFile(wikiRoot, name);
+      const known = stored.indexOf(name);
+      const info = statSync(file, { throwIfNoEntry: false });
+      if (info?.isFile()) look(name, info.mtimeMs, info.size, known);
+      else if (known >= 0) drop(name);
+    }
+  } else {
+    const found = scanPages(wikiRoot);
+    const seen = new Uint8Array(stored.size);
+    for (let k = 0; k < found.names.length; k++) {
+      const name = found.names[k]!;
+      const known = stored.indexOf(name);
+      if (known >= 0) seen[known] = 1;
+      look(name, found.mtimes[k]!, found.sizes[k]!, known);
+    }
+    for (let i = 0; i < stored.size; i++) if (!seen[i]) drop(stored.names[i]!);
   }
-  const removed = [...stored.keys()].filter((name) => !stamps.has(name));
+  const stamps = stored.with(updates);
   // Parts of the folders that changed are brought in step now; the others stay as they are on disk.
   const parts = new Map<string, Map<string, PageInfo>>();
   const dirtyFolders = new Set([...fresh.keys(), ...removed].map(folderOf));
-  let byFolder: Map<string, string[]> | null = null;
-  const namesByFolder = (folder: string): string[] => {
-    if (!byFolder) {
-      byFolder = new Map();
-      for (const name of stamps.keys()) {
-        const list = byFolder.get(folderOf(name));
-        if (list) list.push(name);
-        else byFolder.set(folderOf(name), [name]);
-      }
-    }
-    return byFolder.get(folder) ?? [];
-  };
   const loadPart = (folder: string, save: boolean): Map<string, PageInfo> => {
     let part = parts.get(folder);
     if (part) return part;
     const onDisk = files.readPart(folder);
     part = new Map();
     let stale = false;
-    for (const name of namesByFolder(folder)) {
+    for (const name of stamps.inFolder(folder)) {
       let info = fresh.get(name) ?? onDisk.get(name);
-      if (!fresh.has(name) && info && info.hash !== stamps.get(name)!.hash) info = undefined;
+      if (!fresh.has(name) && info && info.hash !== stamps.hashAt(stamps.indexOf(name))) info = undefined;
       if (!info) {
         // The part is missing, corrupt or behind the manifest: parse the page again.
-        const page = readPage(found.get(name)!.file);
+        const page = readPage(pageFile(wikiRoot, name));
         if (!page) continue;
         info = pageInfo(name, page.text);
         stale = true;
@@ -242,26 +216,36 @@ export function loadCatalog(wikiRoot: string, dataDir: string): Catalog {
     return part;
   };
   for (const folder of dirtyFolders) loadPart(folder, true);
-  if (fresh.size || removed.length) {
+  let id = previousId ?? '';
+  if (fresh.size || removed.length || previousId === null) {
+    id = manifestId();
     try {
-      files.writeManifest(stamps);
+      files.writeManifest(id, stamps);
     } catch {
       // Derived data: parsed again next time.
     }
   }
   const entryOf = (name: string): CatalogEntry | undefined => {
-    const stamp = stamps.get(name);
-    if (!stamp) return undefined;
+    const at = stamps.indexOf(name);
+    if (at < 0) return undefined;
     const info = loadPart(folderOf(name), false).get(name);
-    return info ? { ...info, mtimeMs: stamp.mtimeMs, size: stamp.size } : undefined;
+    return info ? { ...info, mtimeMs: stamps.mtimeAt(at), size: stamps.sizeAt(at) } : undefined;
   };
   let all: Map<string, CatalogEntry> | null = null;
   return {
-    names: stamps,
+    get names() {
+      return stamps.toMap();
+    },
+    count: stamps.size,
+    has: (name) => stamps.indexOf(name) >= 0,
+    hashOf(name) {
+      const at = stamps.indexOf(name);
+      return at < 0 ? undefined : stamps.hashAt(at);
+    },
     get pages() {
       if (all) return all;
       all = new Map();
-      for (const name of stamps.keys()) {
+      for (const name of stamps.names) {
         const entry = entryOf(name);
         if (entry) all.set(name, entry);
       }
@@ -277,7 +261,14 @@ export function loadCatalog(wikiRoot: string, dataDir: string): Catalog {
     root: wikiRoot,
     changed,
     removed,
+    previousId,
+    id,
   };
+}
+
+/** A fresh id for a manifest written now (unique enough among the processes sharing one workspace). */
+function manifestId(): string {
+  return `${Date.now().toString(36)}-${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
 /** The file of a page (which need not exist yet). */

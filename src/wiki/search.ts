@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import MiniSearch, { type SearchResult } from 'minisearch';
 import { pageFile, wikiDataDir, writeAtomic, type Catalog } from './catalog.js';
+import { readIndexFile, shardsFor, StoredSearch, writeIndexFile } from './indexFile.js';
 import type { PageInfo } from './page.js';
 
-const INDEX_VERSION = 2;
+const INDEX_VERSION = 5;
 
 interface IndexedPage {
   id: string;
@@ -30,10 +31,31 @@ function processTerm(term: string): string | null {
 const OPTIONS = {
   processTerm,
   fields: ['title', 'tags', 'body', 'path'],
-  storeFields: ['title'],
+  // No stored fields: a hit's title comes from the catalog, so a query need not load 10,000 titles for ten.
+  storeFields: [],
   // Fuzzy matching costs more than the rest of a search on a big wiki: it is tried only when the words as typed find nothing.
   searchOptions: { boost: { title: 3, tags: 2, path: 1.5 }, prefix: true, combineWith: 'AND' as const },
+  // Vacuuming would run in the background of a one-query command; a discarded page is skipped by searches anyway.
+  autoVacuum: false,
 };
+
+const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
+
+/** A query's words as the index sees them (MiniSearch tokenizes and processes a query as it does a document). */
+function queryTerms(text: string): string[] {
+  return tokenize(text)
+    .map(processTerm)
+    .filter((t): t is string => !!t);
+}
+
+/** Hashes with the pending changes applied. */
+function withPending(hashes: Map<string, string>, pending: ReadonlyMap<string, Pending>): Map<string, string> {
+  for (const [name, entry] of pending) {
+    if (entry) hashes.set(name, entry.hash);
+    else hashes.delete(name);
+  }
+  return hashes;
+}
 const FUZZY = 0.15;
 
 /**
@@ -42,15 +64,19 @@ const FUZZY = 0.15;
  */
 const PENDING_LIMIT = 256;
 
+/** A page changed since the index file was written: its hash and document, or null when it was removed. */
+type Pending = { hash: string; doc: IndexedPage } | null;
+
 /**
- * What a process needs to know of the index without loading it: the page
- * hashes the index stands for, and the pages changed since the big index
- * file was last written (their documents, or null for a removed page).
+ * What a process needs to know of the index without loading it: the
+ * catalog manifest it is in step with, how many pages it holds, and the
+ * pages changed since the index file was last written.
  */
 interface IndexMeta {
   version: number;
-  hashes: Record<string, string>;
-  pending: Record<string, IndexedPage | null>;
+  catalog: string;
+  count: number;
+  pending: Record<string, Pending>;
 }
 
 export interface SearchHit {
@@ -86,75 +112,106 @@ function readJson<T>(file: string): T | null {
 
 /**
  * The wiki's full-text index (MiniSearch), persisted under `.master/wiki/`
- * and brought in step with the catalog: only pages whose content hash
- * changed are re-indexed, removed pages are dropped. It is kept in two
- * files: `search.json`, the index itself, and `search-meta.json`, the page
- * hashes it stands for plus the pages changed since it was written. Opening
- * reads only the meta file; a changed page is added to it (so a change costs
- * a small write, not a rewrite of the whole index); the index is loaded
- * only for a query, with the pending pages applied, and rewritten when
- * enough of them gathered.
+ * and brought in step with the catalog: only pages whose content changed
+ * are re-indexed, removed pages are dropped. It is kept in two files:
+ * `search.idx`, the index itself (see indexFile.ts: a query reads only the
+ * shards of its words), and `search-meta.json`, small: the catalog manifest
+ * it is in step with and the pages changed since the index file was
+ * written. Opening reads only the meta file and applies the catalog's own
+ * list of changes (the page hashes are compared only when the index fell
+ * behind some other look); a changed page is added to the meta file (so a
+ * change costs a small write, not a rewrite of the index), and the index
+ * file is rewritten when enough of them gathered.
  */
 export class WikiIndex {
-  private loaded: MiniSearch<IndexedPage> | null = null;
+  private loaded: StoredSearch<IndexedPage> | null = null;
+  /** Whether the loaded MiniSearch holds every shard (or only those of one query's words). */
+  private whole = false;
+  /** The page hashes the index stands for, read only when needed. */
+  private hashes: Map<string, string> | null = null;
 
   private constructor(
     private readonly catalog: Catalog,
     private readonly dataDir: string,
-    private readonly hashes: Map<string, string>,
-    private pending: Map<string, IndexedPage | null>,
+    private pending: Map<string, Pending>,
+    private count: number,
     /** Pages re-indexed by the last sync (for tests and the bench). */
     readonly updated: number,
-    built: MiniSearch<IndexedPage> | null,
+    built: { search: StoredSearch<IndexedPage>; hashes: Map<string, string> } | null,
   ) {
-    this.loaded = built;
+    if (built) {
+      this.loaded = built.search;
+      this.whole = true;
+      this.hashes = built.hashes;
+    }
   }
 
   static indexFile(dataDir: string): string {
-    return path.join(wikiDataDir(dataDir), 'search.json');
+    return path.join(wikiDataDir(dataDir), 'search.idx');
   }
 
   static metaFile(dataDir: string): string {
     return path.join(wikiDataDir(dataDir), 'search-meta.json');
   }
 
+  private static readMeta(dataDir: string): IndexMeta | null {
+    const meta = readJson<IndexMeta>(WikiIndex.metaFile(dataDir));
+    const usable = meta && meta.version === INDEX_VERSION && typeof meta.catalog === 'string' && typeof meta.count === 'number' && typeof meta.pending === 'object' && meta.pending !== null;
+    return usable ? meta : null;
+  }
+
   /** The page hashes the stored index stands for, without loading the index itself (the doctor's check). */
   static peekHashes(dataDir: string): Map<string, string> {
-    const meta = readJson<IndexMeta>(WikiIndex.metaFile(dataDir));
-    return new Map(Object.entries(meta?.hashes ?? {}));
+    const meta = WikiIndex.readMeta(dataDir);
+    const stored = readIndexFile(WikiIndex.indexFile(dataDir), { terms: false, hashes: true });
+    if (!meta || !stored?.hashes) return new Map();
+    return withPending(stored.hashes, new Map(Object.entries(meta.pending)));
   }
 
   /** Reads what the stored index stands for and brings it in step with the catalog; saves when anything changed. */
   static open(catalog: Catalog, dataDir: string): WikiIndex {
-    const meta = readJson<IndexMeta>(WikiIndex.metaFile(dataDir));
-    const usable = meta && meta.version === INDEX_VERSION && typeof meta.hashes === 'object' && typeof meta.pending === 'object' && existsSync(WikiIndex.indexFile(dataDir));
-    if (!usable) {
-      // Missing, old or corrupt: built afresh from every page.
-      const { search, hashes } = WikiIndex.build(catalog);
-      const index = new WikiIndex(catalog, dataDir, hashes, new Map(), hashes.size, search);
-      index.save(true);
-      return index;
-    }
-    const hashes = new Map<string, string>();
-    for (const name in meta.hashes) hashes.set(name, meta.hashes[name]!);
+    const meta = WikiIndex.readMeta(dataDir);
+    if (!meta || !existsSync(WikiIndex.indexFile(dataDir))) return WikiIndex.rebuilt(catalog, dataDir);
     const pending = new Map(Object.entries(meta.pending));
+    let count = meta.count;
     let updated = 0;
-    for (const name of [...hashes.keys()]) {
-      if (catalog.names.has(name)) continue;
-      hashes.delete(name);
-      pending.set(name, null);
-      updated++;
-    }
-    for (const [name, stamp] of catalog.names) {
-      if (hashes.get(name) === stamp.hash) continue;
-      const doc = WikiIndex.document(catalog, name);
-      if (!doc) continue;
+    const change = (name: string, doc: Pending) => {
       pending.set(name, doc);
-      hashes.set(name, stamp.hash);
       updated++;
+    };
+    if (meta.catalog === catalog.id) {
+      // In step already: nothing changed since the last look, or that look brought the index along.
+    } else if (meta.catalog === catalog.previousId) {
+      // In step with the manifest this look started from: the look's own changes are all there is to apply.
+      for (const name of catalog.removed) change(name, null);
+      for (const name of catalog.changed) {
+        const doc = WikiIndex.document(catalog, name);
+        if (doc) change(name, { hash: catalog.hashOf(name)!, doc });
+      }
+      count = catalog.count;
+    } else {
+      // Behind some other look (or a look that could not write): compare every page's hash.
+      const stored = readIndexFile(WikiIndex.indexFile(dataDir), { terms: false, hashes: true });
+      if (!stored?.hashes) return WikiIndex.rebuilt(catalog, dataDir);
+      const hashes = withPending(stored.hashes, pending);
+      for (const name of hashes.keys()) if (!catalog.has(name)) change(name, null);
+      for (const [name, stamp] of catalog.names) {
+        if (hashes.get(name) === stamp.hash) continue;
+        const doc = WikiIndex.document(catalog, name);
+        if (doc) change(name, { hash: stamp.hash, doc });
+      }
+      count = catalog.count;
     }
-    const index = new WikiIndex(catalog, dataDir, hashes, pending, updated, null);
-    if (updated > 0) index.save(pending.size > PENDING_LIMIT);
+    const index = new WikiIndex(catalog, dataDir, pending, count, updated, null);
+    if (meta.catalog !== catalog.id) index.save(pending.size > PENDING_LIMIT);
+    return index;
+  }
+
+  /** Missing, old or corrupt: built afresh from every page. */
+  private static rebuilt(catalog: Catalog, dataDir: string): WikiIndex {
+    const built = WikiIndex.build(catalog);
+    const index = new WikiIndex(catalog, dataDir, new Map(), built.hashes.size, built.hashes.size, built);
+    index.save(true);
     return index;
   }
 
@@ -168,8 +225,8 @@ export class WikiIndex {
     }
   }
 
-  private static build(catalog: Catalog): { search: MiniSearch<IndexedPage>; hashes: Map<string, string> } {
-    const search = new MiniSearch<IndexedPage>(OPTIONS);
+  private static build(catalog: Catalog): { search: StoredSearch<IndexedPage>; hashes: Map<string, string> } {
+    const search = new StoredSearch<IndexedPage>(OPTIONS);
     const hashes = new Map<string, string>();
     for (const [name, stamp] of catalog.names) {
       const doc = WikiIndex.document(catalog, name);
@@ -180,44 +237,55 @@ export class WikiIndex {
     return { search, hashes };
   }
 
-  /** The index itself: loaded on the first query, with the pending pages applied; rebuilt if its file is unreadable. */
-  private get search(): MiniSearch<IndexedPage> {
-    if (this.loaded) return this.loaded;
-    const stored = readJson<{ version: number; index: unknown }>(WikiIndex.indexFile(this.dataDir));
-    let search: MiniSearch<IndexedPage> | null = null;
-    if (stored?.version === INDEX_VERSION) {
+  /**
+   * The index with at least the shards `want` accepts (all without it),
+   * with the pending pages applied. A process loads part of it once (a
+   * command's one query); a second query that needs more loads it whole.
+   */
+  private searchFor(want?: (key: string) => boolean): StoredSearch<IndexedPage> {
+    if (this.loaded && this.whole) return this.loaded;
+    const partial = want && !this.loaded;
+    const read = readIndexFile(WikiIndex.indexFile(this.dataDir), { ...(partial ? { want } : {}), hashes: !partial && !this.hashes });
+    let search: StoredSearch<IndexedPage> | null = null;
+    if (read) {
       try {
-        search = MiniSearch.loadJS<IndexedPage>(stored.index as Parameters<typeof MiniSearch.loadJS>[0], OPTIONS);
+        search = StoredSearch.fromColumns<IndexedPage>(OPTIONS, read.table, read.terms);
       } catch {
         search = null;
       }
     }
     if (!search) {
+      // Unreadable: built again from the pages, and saved.
       const built = WikiIndex.build(this.catalog);
-      this.hashes.clear();
-      for (const [name, hash] of built.hashes) this.hashes.set(name, hash);
+      this.hashes = built.hashes;
       this.pending = new Map();
+      this.count = built.hashes.size;
       this.loaded = built.search;
+      this.whole = true;
       this.save(true);
       return built.search;
     }
-    for (const [name, doc] of this.pending) {
+    if (read!.hashes) this.hashes = withPending(read!.hashes, this.pending);
+    for (const [name, entry] of this.pending) {
       if (search.has(name)) search.discard(name);
-      if (doc) search.add(doc);
+      if (entry) search.add(entry.doc);
     }
     this.loaded = search;
+    this.whole = !partial;
     return search;
   }
 
-  /** Writes the meta file, and with `whole` the index too (then nothing is pending any more). */
+  /** Writes the meta file, and with `whole` the index file too (then nothing is pending any more). */
   private save(whole: boolean): void {
     try {
       if (whole) {
-        const search = this.search;
-        writeAtomic(WikiIndex.indexFile(this.dataDir), JSON.stringify({ version: INDEX_VERSION, index: search.toJSON() }));
+        const search = this.searchFor();
+        writeIndexFile(WikiIndex.indexFile(this.dataDir), search as StoredSearch<unknown>, this.hashes ?? new Map());
+        // The one-file index of earlier versions, which a query had to load whole.
+        rmSync(path.join(wikiDataDir(this.dataDir), 'search.json'), { force: true });
         this.pending = new Map();
       }
-      const meta: IndexMeta = { version: INDEX_VERSION, hashes: Object.fromEntries(this.hashes), pending: Object.fromEntries(this.pending) };
+      const meta: IndexMeta = { version: INDEX_VERSION, catalog: this.catalog.id, count: this.count, pending: Object.fromEntries(this.pending) };
       writeAtomic(WikiIndex.metaFile(this.dataDir), JSON.stringify(meta));
     } catch {
       // Derived data: rebuilt next time.
@@ -225,12 +293,7 @@ export class WikiIndex {
   }
 
   get size(): number {
-    return this.hashes.size;
-  }
-
-  /** Hashes of what is indexed, by page (the doctor compares them with the files). */
-  indexedHashes(): ReadonlyMap<string, string> {
-    return this.hashes;
+    return this.count;
   }
 
   /** The best pages for a query, best first, each with a snippet around the first match. */
@@ -238,13 +301,14 @@ export class WikiIndex {
     const limit = options.limit ?? 10;
     const filter = options.filter;
     const only = filter ? { filter: (r: SearchResult) => filter(String(r.id)) } : {};
-    let results: SearchResult[] = this.search.search(text, only);
-    // Nothing has every word as typed: allow near misses, then pages with any of the words, ranked the same way.
-    if (results.length === 0) results = this.search.search(text, { fuzzy: FUZZY, ...only });
-    if (results.length === 0) results = this.search.search(text, { fuzzy: FUZZY, combineWith: 'OR', ...only });
-    return results.slice(0, limit).map((r) => ({
+    let results: SearchResult[] = this.searchFor(shardsFor(queryTerms(text))).top(text, only, limit);
+    // Nothing has every word as typed: allow near misses, then pages with any of the words, ranked the same way
+    // (a near miss may start anywhere: these need the whole index).
+    if (results.length === 0) results = this.searchFor().top(text, { fuzzy: FUZZY, ...only }, limit);
+    if (results.length === 0) results = this.searchFor().top(text, { fuzzy: FUZZY, combineWith: 'OR', ...only }, limit);
+    return results.map((r) => ({
       page: String(r.id),
-      title: String(r.title ?? r.id),
+      title: this.catalog.entry(String(r.id))?.title ?? String(r.id),
       score: Math.round(r.score * 1000) / 1000,
       snippet: this.snippet(String(r.id), r.terms),
     }));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { loadCatalog, pageFile, type Catalog, type CatalogEntry } from './catalog.js';
+import { loadCatalog, pageFile, type Catalog, type CatalogEntry, type CatalogOptions } from './catalog.js';
 import { findPage } from './links.js';
 import { WikiIndex } from './search.js';
 
@@ -17,9 +17,13 @@ export class Wiki {
     private readonly parent?: Wiki,
   ) {}
 
-  /** Reads the wiki folder, re-parsing only pages whose files changed since the last look. */
-  static open(paths: Pick<WorkspacePaths, 'wiki' | 'data'>): Wiki {
-    return new Wiki(loadCatalog(paths.wiki, paths.data), paths.data);
+  /**
+   * Reads the wiki folder, re-parsing only pages whose files changed since the
+   * last look (a stat of every page). A caller that changed pages itself may
+   * name them in `changed`: then only those are looked at.
+   */
+  static open(paths: Pick<WorkspacePaths, 'wiki' | 'data'>, options: CatalogOptions = {}): Wiki {
+    return new Wiki(loadCatalog(paths.wiki, paths.data, options), paths.data);
   }
 
   /**
@@ -33,6 +37,9 @@ export class Wiki {
     let pages: Map<string, CatalogEntry> | null = null;
     const catalog: Catalog = {
       names,
+      count: names.size,
+      has: (name) => names.has(name),
+      hashOf: (name) => names.get(name)?.hash,
       // Only the visible pages' folders are read.
       get pages() {
         if (pages) return pages;
@@ -48,6 +55,8 @@ export class Wiki {
       root: parent.root,
       changed: parent.changed.filter(visible),
       removed: parent.removed.filter(visible),
+      previousId: parent.previousId,
+      id: parent.id,
     };
     return new Wiki(catalog, this.dataDir, visible, this);
   }

@@ -13,6 +13,7 @@ import { calendarDay } from '../../calendar.js';
 import { askOperator, isAffirmative } from '../../questions/index.js';
 import type { Workspace } from '../../workspace/open.js';
 import { loadCatalog, pageFile } from '../catalog.js';
+import { Wiki } from '../wiki.js';
 import { runAuthority, runDistiller, wikiAuthorityGuard, type DistillAgentDeps } from './agents.js';
 import { candidatesText, gatherCandidates, refusalsByBrand, type CandidateGroup } from './candidates.js';
 import { readFindings, saveFindings, type Finding, type FindingsFile } from './findings.js';
@@ -152,6 +153,12 @@ export async function runDistillation(options: DistillOptions): Promise<DistillR
   for (const f of forLedger) f.inLedger = true;
   report.ledgered = forLedger.map((f) => f.id);
   if (forLedger.length) save();
+  // The pages this run wrote reach the catalog and the search index now, by name, without a look at every page.
+  try {
+    void Wiki.open(ws.paths, { changed: [...report.written, `ledger/${day}`] }).index.size;
+  } catch {
+    // Derived data: the next look at the pages takes them in.
+  }
   return report;
 }
 
