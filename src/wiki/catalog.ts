@@ -217,7 +217,8 @@ export function loadCatalog(wikiRoot: string, dataDir: string, options: CatalogO
   };
   for (const folder of dirtyFolders) loadPart(folder, true);
   let id = previousId ?? '';
-  if (fresh.size || removed.length || previousId === null) {
+  // An empty wiki that never had a manifest writes none: reading a workspace's knowledge leaves nothing behind.
+  if (fresh.size || removed.length || (previousId === null && stamps.size > 0)) {
     id = manifestId();
     try {
       files.writeManifest(id, stamps);

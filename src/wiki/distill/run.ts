@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { toolChainFor } from '../../agents/confinement.js';
@@ -12,7 +12,7 @@ import { errorMessage } from '../../errors.js';
 import { calendarDay } from '../../calendar.js';
 import { askOperator, isAffirmative } from '../../questions/index.js';
 import type { Workspace } from '../../workspace/open.js';
-import { loadCatalog, pageFile } from '../catalog.js';
+import { loadCatalog, pageFile, wikiDataDir } from '../catalog.js';
 import { Wiki } from '../wiki.js';
 import { runAuthority, runDistiller, wikiAuthorityGuard, type DistillAgentDeps } from './agents.js';
 import { candidatesText, gatherCandidates, refusalsByBrand, type CandidateGroup } from './candidates.js';
@@ -154,8 +154,9 @@ export async function runDistillation(options: DistillOptions): Promise<DistillR
   report.ledgered = forLedger.map((f) => f.id);
   if (forLedger.length) save();
   // The pages this run wrote reach the catalog and the search index now, by name, without a look at every page.
+  // Only an index that exists: a workspace that never searched its wiki builds one on its first wiki command.
   try {
-    void Wiki.open(ws.paths, { changed: [...report.written, `ledger/${day}`] }).index.size;
+    if (existsSync(wikiDataDir(ws.paths.data))) void Wiki.open(ws.paths, { changed: [...report.written, `ledger/${day}`] }).index.size;
   } catch {
     // Derived data: the next look at the pages takes them in.
   }
