@@ -92,6 +92,10 @@ export class TicketTable {
   private whole: Buffer | null = null;
   private reads = 0;
   private searches = 0;
+  /** Counts every change to the table (a ticket set, touched by an event, recovered or removed): a snapshot at the same count holds the same tickets. */
+  private changes = 0;
+  /** Tickets whose line in the file may no longer be the ticket (set, touched by an event, or recovered from the log). */
+  private readonly dirty = new Set<string>();
   readonly tickets: Record<string, Ticket>;
 
   constructor(
@@ -110,12 +114,14 @@ export class TicketTable {
         if (typeof key !== 'string') return false;
         table.overlay.set(key, value as Ticket);
         table.removed.delete(key);
+        table.touch(key);
         return true;
       },
       deleteProperty(_target, key) {
         if (typeof key === 'string') {
           table.overlay.delete(key);
           if (table.inIndex(key)) table.removed.add(key);
+          table.touch(key);
         }
         return true;
       },
@@ -134,6 +140,7 @@ export class TicketTable {
         if (typeof key !== 'string' || !('value' in descriptor)) return false;
         table.overlay.set(key, descriptor.value as Ticket);
         table.removed.delete(key);
+        table.touch(key);
         return true;
       },
     });
@@ -195,6 +202,7 @@ export class TicketTable {
         const recovered = this.onDamage(id, row);
         if (recovered) {
           this.overlay.set(id, recovered);
+          this.touch(id);
           yield [id, recovered];
         }
         continue;
@@ -216,6 +224,7 @@ export class TicketTable {
     } catch (error) {
       if (!(error instanceof TicketFileDamage)) throw error;
       ticket = this.onDamage(id, error.message);
+      this.touch(id);
     }
     if (ticket) this.overlay.set(id, ticket);
     return ticket;
@@ -223,12 +232,50 @@ export class TicketTable {
 
   /** The bytes of a ticket's line as stored (a snapshot copies unparsed tickets without parsing them). */
   rawLine(row: Row): Buffer {
+    return this.rawBytes(row.offset, row.length);
+  }
+
+  /** Bytes of the ticket section as stored, from `offset` (a snapshot copies a run of untouched lines at once). */
+  rawBytes(offset: number, length: number): Buffer {
     if (!this.whole && ++this.reads > READ_ALL_AFTER) this.preload();
     if (this.whole) {
-      if (row.offset + row.length > this.whole.length) throw new TicketFileDamage(`${this.source!.file} ends before the line at ${row.offset}`);
-      return this.whole.subarray(row.offset, row.offset + row.length);
+      if (offset + length > this.whole.length) throw new TicketFileDamage(`${this.source!.file} ends before the line at ${offset}`);
+      return this.whole.subarray(offset, offset + length);
     }
-    return this.bytes(this.source!.indexBytes + row.offset, row.length);
+    return this.bytes(this.source!.indexBytes + offset, length);
+  }
+
+  /** The byte length of the ticket section (after the index). */
+  rawSize(): number {
+    if (this.whole) return this.whole.length;
+    return this.source ? fstatSync(this.open()).size - this.source.indexBytes : 0;
+  }
+
+  /** Marks a ticket as changed in memory (the store calls this for each ticket event it applies: the reducer changes tickets in place). */
+  touch(id: string): void {
+    this.dirty.add(id);
+    this.changes++;
+  }
+
+  /** How many changes the table has had: equal counts, equal tickets. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /**
+   * Each hot ticket in `ids()` order, as a snapshot writes it: where its line
+   * is when the file still holds it unchanged (parsed or not), else the
+   * ticket in memory.
+   */
+  *forSnapshot(): IterableIterator<Row | Ticket> {
+    for (const [id, entry] of this.walk()) {
+      if ('summary' in entry) {
+        yield entry;
+        continue;
+      }
+      const row = this.dirty.has(id) ? undefined : this.rows?.get(id);
+      yield row !== undefined && typeof row !== 'string' ? row : entry;
+    }
   }
 
   /** Reads every ticket line at once (a snapshot, or a caller walking every ticket). */
