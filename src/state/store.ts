@@ -193,9 +193,13 @@ export class Store {
     return this.table.summaries();
   }
 
-  /** The hot tickets whose summary passes `keep` (only those are read in full). */
-  ticketsWhere(keep: (summary: TicketSummary) => boolean): Ticket[] {
-    return this.table.where(keep);
+  /**
+   * The hot tickets whose summary passes `keep` (only those are read in full);
+   * with `lineHas`, only those whose stored line also holds one of those texts (or that
+   * are in memory): a cheap first test for a field the summary lacks.
+   */
+  ticketsWhere(keep: (summary: TicketSummary) => boolean, lineHas?: string | readonly string[]): Ticket[] {
+    return this.table.where(keep, lineHas);
   }
 
   /** How many tickets are hot. */

@@ -61,6 +61,12 @@ const SEARCHES_BEFORE_MAP = 16;
 /** After this many single reads, the rest of the tickets are read at once. */
 const READ_ALL_AFTER = 2000;
 
+/** Above this many tickets to test for a text, the file is searched in one pass instead of line by line. */
+const SCAN_AFTER = 256;
+
+/** The size of the chunks that pass reads. */
+const SCAN_CHUNK = 8 << 20;
+
 /** A line of the ticket file that is not what the index says: the snapshot cannot be trusted there. */
 export class TicketFileDamage extends Error {}
 
@@ -177,15 +183,67 @@ export class TicketTable {
     return out;
   }
 
-  /** The full tickets whose summary passes `keep`; only those are parsed. */
-  where(keep: (s: TicketSummary) => boolean): Ticket[] {
+  /**
+   * The full tickets whose summary passes `keep`; only those are parsed. With
+   * `lineHas`, a ticket not in memory is parsed only when its stored line
+   * holds one of those texts (a cheap test for a field the summary lacks;
+   * the caller still checks the ticket).
+   */
+  where(keep: (s: TicketSummary) => boolean, lineHas?: string | readonly string[]): Ticket[] {
+    const needles = lineHas === undefined ? null : (typeof lineHas === 'string' ? [lineHas] : lineHas).map((n) => Buffer.from(n));
+    const kept: Array<[string, Ticket | Row]> = [];
+    for (const [id, entry] of this.walk()) if (keep('summary' in entry ? entry.summary : entry)) kept.push([id, entry]);
+    let holds: ((row: Row) => boolean) | null = null;
+    if (needles) {
+      const unread = kept.reduce((n, [, entry]) => n + ('summary' in entry ? 1 : 0), 0);
+      if (unread > SCAN_AFTER) {
+        const found = this.linesHolding(needles);
+        holds = (row) => found.has(row.offset);
+      } else
+        holds = (row) => {
+          const line = this.rawLine(row);
+          return needles.some((n) => line.includes(n));
+        };
+    }
     const out: Ticket[] = [];
-    for (const [id, entry] of this.walk()) {
-      if (!keep('summary' in entry ? entry.summary : entry)) continue;
+    for (const [id, entry] of kept) {
+      if (holds && 'summary' in entry && !holds(entry)) continue;
       const ticket = this.ticket(id);
       if (ticket) out.push(ticket);
     }
     return out;
+  }
+
+  /**
+   * The offsets of the stored lines that hold one of `needles`: one pass over
+   * the ticket section in chunks (a needle holds no newline, so a match is in
+   * one line), without keeping the file in memory.
+   */
+  private linesHolding(needles: Buffer[]): Set<number> {
+    const starts: number[] = [];
+    for (const row of this.allRows().values()) if (typeof row !== 'string') starts.push(row.offset);
+    starts.sort((a, b) => a - b);
+    const lineAt = (pos: number): number => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= pos) lo = mid;
+        else hi = mid - 1;
+      }
+      return starts[lo] ?? -1;
+    };
+    const found = new Set<number>();
+    const size = this.rawSize();
+    const overlap = Math.max(...needles.map((n) => n.length)) - 1;
+    for (let at = 0; at < size; at += SCAN_CHUNK) {
+      const length = Math.min(SCAN_CHUNK + overlap, size - at);
+      const chunk = this.whole ? this.whole.subarray(at, at + length) : this.bytes(this.source!.indexBytes + at, length);
+      for (const needle of needles) {
+        for (let i = chunk.indexOf(needle); i !== -1; i = chunk.indexOf(needle, i + 1)) found.add(lineAt(at + i));
+      }
+    }
+    return found;
   }
 
   /** Each hot ticket in `ids()` order: in memory, or where its line is (unparsed) with its summary. */
