@@ -64,6 +64,12 @@ const READ_ALL_AFTER = 2000;
 /** Above this many tickets to test for a text, the file is searched in one pass instead of line by line. */
 const SCAN_AFTER = 256;
 
+/**
+ * Texts a session tests stored lines for (a hold, a merge, a reject, as
+ * JSON.stringify writes them): a pass over the file for one finds them all.
+ */
+const LINE_TESTS = ['"hold":{', '"event":"merge"', '"event":"reject"'];
+
 /** The size of the chunks that pass reads. */
 const SCAN_CHUNK = 8 << 20;
 
@@ -102,6 +108,8 @@ export class TicketTable {
   private changes = 0;
   /** Tickets whose line in the file may no longer be the ticket (set, touched by an event, or recovered from the log). */
   private readonly dirty = new Set<string>();
+  /** The lines (by offset) holding each text a `where` tested for. */
+  private readonly holding = new Map<string, Set<number>>();
   readonly tickets: Record<string, Ticket>;
 
   constructor(
@@ -217,9 +225,19 @@ export class TicketTable {
   /**
    * The offsets of the stored lines that hold one of `needles`: one pass over
    * the ticket section in chunks (a needle holds no newline, so a match is in
-   * one line), without keeping the file in memory.
+   * one line), without keeping the file in memory. The file never changes:
+   * each text's lines are kept, and a pass looks for every text asked before
+   * and the session's usual ones too (`LINE_TESTS`).
    */
   private linesHolding(needles: Buffer[]): Set<number> {
+    const wanted = [...new Set([...needles.map((n) => n.toString()), ...LINE_TESTS])].filter((n) => !this.holding.has(n));
+    if (wanted.length > 0) this.scan(wanted);
+    const found = new Set<number>();
+    for (const needle of needles) for (const offset of this.holding.get(needle.toString())!) found.add(offset);
+    return found;
+  }
+
+  private scan(texts: string[]): void {
     const starts: number[] = [];
     for (const row of this.allRows().values()) if (typeof row !== 'string') starts.push(row.offset);
     starts.sort((a, b) => a - b);
@@ -233,17 +251,18 @@ export class TicketTable {
       }
       return starts[lo] ?? -1;
     };
-    const found = new Set<number>();
+    const needles = texts.map((text) => ({ bytes: Buffer.from(text), found: new Set<number>() }));
     const size = this.rawSize();
-    const overlap = Math.max(...needles.map((n) => n.length)) - 1;
+    const overlap = Math.max(...needles.map((n) => n.bytes.length)) - 1;
+    const buffer = this.whole ? null : Buffer.allocUnsafe(SCAN_CHUNK + overlap);
     for (let at = 0; at < size; at += SCAN_CHUNK) {
       const length = Math.min(SCAN_CHUNK + overlap, size - at);
-      const chunk = this.whole ? this.whole.subarray(at, at + length) : this.bytes(this.source!.indexBytes + at, length);
-      for (const needle of needles) {
-        for (let i = chunk.indexOf(needle); i !== -1; i = chunk.indexOf(needle, i + 1)) found.add(lineAt(at + i));
+      const chunk = this.whole ? this.whole.subarray(at, at + length) : this.readInto(buffer!, this.source!.indexBytes + at, length);
+      for (const { bytes, found } of needles) {
+        for (let i = chunk.indexOf(bytes); i !== -1; i = chunk.indexOf(bytes, i + 1)) found.add(lineAt(at + i));
       }
     }
-    return found;
+    for (const [i, text] of texts.entries()) this.holding.set(text, needles[i]!.found);
   }
 
   /** Each hot ticket in `ids()` order: in memory, or where its line is (unparsed) with its summary. */
@@ -403,8 +422,11 @@ export class TicketTable {
   }
 
   private bytes(offset: number, length: number): Buffer {
+    return this.readInto(Buffer.alloc(length), offset, length);
+  }
+
+  private readInto(buffer: Buffer, offset: number, length: number): Buffer {
     const fd = this.open();
-    const buffer = Buffer.alloc(length);
     let read = 0;
     while (read < length) {
       const n = readSync(fd, buffer, read, length - read, offset + read);
@@ -412,7 +434,7 @@ export class TicketTable {
       read += n;
     }
     if (read !== length) throw new TicketFileDamage(`${this.source!.file} ends before byte ${offset + length}`);
-    return buffer;
+    return buffer.subarray(0, length);
   }
 
   private open(): number {
