@@ -72,7 +72,12 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
   const contracts = resolveContracts(ws.registry);
   const chain = options.chain ?? toolChainFor(ws);
   // Summaries: an idle workspace may hold 50,000 ready tickets that no model can run; a ticket is read whole when it runs or holds.
-  const readyNow = () => ws.store.ticketSummaries().filter((t) => t.state === 'ready');
+  let ready: { seq: number; tickets: TicketSummary[] } | null = null;
+  const readyNow = (): readonly TicketSummary[] => {
+    // Asked several times a pass: walked again only when the state moved (every change raises its sequence).
+    if (ready?.seq !== ws.store.state.seq) ready = { seq: ws.store.state.seq, tickets: ws.store.ticketSummaries().filter((t) => t.state === 'ready') };
+    return ready.tickets;
+  };
   const whole = (t: TicketSummary): Ticket | undefined => ws.store.state.tickets[t.id];
   let waiting: string | null = null;
   let model: ModelEndpoint | null = options.model ?? null;
