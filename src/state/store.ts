@@ -415,6 +415,9 @@ export class Store {
     };
     this.snapshotSeq = this.state.seq;
     this.rewrite = false;
+    // Set now, not when written: a snapshot asked for before this one is on disk links to it once it is (the writes run in order).
+    const written = { meta: tickets, version };
+    this.lastTickets = written;
     this.snapshotWrite = this.snapshotWrite
       .then(async () => {
         if (data) await writeTicketFile(path.join(dir, file), data);
@@ -438,9 +441,9 @@ export class Store {
         removeStaleTicketFiles(this.paths.state, file, this.ticketFiles);
         this.ticketFiles.clear();
         this.ticketFiles.add(file);
-        this.lastTickets = { meta: tickets, version };
       })
       .catch((error) => {
+        if (this.lastTickets === written) this.lastTickets = null;
         this.notices.push(`could not write ${this.paths.state}: ${errorMessage(error)} (the event log still has every change)`);
       });
     return this.snapshotWrite;
