@@ -225,7 +225,13 @@ describe('the lean read path', () => {
     const r = master(['ticket', 'list', '--home', home]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['T-1 triage', 'T-2 ready', 'T-3 triage', 'T-4 ready']);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
+    ).toEqual(['T-1 triage', 'T-2 ready', 'T-3 triage', 'T-4 ready']);
   });
 
   it('finds the tickets whose stored line holds a text, line by line or in one pass over the file, and checks the ticket itself', async () => {

@@ -48,10 +48,7 @@ export function buildReport(context: PhaseContext): SessionReport {
   // hold, which its stored line then holds: the many ready tickets of an idle workspace are not read whole.
   const waitsByState = (s: TicketSummary) => s.state === 'blocked' || s.state === 'failed' || s.state === 'rejected';
   const mayHold = (s: TicketSummary) => s.state === 'ready' || s.state === 'review' || s.state === 'merging';
-  const candidates = [
-    ...store.ticketsWhere((s) => waitsByState(s) && !(s.state === 'blocked' && asking.has(s.id))),
-    ...store.ticketsWhere(mayHold, '"hold":{'),
-  ];
+  const candidates = [...store.ticketsWhere((s) => waitsByState(s) && !(s.state === 'blocked' && asking.has(s.id))), ...store.ticketsWhere(mayHold, '"hold":{')];
   const stuck = candidates
     .flatMap((t) => {
       const why = whyWaiting(t, waiting.questions);
