@@ -74,6 +74,8 @@ export class Store {
    * version names a hard link of that file instead of writing 100,000 tickets again.
    */
   private lastTickets: { meta: NonNullable<Snapshot['tickets']>; version: number } | null = null;
+  /** The last summaries read, with the sequence and table version they hold. */
+  private summaries: { seq: number; version: number; list: readonly TicketSummary[] } | null = null;
 
   private constructor(
     readonly paths: WorkspacePaths,
@@ -189,8 +191,13 @@ export class Store {
   }
 
   /** Every hot ticket's id, state, brand, repo, kind, priority, title and last change, without reading the tickets. */
-  ticketSummaries(): TicketSummary[] {
-    return this.table.summaries();
+  ticketSummaries(): readonly TicketSummary[] {
+    // A session asks many times (each phase, the dispatcher, the report, the doctor): walked again only after a change.
+    const cached = this.summaries;
+    if (cached?.seq === this.state.seq && cached.version === this.table.version) return cached.list;
+    const list = this.table.summaries();
+    this.summaries = { seq: this.state.seq, version: this.table.version, list };
+    return list;
   }
 
   /**

@@ -14,7 +14,7 @@ export type SnapshotFacts = { ok: true; version: number; seq: number; count: num
 
 /** The hot tickets, read the lean way: summaries, and whole tickets only for those a check looks at. */
 export interface HotTickets {
-  summaries(): TicketSummary[];
+  summaries(): readonly TicketSummary[];
   where(keep: (s: TicketSummary) => boolean): Ticket[];
   readonly count: number;
 }
