@@ -142,7 +142,7 @@ export function serializeTickets(table: TicketTable): TicketFileData {
       index.push(indexLine(entry.summary, offset, entry.length));
       offset += entry.length + 1;
       // Extended only over lines that end in a newline where the index says (else the line is copied and a newline added).
-      const endsInNewline = entry.offset + entry.length < table.rawSize() && table.rawBytes(entry.offset + entry.length, 1)[0] === 0x0a;
+      const endsInNewline = table.byteAt(entry.offset + entry.length) === 0x0a;
       if (endsInNewline && runStart >= 0 && entry.offset === runEnd) {
         runEnd = entry.offset + entry.length + 1;
         continue;

@@ -322,6 +322,12 @@ export class TicketTable {
     return this.bytes(this.source!.indexBytes + offset, length);
   }
 
+  /** One byte of the ticket section, or -1 past its end (no Buffer made per call: a snapshot asks once per ticket). */
+  byteAt(offset: number): number {
+    if (this.whole) return this.whole[offset] ?? -1;
+    return offset < this.rawSize() ? this.rawBytes(offset, 1)[0]! : -1;
+  }
+
   /** The byte length of the ticket section (after the index). */
   rawSize(): number {
     if (this.whole) return this.whole.length;
