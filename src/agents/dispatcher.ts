@@ -1,6 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Bus } from '../bus/index.js';
 import { errorMessage } from '../errors.js';
+import type { TicketSummary } from '../state/ticketTable.js';
 import type { Ticket } from '../state/types.js';
 import { byPriority } from '../tickets/index.js';
 import type { Workspace } from '../workspace/open.js';
@@ -70,7 +71,14 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
 
   const contracts = resolveContracts(ws.registry);
   const chain = options.chain ?? toolChainFor(ws);
-  const readyNow = () => Object.values(ws.store.state.tickets).filter((t) => t.state === 'ready');
+  // Summaries: an idle workspace may hold 50,000 ready tickets that no model can run; a ticket is read whole when it runs or holds.
+  let ready: { seq: number; tickets: TicketSummary[] } | null = null;
+  const readyNow = (): readonly TicketSummary[] => {
+    // Asked several times a pass: walked again only when the state moved (every change raises its sequence).
+    if (ready?.seq !== ws.store.state.seq) ready = { seq: ws.store.state.seq, tickets: ws.store.ticketSummaries().filter((t) => t.state === 'ready') };
+    return ready.tickets;
+  };
+  const whole = (t: TicketSummary): Ticket | undefined => ws.store.state.tickets[t.id];
   let waiting: string | null = null;
   let model: ModelEndpoint | null = options.model ?? null;
   let ownModel = false;
@@ -119,11 +127,11 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
   // A run its brand's or the workspace's daily budget cannot cover is not started; the ticket says why.
   const budgeted = hasBudgets(ws.registry);
   const budgetWaits = new Map<string, string>();
-  const budgetAllows = (ticket: Ticket): boolean => {
+  const budgetAllows = (ticket: TicketSummary): boolean => {
     if (!budgeted || !AGENT_KINDS.has(ticket.kind)) return true;
     const reason = book.refusal(ticket.brand);
     if (!reason) return true;
-    if (ticket.hold?.reason !== reason) ws.tickets.update(ticket.id, () => ({ hold: { kind: 'budget', reason, at: ws.store.now() } }));
+    if (whole(ticket)?.hold?.reason !== reason) ws.tickets.update(ticket.id, () => ({ hold: { kind: 'budget', reason, at: ws.store.now() } }));
     if (budgetWaits.get(ticket.brand) !== reason) {
       budgetWaits.set(ticket.brand, reason);
       bus.publish({ type: 'dispatch.waiting', reason });
@@ -132,18 +140,18 @@ export async function dispatch(options: DispatchOptions): Promise<DispatchReport
   };
   // Tickets whose contract runs through Claude Code need the operator's `claude`, not the API model.
   let claude: ClaudeLocation | null = null;
-  const viaClaudeCode = (ticket: Ticket) => executorFor(ws.registry, ticket.brand, ticket.kind === 'housekeeping' ? 'housekeeper' : 'executor') === 'claude-code';
-  const claudeAllows = (ticket: Ticket): boolean => {
+  const viaClaudeCode = (ticket: TicketSummary) => executorFor(ws.registry, ticket.brand, ticket.kind === 'housekeeping' ? 'housekeeper' : 'executor') === 'claude-code';
+  const claudeAllows = (ticket: TicketSummary): boolean => {
     claude ??= locateClaude(ws.registry, options.env ?? process.env);
     if (claude.ok) {
       deps.claudePath = claude.path;
       return true;
     }
-    if (ticket.hold?.reason !== claude.reason) ws.tickets.update(ticket.id, () => ({ hold: { kind: 'executor', reason: claude!.ok ? '' : claude!.reason, at: ws.store.now() } }));
+    if (whole(ticket)?.hold?.reason !== claude.reason) ws.tickets.update(ticket.id, () => ({ hold: { kind: 'executor', reason: claude!.ok ? '' : claude!.reason, at: ws.store.now() } }));
     say(claude.reason);
     return false;
   };
-  const dispatchable = (ticket: Ticket) =>
+  const dispatchable = (ticket: TicketSummary) =>
     ticket.state === 'ready' &&
     !claimed.has(ticket.id) &&
     lanes.has(ticket.brand) &&

@@ -47,8 +47,7 @@ export function recoverRuns(ws: Workspace): string[] {
   // The executor's wall-time limit bounds every run; past it (with a margin) a foreign run is over.
   const maxRunMs = mergeContract(ws.registry, 'executor').maxWallSeconds * 1000 + 10 * 60_000;
   const now = ws.store.clock().getTime();
-  for (const ticket of Object.values(ws.store.state.tickets)) {
-    if (ticket.state !== 'running') continue;
+  for (const ticket of ws.store.ticketsWhere((t) => t.state === 'running')) {
     const owner = ownerGone(ticket, maxRunMs, now);
     if (!owner.gone) continue;
     const note = `recovered: ${owner.why}; back to ready; its next run continues after an answered question, or resets the worktree`;

@@ -45,11 +45,11 @@ async function gather(input: DoctorInput, options: DoctorOptions): Promise<Docto
     }
   }
   const full = options.full ?? options.fix ?? false;
-  const [repos, gathered] = await Promise.all([gatherRepoFacts(input.paths.home, registry), gatherStateFacts(input.paths, { full })]);
+  const [repos, gathered] = await Promise.all([gatherRepoFacts(input.paths.home, registry), gatherStateFacts(input.paths, { full, ...(input.store ? { store: input.store } : {}) })]);
   // The state was read before git answered. The gate ends a ticket (merge, cancel) in the log first and
   // deletes its branch after, so a ticket that looks in flight without its branch may have ended in between:
   // read the state again, now after git, and the two agree (a branch the gate deleted has its ticket closed).
-  const state = inFlightWithoutBranch(repos, gathered) ? await gatherStateFacts(input.paths, { full }) : gathered;
+  const state = inFlightWithoutBranch(repos, gathered) ? await gatherStateFacts(input.paths, { full, ...(input.store ? { store: input.store } : {}) }) : gathered;
   await markBehindCheckouts(repos, state);
   return {
     paths: input.paths,

@@ -87,7 +87,8 @@ export function unblockIfAnswered(ws: QuestionsWorkspace, ticketId: string): boo
 
 /** Unblocks every ticket whose questions were answered meanwhile (e.g. from another terminal). */
 export function unblockAnswered(ws: QuestionsWorkspace): string[] {
-  return Object.values(ws.store.state.tickets)
+  return ws.store
+    .ticketSummaries()
     .filter((t) => t.state === 'blocked')
     .filter((t) => unblockIfAnswered(ws, t.id))
     .map((t) => t.id);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Adapter } from 'lowdb';
 import type { LogPosition } from './eventLog.js';
 import { indexLine, type TicketTable } from './ticketTable.js';
-import type { State, Ticket } from './types.js';
+import type { State } from './types.js';
 
 /**
  * The snapshot format this master writes: 1 kept every ticket inside
@@ -80,29 +80,99 @@ export function isTicketFileName(name: unknown, stateFile: string): name is stri
   return typeof name === 'string' && TICKET_FILE.test(name) && name.startsWith(`.${path.basename(stateFile)}.`);
 }
 
-/** The ticket file's content: the index, then the tickets; a ticket never parsed is copied as it is. */
-export function serializeTickets(table: TicketTable): { data: Buffer; indexBytes: number; count: number } {
-  const lines: Buffer[] = [];
-  let index = '';
-  let offset = 0;
-  let unparsed = 0;
-  for (const [, entry] of table.walk()) if ('summary' in entry) unparsed++;
-  if (unparsed > 1000) table.preload();
-  const newline = Buffer.from('\n');
-  for (const [, entry] of table.walk()) {
-    const line = 'summary' in entry ? table.rawLine(entry) : Buffer.from(JSON.stringify(entry as Ticket));
-    index += indexLine('summary' in entry ? entry.summary : entry, offset, line.length);
-    lines.push(line, newline);
-    offset += line.length + 1;
-  }
-  const head = Buffer.from(index);
-  return { data: Buffer.concat([head, ...lines], head.length + offset), indexBytes: head.length, count: lines.length / 2 };
+/** A ticket file's content, as parts written in order (runs of untouched lines are slices of the file they come from). */
+export interface TicketFileData {
+  parts: Buffer[];
+  bytes: number;
+  indexBytes: number;
+  count: number;
 }
 
-export async function writeTicketFile(file: string, data: Buffer): Promise<void> {
+/** Small parts (new or changed tickets) are joined into writes of about this size. */
+const WRITE_CHUNK = 1 << 20;
+
+/**
+ * The ticket file's content: the index, then the tickets. A ticket whose
+ * line in the table's file is still the ticket is copied as it is, with its
+ * neighbours in one run, without parsing it; only changed and new tickets
+ * are serialized.
+ */
+export function serializeTickets(table: TicketTable): TicketFileData {
+  const tickets: Buffer[] = [];
+  let small: Buffer[] = [];
+  let smallBytes = 0;
+  const flushSmall = () => {
+    if (small.length === 0) return;
+    tickets.push(small.length === 1 ? small[0]! : Buffer.concat(small, smallBytes));
+    small = [];
+    smallBytes = 0;
+  };
+  const add = (part: Buffer) => {
+    if (part.length >= WRITE_CHUNK) {
+      flushSmall();
+      tickets.push(part);
+      return;
+    }
+    small.push(part);
+    smallBytes += part.length;
+    if (smallBytes >= WRITE_CHUNK) flushSmall();
+  };
+  // A run of untouched lines, consecutive in the old file: [start, end) of its ticket section, newlines included.
+  let runStart = -1;
+  let runEnd = -1;
+  const flushRun = () => {
+    if (runStart < 0) return;
+    add(table.rawBytes(runStart, runEnd - runStart));
+    runStart = runEnd = -1;
+  };
+  const newline = Buffer.from('\n');
+  // Lines in an array joined once: a string grown 100,000 times is a rope that costs more to encode than to build.
+  const index: string[] = [];
+  let offset = 0;
+  let count = 0;
+  let preloaded = false;
+  for (const entry of table.forSnapshot()) {
+    count++;
+    if ('summary' in entry) {
+      if (!preloaded) {
+        // Copying means reading most of the old file: once, not line by line.
+        table.preload();
+        preloaded = true;
+      }
+      index.push(indexLine(entry.summary, offset, entry.length));
+      offset += entry.length + 1;
+      // Extended only over lines that end in a newline where the index says (else the line is copied and a newline added).
+      const endsInNewline = table.byteAt(entry.offset + entry.length) === 0x0a;
+      if (endsInNewline && runStart >= 0 && entry.offset === runEnd) {
+        runEnd = entry.offset + entry.length + 1;
+        continue;
+      }
+      flushRun();
+      if (endsInNewline) {
+        runStart = entry.offset;
+        runEnd = entry.offset + entry.length + 1;
+      } else {
+        add(table.rawBytes(entry.offset, entry.length));
+        add(newline);
+      }
+      continue;
+    }
+    flushRun();
+    const line = Buffer.from(`${JSON.stringify(entry)}\n`);
+    index.push(indexLine(entry, offset, line.length - 1));
+    offset += line.length;
+    add(line);
+  }
+  flushRun();
+  flushSmall();
+  const head = Buffer.from(index.join(''));
+  return { parts: [head, ...tickets], bytes: head.length + offset, indexBytes: head.length, count };
+}
+
+export async function writeTicketFile(file: string, data: TicketFileData): Promise<void> {
   // A unique name nobody reads until the snapshot naming it is renamed into place: no temp file needed.
   try {
-    await writeFile(file, data);
+    await writeFile(file, data.parts);
   } catch (error) {
     await unlink(file).catch(() => undefined);
     throw error;
@@ -126,8 +196,10 @@ export function removeStaleTicketFiles(stateFile: string, keep: string, mine: Re
     if (name === keep || !isTicketFileName(name, stateFile)) continue;
     try {
       const file = path.join(dir, name);
-      // This process's own earlier files are replaced by now; another's may be about to be named.
-      if (mine.has(name) || now - statSync(file).mtimeMs > 5000) unlinkSync(file);
+      // This process's own earlier files are replaced by now; another's may be about to be named. The change
+      // time counts too: a snapshot that holds the same tickets names a new hard link of the file, which updates it.
+      const stat = statSync(file);
+      if (mine.has(name) || now - Math.max(stat.mtimeMs, stat.ctimeMs) > 5000) unlinkSync(file);
     } catch {
       // gone already, or not ours to remove
     }

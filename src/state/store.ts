@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, mkdirSync } from 'node:fs';
+import { link } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { BusyError, ExitCode, UserError, errorMessage } from '../errors.js';
@@ -67,6 +68,14 @@ export class Store {
   private readonly ticketFiles = new Set<string>();
   /** The snapshot on disk turned out damaged: it is written anew on close, however little changed. */
   private rewrite = false;
+  /**
+   * The ticket file of the last snapshot this store read or wrote, and the
+   * table's version it holds: a snapshot while the table is still at that
+   * version names a hard link of that file instead of writing 100,000 tickets again.
+   */
+  private lastTickets: { meta: NonNullable<Snapshot['tickets']>; version: number } | null = null;
+  /** The last summaries read, with the sequence and table version they hold. */
+  private summaries: { seq: number; version: number; list: readonly TicketSummary[] } | null = null;
 
   private constructor(
     readonly paths: WorkspacePaths,
@@ -135,6 +144,7 @@ export class Store {
       store = new Store(paths, db, loaded.state, options, table);
       store.position = loaded.position;
       store.snapshotSeq = loaded.seq;
+      if (source && loaded.tickets) store.lastTickets = { meta: loaded.tickets, version: table.version };
     } else {
       if (opened) closeSync(opened.fd);
       store = new Store(paths, db, emptyState(), options);
@@ -181,8 +191,13 @@ export class Store {
   }
 
   /** Every hot ticket's id, state, brand, repo, kind, priority, title and last change, without reading the tickets. */
-  ticketSummaries(): TicketSummary[] {
-    return this.table.summaries();
+  ticketSummaries(): readonly TicketSummary[] {
+    // A session asks many times (each phase, the dispatcher, the report, the doctor): walked again only after a change.
+    const cached = this.summaries;
+    if (cached?.seq === this.state.seq && cached.version === this.table.version) return cached.list;
+    const list = this.table.summaries();
+    this.summaries = { seq: this.state.seq, version: this.table.version, list };
+    return list;
   }
 
   /** Walks every hot ticket's summary, as an unparsed index line where it can be (see `TicketTable.eachSummary`). */
@@ -190,9 +205,13 @@ export class Store {
     return this.table.eachSummary(visit);
   }
 
-  /** The hot tickets whose summary passes `keep` (only those are read in full). */
-  ticketsWhere(keep: (summary: TicketSummary) => boolean): Ticket[] {
-    return this.table.where(keep);
+  /**
+   * The hot tickets whose summary passes `keep` (only those are read in full);
+   * with `lineHas`, only those whose stored line also holds one of those texts (or that
+   * are in memory): a cheap first test for a field the summary lacks.
+   */
+  ticketsWhere(keep: (summary: TicketSummary) => boolean, lineHas?: string | readonly string[]): Ticket[] {
+    return this.table.where(keep, lineHas);
   }
 
   /** How many tickets are hot. */
@@ -284,7 +303,7 @@ export class Store {
             ExitCode.failed,
           );
         }
-        for (const event of logged) applyEvent(this.state, event);
+        for (const event of logged) if (applyEvent(this.state, event) === null) this.touchTickets(event);
       }
     } finally {
       this.writeLock.release();
@@ -341,12 +360,20 @@ export class Store {
         refusals.push({ event, reason: refusal });
         continue;
       }
+      this.touchTickets(event);
       applied++;
       if (!initial) this.bus?.publish(event);
     }
     this.position = read.position;
     if (refusals.length > 0) this.reportRefused(locateRefusals(this.paths.events, refusals));
     return applied;
+  }
+
+  /** The reducer changes a ticket in place: the table is told, so a snapshot does not copy its old line. */
+  private touchTickets(event: LoggedEvent): void {
+    if (!isTicketEvent(event)) return;
+    const id = (event as { id?: unknown }).id;
+    if (typeof id === 'string') this.table.touch(id);
   }
 
   /** Refused lines are kept like damaged ones: a copy in quarantine, a notice, never applied. */
@@ -383,22 +410,40 @@ export class Store {
    */
   writeSnapshot(): Promise<void> {
     if (this.readOnly) return this.snapshotWrite;
-    // Taken now: the state keeps changing while the files are written.
-    const { data, indexBytes, count } = serializeTickets(this.table);
-    const { tickets: _hot, ...rest } = this.state;
+    const dir = path.dirname(this.paths.state);
     const file = ticketFileName(this.paths.state, this.state.seq);
+    // Taken now: the state keeps changing while the files are written.
+    const version = this.table.version;
+    const same = this.lastTickets?.version === version ? this.lastTickets.meta : null;
+    const data = same ? null : serializeTickets(this.table);
+    const tickets = data ? { file, bytes: data.bytes, indexBytes: data.indexBytes, count: data.count } : { ...same!, file };
+    const { tickets: _hot, ...rest } = this.state;
     const head: Snapshot = {
       version: SNAPSHOT_VERSION,
       seq: this.state.seq,
       position: this.position,
       state: { ...structuredClone(rest), tickets: {} },
-      tickets: { file, bytes: data.length, indexBytes, count },
+      tickets,
     };
     this.snapshotSeq = this.state.seq;
     this.rewrite = false;
+    // Set now, not when written: a snapshot asked for before this one is on disk links to it once it is (the writes run in order).
+    const written = { meta: tickets, version };
+    this.lastTickets = written;
     this.snapshotWrite = this.snapshotWrite
       .then(async () => {
-        await writeTicketFile(path.join(path.dirname(this.paths.state), file), data);
+        if (data) await writeTicketFile(path.join(dir, file), data);
+        else {
+          try {
+            // The same tickets: a new name for the same file (its own name, so the rules for removing old ticket files hold).
+            await link(path.join(dir, same!.file), path.join(dir, file));
+          } catch {
+            // Gone (another process's snapshot replaced it) or no hard links here: written whole on close.
+            this.lastTickets = null;
+            this.rewrite = true;
+            return;
+          }
+        }
         this.db.data = head;
         try {
           await this.db.write();
@@ -410,6 +455,7 @@ export class Store {
         this.ticketFiles.add(file);
       })
       .catch((error) => {
+        if (this.lastTickets === written) this.lastTickets = null;
         this.notices.push(`could not write ${this.paths.state}: ${errorMessage(error)} (the event log still has every change)`);
       });
     return this.snapshotWrite;
@@ -424,6 +470,8 @@ export class Store {
     const threshold = options.snapshotIfBehind ?? 1;
     if (this.rewrite || this.state.seq - this.snapshotSeq >= threshold) await this.writeSnapshot();
     await this.snapshotWrite;
+    // A snapshot that meant to name a link of the last ticket file could not: written whole now.
+    if (this.rewrite) await this.writeSnapshot();
     this.table.close();
   }
 }

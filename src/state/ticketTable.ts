@@ -65,6 +65,18 @@ const SEARCHES_BEFORE_MAP = 16;
 /** After this many single reads, the rest of the tickets are read at once. */
 const READ_ALL_AFTER = 2000;
 
+/** Above this many tickets to test for a text, the file is searched in one pass instead of line by line. */
+const SCAN_AFTER = 256;
+
+/**
+ * Texts a session tests stored lines for (a hold, a merge, a reject, as
+ * JSON.stringify writes them): a pass over the file for one finds them all.
+ */
+const LINE_TESTS = ['"hold":{', '"event":"merge"', '"event":"reject"'];
+
+/** The size of the chunks that pass reads. */
+const SCAN_CHUNK = 8 << 20;
+
 /** A line of the ticket file that is not what the index says: the snapshot cannot be trusted there. */
 export class TicketFileDamage extends Error {}
 
@@ -98,6 +110,12 @@ export class TicketTable {
   private searches = 0;
   /** Whether the index is in id order (so a bisection that misses is an answer); unknown until one misses. */
   private ordered: boolean | undefined;
+  /** Counts every change to the table (a ticket set, touched by an event, recovered or removed): a snapshot at the same count holds the same tickets. */
+  private changes = 0;
+  /** Tickets whose line in the file may no longer be the ticket (set, touched by an event, or recovered from the log). */
+  private readonly dirty = new Set<string>();
+  /** The lines (by offset) holding each text a `where` tested for. */
+  private readonly holding = new Map<string, Set<number>>();
   readonly tickets: Record<string, Ticket>;
 
   constructor(
@@ -116,12 +134,14 @@ export class TicketTable {
         if (typeof key !== 'string') return false;
         table.overlay.set(key, value as Ticket);
         table.removed.delete(key);
+        table.touch(key);
         return true;
       },
       deleteProperty(_target, key) {
         if (typeof key === 'string') {
           table.overlay.delete(key);
           if (table.inIndex(key)) table.removed.add(key);
+          table.touch(key);
         }
         return true;
       },
@@ -140,6 +160,7 @@ export class TicketTable {
         if (typeof key !== 'string' || !('value' in descriptor)) return false;
         table.overlay.set(key, descriptor.value as Ticket);
         table.removed.delete(key);
+        table.touch(key);
         return true;
       },
     });
@@ -198,11 +219,10 @@ export class TicketTable {
       }
       return;
     }
-    const fd = this.open();
     // Ids are compared only when some ticket is in memory or removed; a fresh listing never makes one.
     const checkIds = this.overlay.size > 0 || this.removed.size > 0;
     const visited = new Set<string>();
-    for (const line of indexChunks(this.source.indexBytes, (buffer, length, offset) => this.readInto(fd, buffer, length, offset))) {
+    for (const line of indexChunks(this.source.indexBytes, (buffer, length, offset) => void this.readInto(buffer, offset, length))) {
       for (let kind = line.nextLine(); kind !== null; kind = line.nextLine()) {
         if (kind === 'simple' && !checkIds) {
           visit(line, null);
@@ -230,6 +250,8 @@ export class TicketTable {
         const recovered = this.onDamage(id, row);
         if (recovered) {
           this.overlay.set(id, recovered);
+          // The stored line is not this ticket: the next snapshot writes it again rather than linking the damaged file.
+          this.touch(id);
           visited.add(id);
           visit(null, recovered);
         }
@@ -239,15 +261,78 @@ export class TicketTable {
     for (const [id, ticket] of this.overlay) if (!visited.has(id)) visit(null, ticket);
   }
 
-  /** The full tickets whose summary passes `keep`; only those are parsed. */
-  where(keep: (s: TicketSummary) => boolean): Ticket[] {
+  /**
+   * The full tickets whose summary passes `keep`; only those are parsed. With
+   * `lineHas`, a ticket not in memory is parsed only when its stored line
+   * holds one of those texts (a cheap test for a field the summary lacks;
+   * the caller still checks the ticket).
+   */
+  where(keep: (s: TicketSummary) => boolean, lineHas?: string | readonly string[]): Ticket[] {
+    const needles = lineHas === undefined ? null : (typeof lineHas === 'string' ? [lineHas] : lineHas).map((n) => Buffer.from(n));
+    const kept: Array<[string, Ticket | Row]> = [];
+    for (const [id, entry] of this.walk()) if (keep('summary' in entry ? entry.summary : entry)) kept.push([id, entry]);
+    let holds: ((row: Row) => boolean) | null = null;
+    if (needles) {
+      const unread = kept.reduce((n, [, entry]) => n + ('summary' in entry ? 1 : 0), 0);
+      if (unread > SCAN_AFTER) {
+        const found = this.linesHolding(needles);
+        holds = (row) => found.has(row.offset);
+      } else
+        holds = (row) => {
+          const line = this.rawLine(row);
+          return needles.some((n) => line.includes(n));
+        };
+    }
     const out: Ticket[] = [];
-    for (const [id, entry] of this.walk()) {
-      if (!keep('summary' in entry ? entry.summary : entry)) continue;
+    for (const [id, entry] of kept) {
+      if (holds && 'summary' in entry && !holds(entry)) continue;
       const ticket = this.ticket(id);
       if (ticket) out.push(ticket);
     }
     return out;
+  }
+
+  /**
+   * The offsets of the stored lines that hold one of `needles`: one pass over
+   * the ticket section in chunks (a needle holds no newline, so a match is in
+   * one line), without keeping the file in memory. The file never changes:
+   * each text's lines are kept, and a pass looks for every text asked before
+   * and the session's usual ones too (`LINE_TESTS`).
+   */
+  private linesHolding(needles: Buffer[]): Set<number> {
+    const wanted = [...new Set([...needles.map((n) => n.toString()), ...LINE_TESTS])].filter((n) => !this.holding.has(n));
+    if (wanted.length > 0) this.scan(wanted);
+    const found = new Set<number>();
+    for (const needle of needles) for (const offset of this.holding.get(needle.toString())!) found.add(offset);
+    return found;
+  }
+
+  private scan(texts: string[]): void {
+    const starts: number[] = [];
+    for (const row of this.allRows().values()) if (typeof row !== 'string') starts.push(row.offset);
+    starts.sort((a, b) => a - b);
+    const lineAt = (pos: number): number => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= pos) lo = mid;
+        else hi = mid - 1;
+      }
+      return starts[lo] ?? -1;
+    };
+    const needles = texts.map((text) => ({ bytes: Buffer.from(text), found: new Set<number>() }));
+    const size = this.rawSize();
+    const overlap = Math.max(...needles.map((n) => n.bytes.length)) - 1;
+    const buffer = this.whole ? null : Buffer.allocUnsafe(SCAN_CHUNK + overlap);
+    for (let at = 0; at < size; at += SCAN_CHUNK) {
+      const length = Math.min(SCAN_CHUNK + overlap, size - at);
+      const chunk = this.whole ? this.whole.subarray(at, at + length) : this.readInto(buffer!, this.source!.indexBytes + at, length);
+      for (const { bytes, found } of needles) {
+        for (let i = chunk.indexOf(bytes); i !== -1; i = chunk.indexOf(bytes, i + 1)) found.add(lineAt(at + i));
+      }
+    }
+    for (const [i, text] of texts.entries()) this.holding.set(text, needles[i]!.found);
   }
 
   /** Each hot ticket in `ids()` order: in memory, or where its line is (unparsed) with its summary. */
@@ -264,6 +349,7 @@ export class TicketTable {
         const recovered = this.onDamage(id, row);
         if (recovered) {
           this.overlay.set(id, recovered);
+          this.touch(id);
           yield [id, recovered];
         }
         continue;
@@ -285,6 +371,7 @@ export class TicketTable {
     } catch (error) {
       if (!(error instanceof TicketFileDamage)) throw error;
       ticket = this.onDamage(id, error.message);
+      this.touch(id);
     }
     if (ticket) this.overlay.set(id, ticket);
     return ticket;
@@ -292,12 +379,56 @@ export class TicketTable {
 
   /** The bytes of a ticket's line as stored (a snapshot copies unparsed tickets without parsing them). */
   rawLine(row: Row): Buffer {
+    return this.rawBytes(row.offset, row.length);
+  }
+
+  /** Bytes of the ticket section as stored, from `offset` (a snapshot copies a run of untouched lines at once). */
+  rawBytes(offset: number, length: number): Buffer {
     if (!this.whole && ++this.reads > READ_ALL_AFTER) this.preload();
     if (this.whole) {
-      if (row.offset + row.length > this.whole.length) throw new TicketFileDamage(`${this.source!.file} ends before the line at ${row.offset}`);
-      return this.whole.subarray(row.offset, row.offset + row.length);
+      if (offset + length > this.whole.length) throw new TicketFileDamage(`${this.source!.file} ends before the line at ${offset}`);
+      return this.whole.subarray(offset, offset + length);
     }
-    return this.bytes(this.source!.indexBytes + row.offset, row.length);
+    return this.bytes(this.source!.indexBytes + offset, length);
+  }
+
+  /** One byte of the ticket section, or -1 past its end (no Buffer made per call: a snapshot asks once per ticket). */
+  byteAt(offset: number): number {
+    if (this.whole) return this.whole[offset] ?? -1;
+    return offset < this.rawSize() ? this.rawBytes(offset, 1)[0]! : -1;
+  }
+
+  /** The byte length of the ticket section (after the index). */
+  rawSize(): number {
+    if (this.whole) return this.whole.length;
+    return this.source ? fstatSync(this.open()).size - this.source.indexBytes : 0;
+  }
+
+  /** Marks a ticket as changed in memory (the store calls this for each ticket event it applies: the reducer changes tickets in place). */
+  touch(id: string): void {
+    this.dirty.add(id);
+    this.changes++;
+  }
+
+  /** How many changes the table has had: equal counts, equal tickets. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /**
+   * Each hot ticket in `ids()` order, as a snapshot writes it: where its line
+   * is when the file still holds it unchanged (parsed or not), else the
+   * ticket in memory.
+   */
+  *forSnapshot(): IterableIterator<Row | Ticket> {
+    for (const [id, entry] of this.walk()) {
+      if ('summary' in entry) {
+        yield entry;
+        continue;
+      }
+      const row = this.dirty.has(id) ? undefined : this.rows?.get(id);
+      yield row !== undefined && typeof row !== 'string' ? row : entry;
+    }
   }
 
   /** Reads every ticket line at once (a snapshot, or a caller walking every ticket). */
@@ -375,18 +506,12 @@ export class TicketTable {
     return value;
   }
 
-  private readInto(fd: number, buffer: Buffer, length: number, offset: number): void {
-    let read = 0;
-    while (read < length) {
-      const n = readSync(fd, buffer, read, length - read, offset + read);
-      if (n === 0) throw new TicketFileDamage(`${this.source!.file} ends before byte ${offset + length}`);
-      read += n;
-    }
+  private bytes(offset: number, length: number): Buffer {
+    return this.readInto(Buffer.alloc(length), offset, length);
   }
 
-  private bytes(offset: number, length: number): Buffer {
+  private readInto(buffer: Buffer, offset: number, length: number): Buffer {
     const fd = this.open();
-    const buffer = Buffer.alloc(length);
     let read = 0;
     while (read < length) {
       const n = readSync(fd, buffer, read, length - read, offset + read);
@@ -394,7 +519,7 @@ export class TicketTable {
       read += n;
     }
     if (read !== length) throw new TicketFileDamage(`${this.source!.file} ends before byte ${offset + length}`);
-    return buffer;
+    return buffer.subarray(0, length);
   }
 
   private open(): number {

@@ -65,7 +65,7 @@ export interface TransitionOptions {
 const PRIORITY_RANK: Record<string, number> = { p0: 0, p1: 1, p2: 2, p3: 3 };
 
 /** Orders tickets by priority, then age. */
-export function byPriority(a: Ticket, b: Ticket): number {
+export function byPriority(a: Pick<Ticket, 'priority' | 'id'>, b: Pick<Ticket, 'priority' | 'id'>): number {
   return PRIORITY_RANK[a.priority]! - PRIORITY_RANK[b.priority]! || idNumber(a.id) - idNumber(b.id);
 }
 

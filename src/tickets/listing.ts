@@ -6,7 +6,7 @@ import { formatTicketTable, TABLE_HEADER } from './format.js';
 export interface SummarySource {
   /** A walk of every summary, some tickets per step; two walks must visit the same tickets in the same order. */
   eachSummary(visit: (line: IndexLine | null, summary: TicketSummary | null) => void): Iterable<void>;
-  ticketSummaries(): TicketSummary[];
+  ticketSummaries(): readonly TicketSummary[];
 }
 
 export interface ListFilter {

@@ -14,7 +14,7 @@ export type SnapshotFacts = { ok: true; version: number; seq: number; count: num
 
 /** The hot tickets, read the lean way: summaries, and whole tickets only for those a check looks at. */
 export interface HotTickets {
-  summaries(): TicketSummary[];
+  summaries(): readonly TicketSummary[];
   where(keep: (s: TicketSummary) => boolean): Ticket[];
   readonly count: number;
 }
@@ -163,9 +163,10 @@ function hotOf(table: { summaries(): TicketSummary[]; where(keep: (s: TicketSumm
  * what an earlier doctor verified (a checkpoint that must still match the log
  * where it ends), and the state is the snapshot plus the log after it; with
  * `full` (or no usable checkpoint) the whole log is read, replayed and
- * compared with the snapshot ticket by ticket.
+ * compared with the snapshot ticket by ticket. A `store` the caller has
+ * open stands for the snapshot plus the log after it.
  */
-export async function gatherStateFacts(paths: WorkspacePaths, options: { full?: boolean } = {}): Promise<StateFacts> {
+export async function gatherStateFacts(paths: WorkspacePaths, options: { full?: boolean; store?: Store } = {}): Promise<StateFacts> {
   const { facts: snapshot, data } = snapshotFacts(paths);
   const log = new EventLog(paths.events);
   const verified = options.full ? null : readVerified(paths, log);
@@ -182,7 +183,9 @@ export async function gatherStateFacts(paths: WorkspacePaths, options: { full?: 
   let refused: DamagedLine[];
   if (verified) {
     // The log before the checkpoint is as verified: the state is the snapshot and the log after it (as every command reads it).
-    const store = await Store.open(paths, { readOnly: true });
+    // A caller's open store (a session's) is that same state once caught up: its snapshot is not read and indexed again.
+    const store = options.store ?? (await Store.open(paths, { readOnly: true }));
+    if (options.store) store.refresh();
     state = store.state;
     refused = store.refused.filter((line) => line.file > verified.position.file || (line.file === verified.position.file && line.offset >= verified.position.offset));
     hot = {

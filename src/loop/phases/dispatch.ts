@@ -1,4 +1,4 @@
-import type { State } from '../../state/types.js';
+import type { Store } from '../../state/store.js';
 import type { Phase } from '../phase.js';
 
 /**
@@ -6,8 +6,10 @@ import type { Phase } from '../phase.js';
  * ticket, a run to recover or watch, or a blocked ticket whose question was
  * answered. Read from state alone, so an idle session never loads the runtime.
  */
-function nothingToDispatch(state: State): string | null {
-  const tickets = Object.values(state.tickets);
+function nothingToDispatch(store: Store): string | null {
+  const { state } = store;
+  // Summaries: deciding reads no ticket whole.
+  const tickets = store.ticketSummaries();
   if (tickets.some((t) => t.state === 'ready' || t.state === 'running')) return null;
   const answered = new Set(
     Object.values(state.questions)
@@ -23,7 +25,7 @@ export const dispatchPhase: Phase = {
   name: 'dispatch',
   shouldRun: () => ({ run: true, reason: 'dispatch always runs' }),
   async run(context) {
-    const idle = nothingToDispatch(context.ws.store.state);
+    const idle = nothingToDispatch(context.ws.store);
     if (idle) return { ok: true, summary: idle, result: { runs: [] } };
     // Loaded here, not at startup: the runtime brings the model SDK, which a session with nothing to run never needs.
     const { dispatch, summarizeDispatch } = await import('../../agents/dispatcher.js');

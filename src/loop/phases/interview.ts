@@ -1,17 +1,19 @@
-import type { Question, Ticket } from '../../state/types.js';
+import type { TicketSummary } from '../../state/ticketTable.js';
+import type { Question } from '../../state/types.js';
 import type { Phase, PhaseContext } from '../phase.js';
 
 /** What waits for the operator: open questions and tickets to approve. */
 export interface Waiting {
   questions: Question[];
-  approvals: Ticket[];
+  /** Summaries: the interview shows id, brand and title, and an idle workspace may have 50,000 to approve. */
+  approvals: TicketSummary[];
 }
 
 export function waitingForOperator(context: Pick<PhaseContext, 'ws'>): Waiting {
   const state = context.ws.store.state;
   return {
     questions: Object.values(state.questions).filter((q) => q.answer === undefined),
-    approvals: Object.values(state.tickets).filter((t) => t.state === 'triage'),
+    approvals: context.ws.store.ticketSummaries().filter((t) => t.state === 'triage'),
   };
 }
 
@@ -21,6 +23,9 @@ function describeWaiting(waiting: Waiting): string {
   if (waiting.approvals.length) parts.push(`${waiting.approvals.length} ticket${waiting.approvals.length === 1 ? '' : 's'} to approve`);
   return parts.join(' and ');
 }
+
+/** How many questions and approvals a headless interview's result lists by name (50,000 to approve made each idle session log 5 MB). */
+const LISTED = 100;
 
 /** An interviewer asks the operator one thing at a time; headless sessions have none. */
 export interface Interviewer {
@@ -40,9 +45,12 @@ export function interviewPhase(interviewer?: Interviewer): Phase {
     },
     async run(context) {
       const waiting = waitingForOperator(context);
+      // The result goes into the log and the snapshot: the first of a long list, and how many there are.
       const listed = {
-        questions: waiting.questions.map((q) => ({ id: q.id, ticket: q.ticket, text: q.text })),
-        approvals: waiting.approvals.map((t) => ({ id: t.id, brand: t.brand, title: t.title })),
+        questions: waiting.questions.slice(0, LISTED).map((q) => ({ id: q.id, ticket: q.ticket, text: q.text })),
+        approvals: waiting.approvals.slice(0, LISTED).map((t) => ({ id: t.id, brand: t.brand, title: t.title })),
+        ...(waiting.questions.length > LISTED ? { questionCount: waiting.questions.length } : {}),
+        ...(waiting.approvals.length > LISTED ? { approvalCount: waiting.approvals.length } : {}),
       };
       if (context.ci || !interviewer) {
         return {

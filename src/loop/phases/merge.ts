@@ -29,7 +29,7 @@ export function mergePhaseWith(setup: GateSetup): Phase {
   return {
     name: 'merge',
     shouldRun({ ws }) {
-      const tickets = Object.values(ws.store.state.tickets);
+      const tickets = ws.store.ticketSummaries();
       const review = tickets.filter((t) => t.state === 'review').length;
       const merging = tickets.filter((t) => t.state === 'merging').length;
       if (review + merging === 0) return { run: false, reason: 'skip merge: no ticket in review' };

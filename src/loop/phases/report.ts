@@ -1,5 +1,6 @@
 import { SANDBOX_OFF_NOTE, sandboxOff } from '../../sandbox/setting.js';
-import { addUsage, zeroUsage, type Ticket, type Usage } from '../../state/types.js';
+import type { TicketSummary } from '../../state/ticketTable.js';
+import { addUsage, zeroUsage, type Usage } from '../../state/types.js';
 import { calendarDay } from '../../calendar.js';
 import type { Phase, PhaseContext } from '../phase.js';
 import { whyWaiting } from '../../tickets/format.js';
@@ -25,12 +26,14 @@ export interface SessionReport {
 export type ReportExtension = (context: PhaseContext, report: SessionReport) => Promise<void> | void;
 
 export function buildReport(context: PhaseContext): SessionReport {
-  const { state } = context.ws.store;
+  const { store } = context.ws;
+  const { state } = store;
   const moved: Record<string, string[]> = {};
   const queue: Record<string, number> = {};
-  const tickets: Ticket[] = Object.values(state.tickets);
-  for (const ticket of tickets) {
-    queue[ticket.state] = (queue[ticket.state] ?? 0) + 1;
+  // Counted from the summaries: at 100,000 tickets, reading every ticket whole costs seconds and hundreds of MiB.
+  for (const s of store.ticketSummaries()) queue[s.state] = (queue[s.state] ?? 0) + 1;
+  // A ticket that moved this session changed this session (a move sets `updatedAt`): only those are read for it.
+  for (const ticket of store.ticketsWhere((s) => s.updatedAt >= context.startedAt)) {
     const last = [...ticket.history].reverse().find((h) => h.at >= context.startedAt);
     if (last && last.to === ticket.state) (moved[ticket.state] ??= []).push(ticket.id);
   }
@@ -41,8 +44,12 @@ export function buildReport(context: PhaseContext): SessionReport {
   const waiting = waitingForOperator(context);
   // Questions and approvals are counted above; every other ticket that cannot move on without the operator is here.
   const asking = new Set(waiting.questions.map((q) => q.ticket));
-  const stuck = tickets
-    .filter((t) => t.state !== 'triage' && !(t.state === 'blocked' && asking.has(t.id)))
+  // Failed, rejected and blocked tickets wait by their state; one ready or on its way to main waits only with a
+  // hold, which its stored line then holds: the many ready tickets of an idle workspace are not read whole.
+  const waitsByState = (s: TicketSummary) => s.state === 'blocked' || s.state === 'failed' || s.state === 'rejected';
+  const mayHold = (s: TicketSummary) => s.state === 'ready' || s.state === 'review' || s.state === 'merging';
+  const candidates = [...store.ticketsWhere((s) => waitsByState(s) && !(s.state === 'blocked' && asking.has(s.id))), ...store.ticketsWhere(mayHold, '"hold":{')];
+  const stuck = candidates
     .flatMap((t) => {
       const why = whyWaiting(t, waiting.questions);
       return why ? [{ id: t.id, state: t.state, why }] : [];

@@ -1,6 +1,6 @@
 import type { Workspace } from '../../workspace/open.js';
 import { loadCatalog } from '../catalog.js';
-import { gatherCandidates, type CandidateGroup } from './candidates.js';
+import { candidateTickets, gatherCandidates, type CandidateGroup } from './candidates.js';
 import { readFindings } from './findings.js';
 
 /** What the cadence reads (no model, no SDK): kept apart from the distillation itself so a skipped phase stays cheap. */
@@ -15,5 +15,5 @@ export function answeredApprovals(ws: Workspace): number {
 export function pendingCandidates(ws: Workspace): CandidateGroup[] {
   const file = readFindings(ws.paths.data);
   const since = ws.store.state.phases.distill?.at ?? '';
-  return gatherCandidates(ws.store.state, ws.registry, loadCatalog(ws.paths.wiki, ws.paths.data), since, file.notes);
+  return gatherCandidates(candidateTickets(ws.store, since), ws.registry, loadCatalog(ws.paths.wiki, ws.paths.data), since, file.notes);
 }

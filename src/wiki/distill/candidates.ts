@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Registry } from '../../registry/schema.js';
-import type { State, Ticket } from '../../state/types.js';
+import type { Store } from '../../state/store.js';
+import type { Ticket } from '../../state/types.js';
 import type { Catalog } from '../catalog.js';
 import { parsePage } from '../page.js';
 
@@ -79,7 +80,7 @@ function after(ticket: Ticket, event: 'merge' | 'reject', since: string): boolea
  * merged or rejected since then, and inbox notes not distilled yet in their
  * current form (a note edited afterwards is a candidate again).
  */
-export function gatherCandidates(state: State, registry: Registry, catalog: Catalog, since: string, seenNotes: Record<string, string>): CandidateGroup[] {
+export function gatherCandidates(tickets: Iterable<Ticket>, registry: Registry, catalog: Catalog, since: string, seenNotes: Record<string, string>): CandidateGroup[] {
   const groups = new Map<string, CandidateGroup>();
   const group = (brand: string) => {
     let g = groups.get(brand);
@@ -87,7 +88,7 @@ export function gatherCandidates(state: State, registry: Registry, catalog: Cata
     return g;
   };
   const brands = new Set(registry.brands.map((b) => b.id));
-  for (const ticket of Object.values(state.tickets)) {
+  for (const ticket of tickets) {
     if (!brands.has(ticket.brand)) continue;
     if (ticket.state === 'merged' && after(ticket, 'merge', since)) group(ticket.brand).merged.push(ticket);
     else if (after(ticket, 'reject', since)) group(ticket.brand).rejected.push(ticket);
@@ -98,6 +99,15 @@ export function gatherCandidates(state: State, registry: Registry, catalog: Cata
     group(brand).notes.push({ page: page.name, hash: page.hash, text: '' });
   }
   return [...groups.values()].sort((a, b) => a.brand.localeCompare(b.brand));
+}
+
+/**
+ * The tickets that may be candidates since `since`, read whole only when
+ * they can be: changed since then (a move sets `updatedAt`) and holding a
+ * merge or a reject in their stored line.
+ */
+export function candidateTickets(store: Store, since: string): Ticket[] {
+  return store.ticketsWhere((t) => t.updatedAt > since, ['"event":"merge"', '"event":"reject"']);
 }
 
 export function candidateCount(group: CandidateGroup): number {

@@ -15,7 +15,7 @@ import type { Workspace } from '../../workspace/open.js';
 import { loadCatalog, pageFile, wikiDataDir } from '../catalog.js';
 import { Wiki } from '../wiki.js';
 import { runAuthority, runDistiller, wikiAuthorityGuard, type DistillAgentDeps } from './agents.js';
-import { candidatesText, gatherCandidates, refusalsByBrand, type CandidateGroup } from './candidates.js';
+import { candidateTickets, candidatesText, gatherCandidates, refusalsByBrand, type CandidateGroup } from './candidates.js';
 import { readFindings, saveFindings, type Finding, type FindingsFile } from './findings.js';
 import { appendLedger, findingEntry, ticketEntry } from './ledger.js';
 import { findingDiff, proposedPageText } from './pageText.js';
@@ -78,7 +78,7 @@ export async function runDistillation(options: DistillOptions): Promise<DistillR
   const save = () => saveFindings(ws.paths.data, file);
   const since = ws.store.state.phases.distill?.at ?? '';
   const catalog = loadCatalog(ws.paths.wiki, ws.paths.data);
-  const groups = gatherCandidates(ws.store.state, ws.registry, catalog, since, file.notes);
+  const groups = gatherCandidates(candidateTickets(ws.store, since), ws.registry, catalog, since, file.notes);
   // The logs add to a brand's material; alone they are no reason to distil.
   const refusals = refusalsByBrand(ws.paths.events, since);
   for (const group of groups) {
