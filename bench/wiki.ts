@@ -29,7 +29,7 @@ function prng(seed: number): () => number {
 }
 
 /** A workspace whose wiki has `count` pages in brand subfolders, each ~120 words with three links. */
-function generate(count: number): string {
+export function generate(count: number): string {
   const home = mkdtempSync(path.join(tmpdir(), 'master-bench-wiki-'));
   writeFileSync(path.join(home, 'registry.json'), JSON.stringify({ brands: BRANDS.map((id) => ({ id, name: id, repos: [] })) }));
   const rand = prng(count);

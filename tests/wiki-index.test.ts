@@ -140,6 +140,29 @@ describe('the wiki index on disk', () => {
     expect(WikiIndex.peekHashes(workspacePaths(home).data).get('beta/style')).toBe(open(home).catalog.hashOf('beta/style'));
   });
 
+  it('scores boosted fields and discarded pages exactly as MiniSearch does', () => {
+    const words = ['release', 'relay', 'deploy', 'deployment', 'rel', 'gate'];
+    const make = () => {
+      const search = new StoredSearch<{ id: string; title: string; text: string }>({
+        fields: ['title', 'text'],
+        searchOptions: { prefix: true, boost: { title: 3 } },
+        autoVacuum: false,
+      });
+      for (let i = 0; i < 200; i++) {
+        const pick = (n: number) => Array.from({ length: n }, (_, j) => words[(i * (j + 3) + j) % words.length]).join(' ');
+        search.add({ id: `p${i}`, title: pick(1 + (i % 2)), text: pick(2 + (i % 9)) });
+      }
+      // Discarded pages leave their postings behind until a search drops them, which changes the words' weights.
+      for (let i = 0; i < 200; i += 7) search.discard(`p${i}`);
+      return search;
+    };
+    for (const query of ['release', 'rel', 'release deploy', 'rel dep gate', 'deploy deploy', 'nothing']) {
+      for (const options of [{}, { combineWith: 'AND' as const }, { combineWith: 'OR' as const }, { fields: ['text'] }]) {
+        for (const limit of [1, 10, 1000]) expect(make().top(query, options, limit), query).toEqual(make().search(query, options).slice(0, limit));
+      }
+    }
+  });
+
   it("keeps a query's best hits exactly as MiniSearch's own search and sort would, ties and filters included", () => {
     const search = new StoredSearch<{ id: string; text: string }>({ fields: ['text'], searchOptions: { prefix: true } });
     const words = ['alpha', 'beta', 'gamma', 'alps', 'delta'];

@@ -19,6 +19,9 @@ import { writeAtomic } from './catalog.js';
  */
 const MAGIC = 'master-wiki-index 4';
 
+/** MiniSearch's postings of one term: by field id, each page's frequency by short id. */
+type FieldData = Map<number, Map<number, number>>;
+
 /** A term's postings: [fieldId, [shortId, frequency, shortId, frequency…], fieldId, […]…]. */
 type Postings = Array<number | number[]>;
 
@@ -70,6 +73,8 @@ export class StoredSearch<T> extends MiniSearch<T> {
    * stable sort keeps them (by score, ties in MiniSearch's order).
    */
   top(query: string, options: SearchOptions, limit: number): SearchResult[] {
+    const fast = this.scoredTop(query, options, limit);
+    if (fast) return fast;
     const raw = (this as unknown as { executeQuery(q: string, o: SearchOptions): Map<number, { score: number; terms: string[]; match: MatchInfo }> }).executeQuery(query, options);
     const filter = { ...this._options.searchOptions, ...options }.filter;
     const best: SearchResult[] = [];
@@ -77,6 +82,117 @@ export class StoredSearch<T> extends MiniSearch<T> {
       const score = sum * (terms.length || 1);
       // A full list keeps its earlier equal: a later one with no higher score cannot get in.
       if (best.length >= limit && score <= best[best.length - 1]!.score) continue;
+      const result: SearchResult = { id: this._documentIds.get(docId), score, terms: Object.keys(match), queryTerms: terms, match };
+      Object.assign(result, this._storedFields.get(docId));
+      if (filter && !filter(result)) continue;
+      let at = best.length;
+      while (at > 0 && best[at - 1]!.score < score) at--;
+      best.splice(at, 0, result);
+      if (best.length > limit) best.pop();
+    }
+    return best;
+  }
+
+  /**
+   * `top` for a plain query (exact and prefix matches, AND or OR, no fuzzy
+   * matching, no boosting functions): MiniSearch's own scoring, step by step
+   * in its order (so every score is the same number and ties fall the same
+   * way), but into one array of scores per query word instead of a result
+   * object with its term list and match record for each of thousands of
+   * matching pages; those are made only for the few hits kept. Null when the
+   * query needs MiniSearch's general path.
+   */
+  private scoredTop(query: string, options: SearchOptions, limit: number): SearchResult[] | null {
+    const opts = { tokenize: this._options.tokenize, processTerm: this._options.processTerm, ...this._options.searchOptions, ...options };
+    const combine = String(opts.combineWith ?? 'or').toLowerCase();
+    if (opts.fuzzy || opts.boostDocument || opts.boostTerm || (opts.prefix !== true && opts.prefix !== false && opts.prefix !== undefined)) return null;
+    if (combine !== 'and' && combine !== 'or') return null;
+    const words = opts.tokenize!(query)
+      .flatMap((t) => opts.processTerm!(t))
+      .filter((t): t is string => !!t);
+    if (words.length === 0) return [];
+    const fieldNames = opts.fields ?? this._options.fields;
+    const boosts: Array<[string, number]> = fieldNames.map((f) => [f, (Object.hasOwn(opts.boost ?? {}, f) ? opts.boost![f] : 0) || 1]);
+    const weights = opts.weights as { prefix?: number } | undefined;
+    const prefixWeight = weights && 'prefix' in weights ? weights.prefix! : 0.375;
+    const { k, b, d } = opts.bm25 ?? { k: 1.2, b: 0.7, d: 0.5 };
+    const size = this._nextId;
+    const index = this._index as unknown as { get(t: string): FieldData | undefined; atPrefix(t: string): Iterable<[string, FieldData]> };
+    const removeTerm = (this as unknown as { removeTerm(f: number, d: number, t: string): void }).removeTerm.bind(this);
+    type WordResult = { scores: Float64Array; has: Uint8Array; order: number[]; derived: Array<[string, FieldData]> };
+    const perWord: WordResult[] = words.map((word) => {
+      const r: WordResult = { scores: new Float64Array(size), has: new Uint8Array(size), order: [], derived: [] };
+      const add = (derived: string, weight: number, data: FieldData | undefined) => {
+        if (data == null) return;
+        r.derived.push([derived, data]);
+        for (const [field, fieldBoost] of boosts) {
+          const fieldId = this._fieldIds[field]!;
+          const freqs = data.get(fieldId);
+          if (freqs == null) continue;
+          let matching = freqs.size;
+          const avg = this._avgFieldLength[fieldId]!;
+          for (const docId of freqs.keys()) {
+            if (!this._documentIds.has(docId)) {
+              // A discarded page's postings go as MiniSearch's own search drops them (which moves the weight of the word).
+              removeTerm(fieldId, docId, derived);
+              matching -= 1;
+              continue;
+            }
+            const tf = freqs.get(docId)!;
+            const length = this._fieldLength.get(docId)![fieldId]!;
+            const idf = Math.log(1 + (this._documentCount - matching + 0.5) / (matching + 0.5));
+            const score = weight * fieldBoost * (idf * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / avg))));
+            if (r.has[docId]) r.scores[docId] = r.scores[docId]! + score;
+            else {
+              r.has[docId] = 1;
+              r.scores[docId] = score;
+              r.order.push(docId);
+            }
+          }
+        }
+      };
+      add(word, 1, index.get(word));
+      if (opts.prefix === true) {
+        for (const [term, data] of index.atPrefix(word)) {
+          const distance = term.length - word.length;
+          if (!distance) continue;
+          add(term, (prefixWeight * term.length) / (term.length + 0.3 * distance), data);
+        }
+      }
+      return r;
+    });
+    // The pages in MiniSearch's order: AND keeps the last word's order, OR adds each word's new pages after the earlier ones.
+    let order: number[];
+    if (combine === 'and') order = perWord[perWord.length - 1]!.order.filter((docId) => perWord.every((r) => r.has[docId]));
+    else {
+      const seen = new Uint8Array(size);
+      order = [];
+      for (const r of perWord) for (const docId of r.order) if (!seen[docId]) (seen[docId] = 1), order.push(docId);
+    }
+    const filter = opts.filter;
+    const best: SearchResult[] = [];
+    for (const docId of order) {
+      let sum = 0;
+      let first = true;
+      const terms: string[] = [];
+      for (let w = 0; w < perWord.length; w++) {
+        const r = perWord[w]!;
+        if (!r.has[docId]) continue;
+        sum = first ? r.scores[docId]! : sum + r.scores[docId]!;
+        first = false;
+        if (!terms.includes(words[w]!)) terms.push(words[w]!);
+      }
+      const score = sum * (terms.length || 1);
+      if (best.length >= limit && score <= best[best.length - 1]!.score) continue;
+      const match: MatchInfo = {};
+      for (const r of perWord) {
+        if (!r.has[docId]) continue;
+        for (const [derived, data] of r.derived) {
+          const fields: string[] = [];
+          for (const [field] of boosts) if (data.get(this._fieldIds[field]!)?.has(docId)) fields.push(field);
+          if (fields.length) match[derived] = fields;
+        }
+      }
       const result: SearchResult = { id: this._documentIds.get(docId), score, terms: Object.keys(match), queryTerms: terms, match };
       Object.assign(result, this._storedFields.get(docId));
       if (filter && !filter(result)) continue;
