@@ -12,6 +12,11 @@ export function wikiDataDir(dataDir: string): string {
 
 const CATALOG_VERSION = 2;
 
+/** The manifest in a wiki data folder (`wikiDataDir`): every page's mtime, size and hash. */
+export function manifestFile(wikiData: string): string {
+  return path.join(wikiData, 'manifest.json');
+}
+
 export interface CatalogEntry extends PageInfo {
   mtimeMs: number;
   size: number;
@@ -80,7 +85,7 @@ class CatalogFiles {
   constructor(private readonly dir: string) {}
 
   get manifestFile(): string {
-    return path.join(this.dir, 'manifest.json');
+    return manifestFile(this.dir);
   }
 
   partFile(folder: string): string {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { loadCatalog, pageFile, type Catalog, type CatalogEntry, type CatalogOptions } from './catalog.js';
+import { loadCatalog, manifestFile, pageFile, wikiDataDir, type Catalog, type CatalogEntry, type CatalogOptions } from './catalog.js';
 import { findPage } from './links.js';
+import { lookAhead } from './lookAhead.js';
+import { MANIFEST_VERSION } from './manifest.js';
 import { WikiIndex } from './search.js';
 
 /** A workspace's wiki: its catalog of pages (always in step with the files) and, when asked, its search index. */
@@ -24,6 +26,26 @@ export class Wiki {
    */
   static open(paths: Pick<WorkspacePaths, 'wiki' | 'data'>, options: CatalogOptions = {}): Wiki {
     return new Wiki(loadCatalog(paths.wiki, paths.data, options), paths.data);
+  }
+
+  /**
+   * For a one-query command: the wiki as the manifest has it, at once, while
+   * another thread looks at every page's file. `fresh` then says whether
+   * that look found every page as the manifest has it; when it did not, the
+   * caller opens the wiki with `open` (which finds and applies the changes)
+   * and asks again. Results are those of `open`; only the common case of an
+   * unchanged wiki gets faster, its look overlapping the query.
+   */
+  static openAhead(paths: Pick<WorkspacePaths, 'wiki' | 'data'>): { wiki: Wiki; fresh: Promise<boolean> } {
+    const look = lookAhead(paths.wiki, manifestFile(wikiDataDir(paths.data)), MANIFEST_VERSION);
+    // Told that nothing changed, the catalog takes every page as the manifest has it (without a manifest it looks at all).
+    const catalog = loadCatalog(paths.wiki, paths.data, { changed: [] });
+    const wiki = new Wiki(catalog, paths.data);
+    if (catalog.previousId === null) {
+      look.cancel();
+      return { wiki, fresh: Promise.resolve(true) };
+    }
+    return { wiki, fresh: look.verdict.then((v) => v.same && v.id === catalog.previousId) };
   }
 
   /**
