@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StoredSearch } from '../src/wiki/indexFile.js';
+import { readIndexFile, StoredSearch, writeIndexFile } from '../src/wiki/indexFile.js';
 import { WikiIndex, type SearchHit } from '../src/wiki/search.js';
 import { Wiki } from '../src/wiki/wiki.js';
 import { workspacePaths } from '../src/workspace/paths.js';
@@ -175,23 +176,38 @@ describe('the wiki index on disk', () => {
 
   it('scores boosted fields and discarded pages exactly as MiniSearch does', () => {
     const words = ['release', 'relay', 'deploy', 'deployment', 'rel', 'gate'];
-    const make = () => {
-      const search = new StoredSearch<{ id: string; title: string; text: string }>({
-        fields: ['title', 'text'],
-        searchOptions: { prefix: true, boost: { title: 3 } },
-        autoVacuum: false,
-      });
+    const options0 = { fields: ['title', 'text'], searchOptions: { prefix: true, boost: { title: 3 } }, autoVacuum: false };
+    const make = (discard = true) => {
+      const search = new StoredSearch<{ id: string; title: string; text: string }>(options0);
       for (let i = 0; i < 200; i++) {
         const pick = (n: number) => Array.from({ length: n }, (_, j) => words[(i * (j + 3) + j) % words.length]).join(' ');
         search.add({ id: `p${i}`, title: pick(1 + (i % 2)), text: pick(2 + (i % 9)) });
       }
       // Discarded pages leave their postings behind until a search drops them, which changes the words' weights.
-      for (let i = 0; i < 200; i += 7) search.discard(`p${i}`);
+      if (discard) for (let i = 0; i < 200; i += 7) search.discard(`p${i}`);
       return search;
     };
-    for (const query of ['release', 'rel', 'release deploy', 'rel dep gate', 'deploy deploy', 'nothing']) {
-      for (const options of [{}, { combineWith: 'AND' as const }, { combineWith: 'OR' as const }, { fields: ['text'] }]) {
-        for (const limit of [1, 10, 1000]) expect(make().top(query, options, limit), query).toEqual(make().search(query, options).slice(0, limit));
+    // Read back from the file, the columns are scored as they are (and the discarded pages' postings, kept by the
+    // file, send a query through MiniSearch's maps): the same as MiniSearch's own search of what was read.
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'wiki-idx-')), 'search.idx');
+    const read = (discard: boolean) => {
+      const search = make(discard);
+      writeIndexFile(file, search as StoredSearch<unknown>, new Map());
+      const got = readIndexFile(file, {})!;
+      return StoredSearch.fromColumns<{ id: string; title: string; text: string }>(options0, got.table, got.terms);
+    };
+    for (const discard of [false, true]) {
+      // Queried again and again: a search drops the discarded pages' postings it meets, so the twin is queried alike.
+      const fromFile = read(discard);
+      const twin = read(discard);
+      for (const query of ['release', 'rel', 'release deploy', 'rel dep gate', 'deploy deploy', 'nothing']) {
+        for (const options of [{}, { combineWith: 'AND' as const }, { combineWith: 'OR' as const }, { fields: ['text'] }]) {
+          for (const limit of [1, 10, 1000]) {
+            expect(make(discard).top(query, options, limit), query).toEqual(make(discard).search(query, options).slice(0, limit));
+            expect(read(discard).top(query, options, limit), query).toEqual(read(discard).search(query, options).slice(0, limit));
+            expect(fromFile.top(query, options, limit), query).toEqual(twin.search(query, options).slice(0, limit));
+          }
+        }
       }
     }
   });

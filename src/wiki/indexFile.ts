@@ -19,8 +19,48 @@ import { writeAtomic } from './catalog.js';
  */
 const MAGIC = 'master-wiki-index 4';
 
+/** The part of MiniSearch's term tree (its SearchableMap) used here. */
+interface SearchableIndex<V> extends Iterable<[string, V]> {
+  get(term: string): V | undefined;
+  set(term: string, value: V): unknown;
+  atPrefix(prefix: string): Iterable<[string, V]>;
+}
+
 /** MiniSearch's postings of one term: by field id, each page's frequency by short id. */
 type FieldData = Map<number, Map<number, number>>;
+
+/** A term's postings in one field (from the file's columns), or undefined. */
+function fieldPostings(postings: Postings, fieldId: number): number[] | undefined {
+  for (let i = 0; i < postings.length; i += 2) if (postings[i] === fieldId) return postings[i + 1] as number[];
+  return undefined;
+}
+
+const inIdOrder = new WeakMap<number[], boolean>();
+
+/** Whether a field's postings hold a page: by halves when they are in id order (as written), else one by one. */
+function hasPosting(flat: number[] | undefined, docId: number): boolean {
+  if (!flat) return false;
+  let sorted = inIdOrder.get(flat);
+  if (sorted === undefined) {
+    sorted = true;
+    for (let j = 2; j < flat.length && sorted; j += 2) sorted = flat[j - 2]! < flat[j]!;
+    inIdOrder.set(flat, sorted);
+  }
+  if (!sorted) {
+    for (let j = 0; j < flat.length; j += 2) if (flat[j] === docId) return true;
+    return false;
+  }
+  let lo = 0;
+  let hi = flat.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = flat[2 * mid]!;
+    if (at === docId) return true;
+    if (at < docId) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
 
 /** A term's postings: [fieldId, [shortId, frequency, shortId, frequency…], fieldId, […]…]. */
 type Postings = Array<number | number[]>;
@@ -117,10 +157,21 @@ export class StoredSearch<T> extends MiniSearch<T> {
     const prefixWeight = weights && 'prefix' in weights ? weights.prefix! : 0.375;
     const { k, b, d } = opts.bm25 ?? { k: 1.2, b: 0.7, d: 0.5 };
     const size = this._nextId;
-    const index = this._index as unknown as { get(t: string): FieldData | undefined; atPrefix(t: string): Iterable<[string, FieldData]> };
-    const removeTerm = (this as unknown as { removeTerm(f: number, d: number, t: string): void }).removeTerm.bind(this);
-    type WordResult = { scores: Float64Array; has: Uint8Array; order: number[]; derived: Array<[string, FieldData]> };
-    const perWord: WordResult[] = words.map((word) => {
+    type WordResult = { scores: Float64Array; has: Uint8Array; order: number[]; derived: Array<[string, FieldData | Postings]> };
+    const score = (r: WordResult, docId: number, weight: number, fieldBoost: number, tf: number, length: number, avg: number, matching: number) => {
+      const idf = Math.log(1 + (this._documentCount - matching + 0.5) / (matching + 0.5));
+      const value = weight * fieldBoost * (idf * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / avg))));
+      if (r.has[docId]) r.scores[docId] = r.scores[docId]! + value;
+      else {
+        r.has[docId] = 1;
+        r.scores[docId] = value;
+        r.order.push(docId);
+      }
+    };
+    /** One word's scores from MiniSearch's maps. */
+    const fromMaps = (word: string): WordResult => {
+      const index = this._index as unknown as SearchableIndex<FieldData>;
+      const removeTerm = (this as unknown as { removeTerm(f: number, d: number, t: string): void }).removeTerm.bind(this);
       const r: WordResult = { scores: new Float64Array(size), has: new Uint8Array(size), order: [], derived: [] };
       const add = (derived: string, weight: number, data: FieldData | undefined) => {
         if (data == null) return;
@@ -138,16 +189,7 @@ export class StoredSearch<T> extends MiniSearch<T> {
               matching -= 1;
               continue;
             }
-            const tf = freqs.get(docId)!;
-            const length = this._fieldLength.get(docId)![fieldId]!;
-            const idf = Math.log(1 + (this._documentCount - matching + 0.5) / (matching + 0.5));
-            const score = weight * fieldBoost * (idf * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / avg))));
-            if (r.has[docId]) r.scores[docId] = r.scores[docId]! + score;
-            else {
-              r.has[docId] = 1;
-              r.scores[docId] = score;
-              r.order.push(docId);
-            }
+            score(r, docId, weight, fieldBoost, freqs.get(docId)!, this._fieldLength.get(docId)![fieldId]!, avg, matching);
           }
         }
       };
@@ -160,7 +202,56 @@ export class StoredSearch<T> extends MiniSearch<T> {
         }
       }
       return r;
-    });
+    };
+    /** One word's scores from the columns as read, or null at a discarded page's postings (MiniSearch's maps then drop them as it does). */
+    const fromColumns = (word: string): WordResult | null => {
+      const lazy = this.lazy!;
+      const fieldCount = Object.keys(this._fieldIds).length;
+      const r: WordResult = { scores: new Float64Array(size), has: new Uint8Array(size), order: [], derived: [] };
+      const add = (derived: string, weight: number, postings: Postings | undefined): boolean => {
+        if (postings == null) return true;
+        r.derived.push([derived, postings]);
+        for (const [field, fieldBoost] of boosts) {
+          const fieldId = this._fieldIds[field]!;
+          const flat = fieldPostings(postings, fieldId);
+          if (!flat) continue;
+          const matching = flat.length / 2;
+          const avg = this._avgFieldLength[fieldId]!;
+          for (let j = 0; j < flat.length; j += 2) {
+            const docId = flat[j]!;
+            if (!lazy.live[docId]) return false;
+            score(r, docId, weight, fieldBoost, flat[j + 1]!, lazy.lengths[docId * fieldCount + fieldId]!, avg, matching);
+          }
+        }
+        return true;
+      };
+      if (!add(word, 1, lazy.terms.get(word))) return null;
+      if (opts.prefix === true) {
+        for (const [term, postings] of lazy.terms.atPrefix(word)) {
+          const distance = term.length - word.length;
+          if (!distance) continue;
+          if (!add(term, (prefixWeight * term.length) / (term.length + 0.3 * distance), postings)) return null;
+        }
+      }
+      return r;
+    };
+    let perWord: WordResult[] | null = null;
+    if (this.lazy) {
+      perWord = [];
+      for (const word of words) {
+        const r = fromColumns(word);
+        if (!r) {
+          perWord = null;
+          break;
+        }
+        perWord.push(r);
+      }
+    }
+    if (!perWord) perWord = words.map(fromMaps);
+    const lazy = this.lazy;
+    const idOf = (docId: number) => (lazy ? lazy.table.ids[lazy.at[docId]!] : this._documentIds.get(docId));
+    const inField = (data: FieldData | Postings, fieldId: number, docId: number): boolean =>
+      Array.isArray(data) ? hasPosting(fieldPostings(data, fieldId), docId) : !!data.get(fieldId)?.has(docId);
     // The pages in MiniSearch's order: AND keeps the last word's order, OR adds each word's new pages after the earlier ones.
     let order: number[];
     if (combine === 'and') order = perWord[perWord.length - 1]!.order.filter((docId) => perWord.every((r) => r.has[docId]));
@@ -182,22 +273,22 @@ export class StoredSearch<T> extends MiniSearch<T> {
         first = false;
         if (!terms.includes(words[w]!)) terms.push(words[w]!);
       }
-      const score = sum * (terms.length || 1);
-      if (best.length >= limit && score <= best[best.length - 1]!.score) continue;
+      const total = sum * (terms.length || 1);
+      if (best.length >= limit && total <= best[best.length - 1]!.score) continue;
       const match: MatchInfo = {};
       for (const r of perWord) {
         if (!r.has[docId]) continue;
         for (const [derived, data] of r.derived) {
           const fields: string[] = [];
-          for (const [field] of boosts) if (data.get(this._fieldIds[field]!)?.has(docId)) fields.push(field);
+          for (const [field] of boosts) if (inField(data, this._fieldIds[field]!, docId)) fields.push(field);
           if (fields.length) match[derived] = fields;
         }
       }
-      const result: SearchResult = { id: this._documentIds.get(docId), score, terms: Object.keys(match), queryTerms: terms, match };
+      const result: SearchResult = { id: idOf(docId), score: total, terms: Object.keys(match), queryTerms: terms, match };
       Object.assign(result, this._storedFields.get(docId));
       if (filter && !filter(result)) continue;
       let at = best.length;
-      while (at > 0 && best[at - 1]!.score < score) at--;
+      while (at > 0 && best[at - 1]!.score < total) at--;
       best.splice(at, 0, result);
       if (best.length > limit) best.pop();
     }
@@ -247,13 +338,69 @@ export class StoredSearch<T> extends MiniSearch<T> {
     return search;
   }
 
+  /**
+   * The file's columns as they were read, while no MiniSearch method has
+   * needed its own maps: a query of the plain kind is scored from them
+   * (see `flatTop`), and the first use of anything else turns them into
+   * MiniSearch's maps (`materialize`). Building those maps for the 10,000
+   * postings of a common word, and a map entry per page, was most of a
+   * one-query command's work after the look.
+   */
+  private lazy: { table: Table; terms: SearchableIndex<Postings>; live: Uint8Array; at: Int32Array; lengths: Float64Array } | null = null;
+
   private fill(table: Table, terms: Array<[string, Postings]>): void {
-    const fieldCount = Object.keys(table.fieldIds).length;
     this._documentCount = table.documentCount;
     this._nextId = table.nextId;
     this._fieldIds = table.fieldIds;
     this._avgFieldLength = table.averageFieldLength;
     this._dirtCount = table.dirtCount;
+    const fieldCount = Object.keys(table.fieldIds).length;
+    const size = table.nextId;
+    const live = new Uint8Array(size);
+    const at = new Int32Array(size);
+    for (let i = 0; i < table.ids.length; i += 2) {
+      const shortId = table.ids[i] as number;
+      live[shortId] = 1;
+      at[shortId] = i + 1;
+    }
+    const lengths = new Float64Array(size * fieldCount);
+    for (let i = 0; i < table.lengths.length; i += fieldCount + 1) {
+      const shortId = table.lengths[i]!;
+      for (let f = 0; f < fieldCount; f++) lengths[shortId * fieldCount + f] = table.lengths[i + 1 + f]!;
+    }
+    // The terms go into MiniSearch's own tree, in the file's order, so a prefix lists them as it would once materialized.
+    const index = this._index as unknown as SearchableIndex<Postings>;
+    for (const [term, postings] of terms) index.set(term, postings);
+    this.lazy = { table, terms: index, live, at, lengths };
+    for (const field of ['_index', '_documentIds', '_idToShortId', '_fieldLength'] as const) {
+      Object.defineProperty(this, field, {
+        configurable: true,
+        enumerable: true,
+        get: () => {
+          this.materialize();
+          return this[field];
+        },
+        set: (value: unknown) => {
+          this.materialize();
+          (this as Record<string, unknown>)[field] = value;
+        },
+      });
+    }
+  }
+
+  /** MiniSearch's own maps from the columns read (the first time anything but a plain query needs them). */
+  private materialize(): void {
+    const lazy = this.lazy;
+    if (!lazy) return;
+    this.lazy = null;
+    const self = this as Record<string, unknown>;
+    for (const field of ['_index', '_documentIds', '_idToShortId', '_fieldLength']) delete self[field];
+    const { table, terms } = lazy;
+    const fieldCount = Object.keys(table.fieldIds).length;
+    self._documentIds = new Map();
+    self._idToShortId = new Map();
+    self._fieldLength = new Map();
+    self._index = terms;
     for (let i = 0; i < table.ids.length; i += 2) {
       const shortId = table.ids[i] as number;
       const id = table.ids[i + 1] as string;
@@ -261,16 +408,19 @@ export class StoredSearch<T> extends MiniSearch<T> {
       this._idToShortId.set(id, shortId);
     }
     for (let i = 0; i < table.lengths.length; i += fieldCount + 1) this._fieldLength.set(table.lengths[i]!, table.lengths.slice(i + 1, i + 1 + fieldCount));
-    for (const [term, postings] of terms) {
-      const fields = new Map<number, Map<number, number>>();
+    const convert: Array<[string, FieldData]> = [];
+    for (const [term, postings] of terms as unknown as Iterable<[string, Postings]>) {
+      const fields: FieldData = new Map();
       for (let i = 0; i < postings.length; i += 2) {
         const flat = postings[i + 1] as number[];
         const freqs = new Map<number, number>();
         for (let j = 0; j < flat.length; j += 2) freqs.set(flat[j]!, flat[j + 1]!);
         fields.set(postings[i] as number, freqs);
       }
-      this._index.set(term, fields);
+      convert.push([term, fields]);
     }
+    // Set in place: the tree keeps its shape, so prefixes list terms in the same order.
+    for (const [term, fields] of convert) (terms as unknown as SearchableIndex<FieldData>).set(term, fields);
   }
 }
 
