@@ -38,7 +38,7 @@ describe('the wiki index on disk', () => {
     const home = makeWikiWorkspace();
     const paths = workspacePaths(home);
     const fresh = async () => {
-      const ahead = Wiki.openAhead(paths);
+      const ahead = Wiki.openAhead(paths, { threadFrom: 0 });
       const verdict = await ahead.fresh;
       // The full look is the reference: it finds (and applies) whatever changed since the manifest.
       const full = Wiki.open(paths).catalog;

@@ -65,20 +65,17 @@ parentPort.postMessage({ id, same });
  * always finds nothing changed). Resolves to "changed" (same: false) when
  * the worker fails in any way: the caller then looks itself.
  */
-export function lookAhead(wikiRoot: string, manifestFile: string, manifestVersion: number): { verdict: Promise<LookVerdict>; cancel(): void } {
+export function lookAhead(wikiRoot: string, manifestFile: string, manifestVersion: number): { verdict: Promise<LookVerdict> } {
   let worker: Worker;
   try {
     worker = new Worker(CODE, { eval: true, workerData: { root: wikiRoot, manifest: manifestFile, version: manifestVersion } });
   } catch {
-    return { verdict: Promise.resolve({ id: null, same: false }), cancel() {} };
+    return { verdict: Promise.resolve({ id: null, same: false }) };
   }
   const verdict = new Promise<LookVerdict>((resolve) => {
     worker.once('message', (m: LookVerdict) => resolve(m));
     worker.once('error', () => resolve({ id: null, same: false }));
     worker.once('exit', () => resolve({ id: null, same: false }));
   });
-  return {
-    verdict,
-    cancel: () => void worker.terminate(),
-  };
+  return { verdict };
 }
