@@ -12,11 +12,6 @@ export function wikiDataDir(dataDir: string): string {
 
 const CATALOG_VERSION = 2;
 
-/** The manifest in a wiki data folder (`wikiDataDir`): every page's mtime, size and hash. */
-export function manifestFile(wikiData: string): string {
-  return path.join(wikiData, 'manifest.json');
-}
-
 export interface CatalogEntry extends PageInfo {
   mtimeMs: number;
   size: number;
@@ -85,7 +80,7 @@ class CatalogFiles {
   constructor(private readonly dir: string) {}
 
   get manifestFile(): string {
-    return manifestFile(this.dir);
+    return path.join(this.dir, 'manifest.json');
   }
 
   partFile(folder: string): string {

@@ -8,7 +8,7 @@ export interface PageStamp {
   hash: string;
 }
 
-export const MANIFEST_VERSION = 3;
+const MANIFEST_VERSION = 3;
 /** A page's content hash (sha1, hex). */
 const HASH_LENGTH = 40;
 

@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { loadCatalog, manifestFile, pageFile, wikiDataDir, type Catalog, type CatalogEntry, type CatalogOptions } from './catalog.js';
+import { loadCatalog, pageFile, type Catalog, type CatalogEntry, type CatalogOptions } from './catalog.js';
 import { findPage } from './links.js';
-import { lookAhead } from './lookAhead.js';
-import { MANIFEST_VERSION } from './manifest.js';
 import { WikiIndex } from './search.js';
-
-/**
- * From how many pages a one-query command looks at the pages on another
- * thread: starting one costs some 30 ms, the look about 10 ms per thousand pages.
- */
-const LOOK_AHEAD_PAGES = 4000;
 
 /** A workspace's wiki: its catalog of pages (always in step with the files) and, when asked, its search index. */
 export class Wiki {
@@ -32,25 +24,6 @@ export class Wiki {
    */
   static open(paths: Pick<WorkspacePaths, 'wiki' | 'data'>, options: CatalogOptions = {}): Wiki {
     return new Wiki(loadCatalog(paths.wiki, paths.data, options), paths.data);
-  }
-
-  /**
-   * For a one-query command: the wiki as the manifest has it, at once, while
-   * another thread looks at every page's file. `fresh` then says whether
-   * that look found every page as the manifest has it; when it did not, the
-   * caller opens the wiki with `open` (which finds and applies the changes)
-   * and asks again. Results are those of `open`; only the common case of an
-   * unchanged wiki gets faster, its look overlapping the query. `threadFrom`:
-   * from how many pages the look takes another thread (tests set it low).
-   */
-  static openAhead(paths: Pick<WorkspacePaths, 'wiki' | 'data'>, options: { threadFrom?: number } = {}): { wiki: Wiki; fresh: Promise<boolean> } {
-    // Told that nothing changed, the catalog takes every page as the manifest has it (without a manifest it looks at all).
-    const catalog = loadCatalog(paths.wiki, paths.data, { changed: [] });
-    if (catalog.previousId === null) return { wiki: new Wiki(catalog, paths.data), fresh: Promise.resolve(true) };
-    // A small wiki's look costs less than starting a thread: it is taken here, as `open` does.
-    if (catalog.count < (options.threadFrom ?? LOOK_AHEAD_PAGES)) return { wiki: Wiki.open(paths), fresh: Promise.resolve(true) };
-    const look = lookAhead(paths.wiki, manifestFile(wikiDataDir(paths.data)), MANIFEST_VERSION);
-    return { wiki: new Wiki(catalog, paths.data), fresh: look.verdict.then((v) => v.same && v.id === catalog.previousId) };
   }
 
   /**

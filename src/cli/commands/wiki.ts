@@ -63,11 +63,8 @@ export function searchCommand(home: () => string | undefined) {
     const paths = workspacePaths(resolveHome(home()));
     // A search needs the registry only to check --brand (or to say why this is no workspace).
     const filter = options.brand !== undefined || !existsSync(paths.registry) ? brandFilter(await loadRegistry(paths.registry), options.brand) : undefined;
-    const queryOptions = { limit, ...(filter ? { filter } : {}) };
-    // The query runs on the index as the manifest has it while another thread looks at the pages; a change found asks again.
-    const ahead = Wiki.openAhead(paths);
-    let hits = ahead.wiki.index.query(query, queryOptions);
-    if (!(await ahead.fresh)) hits = Wiki.open(paths).index.query(query, queryOptions);
+    const wiki = Wiki.open(paths);
+    const hits = wiki.index.query(query, { limit, ...(filter ? { filter } : {}) });
     if (options.json) json(hits);
     else if (hits.length === 0) out(`no page matches "${query}"`);
     else out(hits.map((h) => `${h.page}  ${h.title}  (${h.score})\n    ${h.snippet}`).join('\n'));
