@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readIndexFile, StoredSearch, writeIndexFile } from '../src/wiki/indexFile.js';
+import { readIndexFile, writeIndexFile } from '../src/wiki/indexFile.js';
+import { StoredSearch } from '../src/wiki/storedSearch.js';
 import { WikiIndex, type SearchHit } from '../src/wiki/search.js';
 import { Wiki } from '../src/wiki/wiki.js';
 import { workspacePaths } from '../src/workspace/paths.js';

@@ -2,7 +2,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import MiniSearch, { type SearchResult } from 'minisearch';
 import { pageFile, wikiDataDir, writeAtomic, type Catalog } from './catalog.js';
-import { readIndexFile, shardsFor, StoredSearch, writeIndexFile } from './indexFile.js';
+import { readIndexFile, writeIndexFile } from './indexFile.js';
+import { shardsFor } from './shards.js';
+import { StoredSearch } from './storedSearch.js';
 import type { PageInfo } from './page.js';
 
 const INDEX_VERSION = 5;
