@@ -113,12 +113,17 @@ export function* indexChunks(size: number, read: (buffer: Buffer, length: number
  */
 export class LineSummary {
   line: IndexLine | null = null;
+  /** Each field's last value: a state, brand, repo, kind or priority repeats from line to line, and is then not made again. */
+  private readonly last: string[] = ['', '', '', '', '', '', '', '', '', ''];
 
   private field(n: number): string {
     const { buf, text, start, end, tabs, plain } = this.line!;
     const from = n === 0 ? start : tabs[n - 1]! + 1;
     const to = n === 9 ? end : tabs[n]!;
-    return plain ? text.slice(from, to) : buf.toString('utf8', from, to);
+    if (!plain) return buf.toString('utf8', from, to);
+    const last = this.last[n]!;
+    if (to - from === last.length && text.startsWith(last, from)) return last;
+    return (this.last[n] = text.slice(from, to));
   }
 
   get id(): string {
