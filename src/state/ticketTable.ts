@@ -321,35 +321,29 @@ export class TicketTable {
     const needles = lineHas === undefined ? null : (typeof lineHas === 'string' ? [lineHas] : lineHas).map((n) => Buffer.from(n));
     // Tested on the summaries (one pass over the index, kept until a change): a row object per index line,
     // kept for the session, cost more in parsing and garbage collection than all the tests.
-    // Only the kept tickets' places are kept; a ticket in memory (or a line whose title has escapes) as its id.
+    // The kept tickets as their positions in the walk (no object each: a test may keep 100,000).
     const { list, offsets, lengths } = this.summaryWalk();
-    const kept: Array<{ id: string; offset: number; length: number } | string> = [];
-    for (let i = 0; i < list.length; i++) {
-      const summary = list[i]!;
-      if (!keep(summary)) continue;
-      kept.push(Number.isNaN(offsets[i]) ? summary.id : { id: summary.id, offset: offsets[i]!, length: lengths[i]! });
-    }
-    let holds: ((row: { offset: number; length: number }) => boolean) | null = null;
+    const kept: number[] = [];
+    for (let i = 0; i < list.length; i++) if (keep(list[i]!)) kept.push(i);
+    let holds: ((offset: number, length: number) => boolean) | null = null;
     if (needles) {
-      const unread = kept.reduce((n, entry) => n + (typeof entry === 'string' ? 0 : 1), 0);
+      let unread = 0;
+      for (const i of kept) if (!Number.isNaN(offsets[i])) unread++;
       if (unread > SCAN_AFTER) {
         const found = this.linesHolding(needles);
-        holds = (row) => found.some((at) => holdsBetween(at, row.offset, row.offset + row.length));
+        holds = (offset, length) => found.some((at) => holdsBetween(at, offset, offset + length));
       } else
-        holds = (row) => {
-          const line = this.rawBytes(row.offset, row.length);
+        holds = (offset, length) => {
+          const line = this.rawBytes(offset, length);
           return needles.some((n) => line.includes(n));
         };
     }
     const out: Ticket[] = [];
-    for (const entry of kept) {
-      if (typeof entry === 'string') {
-        const ticket = this.ticket(entry);
-        if (ticket) out.push(ticket);
-        continue;
-      }
-      if (holds && !holds(entry)) continue;
-      const ticket = this.ticketAt(entry.id, entry);
+    for (const i of kept) {
+      const { id } = list[i]!;
+      // A ticket in memory, or a line whose title has escapes (its place is not kept): read by id, as it is.
+      const offset = offsets[i]!;
+      const ticket = Number.isNaN(offset) ? this.ticket(id) : holds && !holds(offset, lengths[i]!) ? undefined : this.ticketAt(id, { offset, length: lengths[i]! });
       if (ticket) out.push(ticket);
     }
     return out;
