@@ -254,6 +254,31 @@ describe('the lean read path', () => {
     await again.store.close();
   });
 
+  it('answers summaries and tests by summary from one pass over the index: escaped and non-ASCII titles, changes since, a damaged line', async () => {
+    const home = workspace();
+    const ws = await openWorkspace(home);
+    for (const title of ['plain one', 'a "quoted"\ttab', 'café — ünïcode', 'plain four', 'plain five']) ws.tickets.create({ brand: 'alpha', repo: 'alpha-app', title, body: 'b' });
+    ws.tickets.transition('T-4', 'approve', { by: 'test' });
+    await ws.store.writeSnapshot();
+    await ws.store.close();
+    // Break the field count of T-5's index line without changing the file's size: read from the log instead, and said.
+    const file = ticketFile(home);
+    const index = readFileSync(file).subarray(0, snapshotHead(home).tickets.indexBytes).toString('latin1');
+    scribble(file, index.indexOf('\t', index.indexOf('T-5\t') + 4), ' ');
+    const again = await openWorkspace(home);
+    const line = (t: { id: string; state: string; title: string }) => `${t.id} ${t.state} ${t.title}`;
+    expect(again.store.ticketSummaries().map(line)).toEqual(['T-1 triage plain one', 'T-2 triage a "quoted"\ttab', 'T-3 triage café — ünïcode', 'T-4 ready plain four', 'T-5 triage plain five']);
+    expect(again.store.notices.join('\n')).toMatch(/read from the event log/);
+    expect(again.store.ticketsWhere((t) => t.state === 'ready').map((t) => t.id)).toEqual(['T-4']);
+    expect(again.store.ticketsWhere((t) => t.title.includes('ü') || t.title.includes('"')).map((t) => t.title)).toEqual(['a "quoted"\ttab', 'café — ünïcode']);
+    expect(again.store.ticketsWhere((t) => t.id === 'T-5').map((t) => t.body)).toEqual(['b']);
+    // A change since the snapshot is seen by the next question (the walk is kept only until a ticket changes).
+    again.tickets.transition('T-2', 'approve', { by: 'test' });
+    expect(again.store.ticketSummaries().filter((t) => t.state === 'ready').map((t) => t.id)).toEqual(['T-2', 'T-4']);
+    expect(again.store.ticketsWhere((t) => t.state === 'ready').map((t) => `${t.id} ${t.history.length}`)).toEqual(['T-2 1', 'T-4 1']);
+    await again.store.close();
+  });
+
   it('after repair, list and show agree with the log', async () => {
     const home = await snapshotted(4);
     expect(master(['ticket', 'move', 'T-4', 'cancel', '--home', home]).code).toBe(0);

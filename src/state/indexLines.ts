@@ -104,3 +104,59 @@ export function* indexChunks(size: number, read: (buffer: Buffer, length: number
     offset += stop;
   }
 }
+
+/**
+ * The summary of the line an `IndexLine` is at, read field by field as it is
+ * asked for: a test of the state or the date of 100,000 lines makes no
+ * object and no string for the fields it does not read. Valid for a
+ * `simple` line, during its visit only (one object serves every line).
+ */
+export class LineSummary {
+  line: IndexLine | null = null;
+  /** Each field's last value: a state, brand, repo, kind or priority repeats from line to line, and is then not made again. */
+  private readonly last: string[] = ['', '', '', '', '', '', '', '', '', ''];
+
+  private field(n: number): string {
+    const { buf, text, start, end, tabs, plain } = this.line!;
+    const from = n === 0 ? start : tabs[n - 1]! + 1;
+    const to = n === 9 ? end : tabs[n]!;
+    if (!plain) return buf.toString('utf8', from, to);
+    const last = this.last[n]!;
+    if (to - from === last.length && text.startsWith(last, from)) return last;
+    return (this.last[n] = text.slice(from, to));
+  }
+
+  get id(): string {
+    return this.field(0);
+  }
+  get state(): string {
+    return this.field(3);
+  }
+  get brand(): string {
+    return this.field(4);
+  }
+  get repo(): string {
+    return this.field(5);
+  }
+  get kind(): string {
+    return this.field(6);
+  }
+  get priority(): string {
+    return this.field(7);
+  }
+  get updatedAt(): string {
+    return this.field(8);
+  }
+  get title(): string {
+    // A simple line's title is a JSON string without escapes: the text between its quotes.
+    const { buf, text, end, tabs, plain } = this.line!;
+    return plain ? text.slice(tabs[8]! + 2, end - 1) : buf.toString('utf8', tabs[8]! + 2, end - 1);
+  }
+  /** Where the ticket's own line is, from the start of the tickets. */
+  get offset(): number {
+    return Number(this.line!.text.slice(this.line!.tabs[0]! + 1, this.line!.tabs[1]));
+  }
+  get length(): number {
+    return Number(this.line!.text.slice(this.line!.tabs[1]! + 1, this.line!.tabs[2]));
+  }
+}

@@ -74,8 +74,6 @@ export class Store {
    * version names a hard link of that file instead of writing 100,000 tickets again.
    */
   private lastTickets: { meta: NonNullable<Snapshot['tickets']>; version: number } | null = null;
-  /** The last summaries read, with the sequence and table version they hold. */
-  private summaries: { seq: number; version: number; list: readonly TicketSummary[] } | null = null;
 
   private constructor(
     readonly paths: WorkspacePaths,
@@ -192,12 +190,8 @@ export class Store {
 
   /** Every hot ticket's id, state, brand, repo, kind, priority, title and last change, without reading the tickets. */
   ticketSummaries(): readonly TicketSummary[] {
-    // A session asks many times (each phase, the dispatcher, the report, the doctor): walked again only after a change.
-    const cached = this.summaries;
-    if (cached?.seq === this.state.seq && cached.version === this.table.version) return cached.list;
-    const list = this.table.summaries();
-    this.summaries = { seq: this.state.seq, version: this.table.version, list };
-    return list;
+    // Cached by the table until a ticket changes.
+    return this.table.summaries();
   }
 
   /** Walks every hot ticket's summary, as an unparsed index line where it can be (see `TicketTable.eachSummary`). */

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { type IndexLine, indexChunks } from './indexLines.js';
+import { type IndexLine, LineSummary, indexChunks } from './indexLines.js';
 import { bisectIndex, inIdOrder } from './indexSearch.js';
 import type { Ticket } from './types.js';
 
@@ -77,6 +77,25 @@ const LINE_TESTS = ['"hold":{', '"event":"merge"', '"event":"reject"'];
 /** The size of the chunks that pass reads. */
 const SCAN_CHUNK = 8 << 20;
 
+interface SummaryWalk {
+  version: number;
+  list: TicketSummary[];
+  offsets: Float64Array;
+  lengths: Float64Array;
+}
+
+/** Whether the sorted places `at` hold one in `[from, to)`. */
+function holdsBetween(at: Float64Array, from: number, to: number): boolean {
+  let lo = 0;
+  let hi = at.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (at[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < at.length && at[lo]! < to;
+}
+
 /** A line of the ticket file that is not what the index says: the snapshot cannot be trusted there. */
 export class TicketFileDamage extends Error {}
 
@@ -114,9 +133,11 @@ export class TicketTable {
   private changes = 0;
   /** Tickets whose line in the file may no longer be the ticket (set, touched by an event, or recovered from the log). */
   private readonly dirty = new Set<string>();
-  /** The lines (by offset) holding each text a `where` tested for. */
-  private readonly holding = new Map<string, Set<number>>();
+  /** Where in the ticket section each text a `where` tested for occurs (sorted). */
+  private readonly holding = new Map<string, Float64Array>();
   readonly tickets: Record<string, Ticket>;
+  /** The last summaries walked, and the count of changes they hold. */
+  private summaryList: SummaryWalk | null = null;
 
   constructor(
     private readonly source: TicketSource | null,
@@ -187,14 +208,43 @@ export class TicketTable {
   }
 
   get size(): number {
-    return this.ids().length;
+    // Without the map of the index, counted by the walk the summaries need anyway (cached until a change).
+    return this.rows || !this.source ? this.ids().length : this.summaries().length;
   }
 
-  /** Every hot ticket's summary, in `ids()` order, without parsing a ticket. */
+  /** Every hot ticket's summary, in `ids()` order, without parsing a ticket (nor building a row per index line). */
   summaries(): TicketSummary[] {
-    const out: TicketSummary[] = [];
-    for (const [, entry] of this.walk()) out.push('summary' in entry ? entry.summary : summaryOf(entry));
-    return out;
+    return this.summaryWalk().list;
+  }
+
+  /**
+   * The summaries, and where each one's ticket line is (NaN for a ticket in
+   * memory or a line whose title has escapes): one chunked pass over the
+   * index, without a row object per line, kept until a ticket changes — a
+   * session asks many times (each phase, the dispatcher, the report, the
+   * doctor, `where`), and at 100,000 tickets each pass costs a tenth of a second.
+   */
+  private summaryWalk(): SummaryWalk {
+    if (this.summaryList?.version === this.changes) return this.summaryList;
+    const list: TicketSummary[] = [];
+    const offsets: number[] = [];
+    const lengths: number[] = [];
+    const view = new LineSummary();
+    const walk = this.eachSummary((line, summary) => {
+      if (line) {
+        view.line = line;
+        list.push(summaryOf(view as unknown as TicketSummary));
+        offsets.push(view.offset);
+        lengths.push(view.length);
+      } else {
+        list.push(summaryOf(summary!));
+        offsets.push(NaN);
+        lengths.push(NaN);
+      }
+    });
+    for (const _ of walk);
+    this.summaryList = { version: this.changes, list, offsets: Float64Array.from(offsets), lengths: Float64Array.from(lengths) };
+    return this.summaryList;
   }
 
   /**
@@ -269,59 +319,67 @@ export class TicketTable {
    */
   where(keep: (s: TicketSummary) => boolean, lineHas?: string | readonly string[]): Ticket[] {
     const needles = lineHas === undefined ? null : (typeof lineHas === 'string' ? [lineHas] : lineHas).map((n) => Buffer.from(n));
-    const kept: Array<[string, Ticket | Row]> = [];
-    for (const [id, entry] of this.walk()) if (keep('summary' in entry ? entry.summary : entry)) kept.push([id, entry]);
-    let holds: ((row: Row) => boolean) | null = null;
+    // Tested on the summaries (one pass over the index, kept until a change): a row object per index line,
+    // kept for the session, cost more in parsing and garbage collection than all the tests.
+    // The kept tickets as their positions in the walk (no object each: a test may keep 100,000).
+    const { list, offsets, lengths } = this.summaryWalk();
+    const kept: number[] = [];
+    for (let i = 0; i < list.length; i++) if (keep(list[i]!)) kept.push(i);
+    let holds: ((offset: number, length: number) => boolean) | null = null;
     if (needles) {
-      const unread = kept.reduce((n, [, entry]) => n + ('summary' in entry ? 1 : 0), 0);
+      let unread = 0;
+      for (const i of kept) if (!Number.isNaN(offsets[i])) unread++;
       if (unread > SCAN_AFTER) {
         const found = this.linesHolding(needles);
-        holds = (row) => found.has(row.offset);
+        holds = (offset, length) => found.some((at) => holdsBetween(at, offset, offset + length));
       } else
-        holds = (row) => {
-          const line = this.rawLine(row);
+        holds = (offset, length) => {
+          const line = this.rawBytes(offset, length);
           return needles.some((n) => line.includes(n));
         };
     }
     const out: Ticket[] = [];
-    for (const [id, entry] of kept) {
-      if (holds && 'summary' in entry && !holds(entry)) continue;
-      const ticket = this.ticket(id);
+    for (const i of kept) {
+      const { id } = list[i]!;
+      // A ticket in memory, or a line whose title has escapes (its place is not kept): read by id, as it is.
+      const offset = offsets[i]!;
+      const ticket = Number.isNaN(offset) ? this.ticket(id) : holds && !holds(offset, lengths[i]!) ? undefined : this.ticketAt(id, { offset, length: lengths[i]! });
       if (ticket) out.push(ticket);
     }
     return out;
   }
 
+  /** A ticket read from where its index line says it is (what `ticket` does once it found the line). */
+  private ticketAt(id: string, row: { offset: number; length: number }): Ticket | undefined {
+    const known = this.overlay.get(id);
+    if (known !== undefined || this.removed.has(id)) return known;
+    let ticket: Ticket | undefined;
+    try {
+      ticket = this.parseTicket(id, row);
+    } catch (error) {
+      if (!(error instanceof TicketFileDamage)) throw error;
+      ticket = this.onDamage(id, error.message);
+      this.touch(id);
+    }
+    if (ticket) this.overlay.set(id, ticket);
+    return ticket;
+  }
+
   /**
-   * The offsets of the stored lines that hold one of `needles`: one pass over
-   * the ticket section in chunks (a needle holds no newline, so a match is in
-   * one line), without keeping the file in memory. The file never changes:
-   * each text's lines are kept, and a pass looks for every text asked before
-   * and the session's usual ones too (`LINE_TESTS`).
+   * Where in the ticket section each of `needles` occurs (sorted): one pass
+   * over it in chunks (a needle holds no newline, so a match is in one
+   * line), without keeping the file in memory. The file never changes: each
+   * text's places are kept, and a pass looks for every text asked before and
+   * the session's usual ones too (`LINE_TESTS`).
    */
-  private linesHolding(needles: Buffer[]): Set<number> {
+  private linesHolding(needles: Buffer[]): Float64Array[] {
     const wanted = [...new Set([...needles.map((n) => n.toString()), ...LINE_TESTS])].filter((n) => !this.holding.has(n));
     if (wanted.length > 0) this.scan(wanted);
-    const found = new Set<number>();
-    for (const needle of needles) for (const offset of this.holding.get(needle.toString())!) found.add(offset);
-    return found;
+    return needles.map((needle) => this.holding.get(needle.toString())!);
   }
 
   private scan(texts: string[]): void {
-    const starts: number[] = [];
-    for (const row of this.allRows().values()) if (typeof row !== 'string') starts.push(row.offset);
-    starts.sort((a, b) => a - b);
-    const lineAt = (pos: number): number => {
-      let lo = 0;
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid]! <= pos) lo = mid;
-        else hi = mid - 1;
-      }
-      return starts[lo] ?? -1;
-    };
-    const needles = texts.map((text) => ({ bytes: Buffer.from(text), found: new Set<number>() }));
+    const needles = texts.map((text) => ({ bytes: Buffer.from(text), found: [] as number[] }));
     const size = this.rawSize();
     const overlap = Math.max(...needles.map((n) => n.bytes.length)) - 1;
     const buffer = this.whole ? null : Buffer.allocUnsafe(SCAN_CHUNK + overlap);
@@ -329,10 +387,11 @@ export class TicketTable {
       const length = Math.min(SCAN_CHUNK + overlap, size - at);
       const chunk = this.whole ? this.whole.subarray(at, at + length) : this.readInto(buffer!, this.source!.indexBytes + at, length);
       for (const { bytes, found } of needles) {
-        for (let i = chunk.indexOf(bytes); i !== -1; i = chunk.indexOf(bytes, i + 1)) found.add(lineAt(at + i));
+        for (let i = chunk.indexOf(bytes); i !== -1; i = chunk.indexOf(bytes, i + 1)) found.push(at + i);
       }
     }
-    for (const [i, text] of texts.entries()) this.holding.set(text, needles[i]!.found);
+    // A match in the overlap of two chunks is found twice (and out of order for a shorter text): sorted, duplicates do no harm.
+    for (const [i, text] of texts.entries()) this.holding.set(text, Float64Array.from(needles[i]!.found).sort());
   }
 
   /** Each hot ticket in `ids()` order: in memory, or where its line is (unparsed) with its summary. */
@@ -378,7 +437,7 @@ export class TicketTable {
   }
 
   /** The bytes of a ticket's line as stored (a snapshot copies unparsed tickets without parsing them). */
-  rawLine(row: Row): Buffer {
+  rawLine(row: Pick<Row, 'offset' | 'length'>): Buffer {
     return this.rawBytes(row.offset, row.length);
   }
 
@@ -421,6 +480,21 @@ export class TicketTable {
    * ticket in memory.
    */
   *forSnapshot(): IterableIterator<Row | Ticket> {
+    if (!this.rows && this.source) {
+      // The walk of the summaries knows every line's place: no map of the index (a second copy of 100,000 summaries) needed.
+      const { list, offsets, lengths } = this.summaryWalk();
+      for (let i = 0; i < list.length; i++) {
+        const summary = list[i]!;
+        const offset = offsets[i]!;
+        if (!Number.isNaN(offset) && !this.dirty.has(summary.id)) {
+          yield { summary, offset, length: lengths[i]! };
+          continue;
+        }
+        const ticket = this.ticket(summary.id);
+        if (ticket) yield ticket;
+      }
+      return;
+    }
     for (const [id, entry] of this.walk()) {
       if ('summary' in entry) {
         yield entry;
@@ -494,7 +568,7 @@ export class TicketTable {
     return rows;
   }
 
-  private parseTicket(id: string, row: Row): Ticket {
+  private parseTicket(id: string, row: Pick<Row, 'offset' | 'length'>): Ticket {
     const text = this.rawLine(row).toString('utf8');
     let value: Ticket;
     try {
