@@ -274,7 +274,12 @@ describe('the lean read path', () => {
     expect(again.store.ticketsWhere((t) => t.id === 'T-5').map((t) => t.body)).toEqual(['b']);
     // A change since the snapshot is seen by the next question (the walk is kept only until a ticket changes).
     again.tickets.transition('T-2', 'approve', { by: 'test' });
-    expect(again.store.ticketSummaries().filter((t) => t.state === 'ready').map((t) => t.id)).toEqual(['T-2', 'T-4']);
+    expect(
+      again.store
+        .ticketSummaries()
+        .filter((t) => t.state === 'ready')
+        .map((t) => t.id),
+    ).toEqual(['T-2', 'T-4']);
     expect(again.store.ticketsWhere((t) => t.state === 'ready').map((t) => `${t.id} ${t.history.length}`)).toEqual(['T-2 1', 'T-4 1']);
     await again.store.close();
   });
