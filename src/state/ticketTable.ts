@@ -353,14 +353,21 @@ export class TicketTable {
   private ticketAt(id: string, row: { offset: number; length: number }): Ticket | undefined {
     const known = this.overlay.get(id);
     if (known !== undefined || this.removed.has(id)) return known;
-    let ticket: Ticket | undefined;
+    let ticket: Ticket;
     try {
       ticket = this.parseTicket(id, row);
     } catch (error) {
       if (!(error instanceof TicketFileDamage)) throw error;
-      ticket = this.onDamage(id, error.message);
-      this.touch(id);
+      return this.recover(id, error.message);
     }
+    this.overlay.set(id, ticket);
+    return ticket;
+  }
+
+  /** A ticket whose stored line is damaged, from the log (or undefined); marked changed, so the next snapshot writes it again. */
+  private recover(id: string, problem: string): Ticket | undefined {
+    const ticket = this.onDamage(id, problem);
+    this.touch(id);
     if (ticket) this.overlay.set(id, ticket);
     return ticket;
   }
@@ -421,19 +428,16 @@ export class TicketTable {
   ticket(id: string): Ticket | undefined {
     const known = this.overlay.get(id);
     if (known !== undefined || this.removed.has(id)) return known;
-    let ticket: Ticket | undefined;
+    let row: Row | string | undefined;
     try {
-      const row = this.row(id);
-      if (row === undefined) return undefined;
-      if (typeof row === 'string') throw new TicketFileDamage(row);
-      ticket = this.parseTicket(id, row);
+      row = this.row(id);
     } catch (error) {
       if (!(error instanceof TicketFileDamage)) throw error;
-      ticket = this.onDamage(id, error.message);
-      this.touch(id);
+      return this.recover(id, error.message);
     }
-    if (ticket) this.overlay.set(id, ticket);
-    return ticket;
+    if (row === undefined) return undefined;
+    if (typeof row === 'string') return this.recover(id, row);
+    return this.ticketAt(id, row);
   }
 
   /** The bytes of a ticket's line as stored (a snapshot copies unparsed tickets without parsing them). */
