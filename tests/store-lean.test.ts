@@ -10,6 +10,15 @@ import { workspacePaths } from '../src/workspace/paths.js';
 import { master } from './helpers/cli.js';
 import { makeWorkspaceWithFolders } from './helpers/workspace.js';
 
+/** `T-1 triage`, … for each row of `ticket list` output. */
+function idsAndStates(stdout: string): string[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(/\s+/).slice(0, 2).join(' '));
+}
+
 function workspace(): string {
   return makeWorkspaceWithFolders({ brands: [{ id: 'alpha', name: 'Alpha', repos: [{ id: 'alpha-app', path: 'repos/alpha-app' }] }] });
 }
@@ -105,13 +114,7 @@ describe('the lean read path', () => {
       const r = master(['ticket', 'list', '--home', home]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/state\.json was unreadable \(its ticket file .* bytes, not the .*\); rebuilt it from the event log/);
-      expect(
-        r.stdout
-          .trim()
-          .split('\n')
-          .slice(1)
-          .map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
-      ).toEqual(['T-1 triage', 'T-2 ready', 'T-3 ready', 'T-4 ready']);
+      expect(idsAndStates(r.stdout)).toEqual(['T-1 triage', 'T-2 ready', 'T-3 ready', 'T-4 ready']);
     }
     const home = await snapshotted(3);
     unlinkSync(ticketFile(home));
@@ -153,13 +156,7 @@ describe('the lean read path', () => {
     scribble(file, tab, ' ');
     const r = master(['ticket', 'list', '--home', home]);
     expect(r.code, r.stderr).toBe(0);
-    expect(
-      r.stdout
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
-    ).toEqual(['T-1 triage', 'T-2 ready', 'T-3 triage', 'T-4 ready']);
+    expect(idsAndStates(r.stdout)).toEqual(['T-1 triage', 'T-2 ready', 'T-3 triage', 'T-4 ready']);
     // The damaged index is not kept: the snapshot is written anew on close.
     expect(master(['ticket', 'list', '--home', home]).stdout).toBe(r.stdout);
   });
@@ -225,13 +222,7 @@ describe('the lean read path', () => {
     const r = master(['ticket', 'list', '--home', home]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
-    expect(
-      r.stdout
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
-    ).toEqual(['T-1 triage', 'T-2 ready', 'T-3 triage', 'T-4 ready']);
+    expect(idsAndStates(r.stdout)).toEqual(['T-1 triage', 'T-2 ready', 'T-3 triage', 'T-4 ready']);
   });
 
   it('finds the tickets whose stored line holds a text, line by line or in one pass over the file, and checks the ticket itself', async () => {
