@@ -87,13 +87,7 @@ export class StoredSearch<T> extends MiniSearch<T> {
       const score = sum * (terms.length || 1);
       // A full list keeps its earlier equal: a later one with no higher score cannot get in.
       if (best.length >= limit && score <= best[best.length - 1]!.score) continue;
-      const result: SearchResult = { id: this._documentIds.get(docId), score, terms: Object.keys(match), queryTerms: terms, match };
-      Object.assign(result, this._storedFields.get(docId));
-      if (filter && !filter(result)) continue;
-      let at = best.length;
-      while (at > 0 && best[at - 1]!.score < score) at--;
-      best.splice(at, 0, result);
-      if (best.length > limit) best.pop();
+      this.offerHit(best, limit, filter, docId, this._documentIds.get(docId), score, terms, match);
     }
     return best;
   }
@@ -254,15 +248,20 @@ export class StoredSearch<T> extends MiniSearch<T> {
           if (fields.length) match[derived] = fields;
         }
       }
-      const result: SearchResult = { id: idOf(docId), score: total, terms: Object.keys(match), queryTerms: terms, match };
-      Object.assign(result, this._storedFields.get(docId));
-      if (filter && !filter(result)) continue;
-      let at = best.length;
-      while (at > 0 && best[at - 1]!.score < total) at--;
-      best.splice(at, 0, result);
-      if (best.length > limit) best.pop();
+      this.offerHit(best, limit, filter, docId, idOf(docId), total, terms, match);
     }
     return best;
+  }
+
+  /** Puts a page among the best `limit` hits (by score; among equals, the earlier stays first), unless the filter drops it. */
+  private offerHit(best: SearchResult[], limit: number, filter: SearchOptions['filter'], docId: number, id: unknown, score: number, queryTerms: string[], match: MatchInfo): void {
+    const result: SearchResult = { id, score, terms: Object.keys(match), queryTerms, match };
+    Object.assign(result, this._storedFields.get(docId));
+    if (filter && !filter(result)) return;
+    let at = best.length;
+    while (at > 0 && best[at - 1]!.score < score) at--;
+    best.splice(at, 0, result);
+    if (best.length > limit) best.pop();
   }
 
   /** The index as the file's head table and its terms grouped by shard. */
