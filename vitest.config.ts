@@ -21,6 +21,7 @@ const E2E = [
   'tests/mcp-server.test.ts',
   'tests/start-cli.test.ts',
   'tests/store-damage.test.ts',
+  'tests/ticket-waiting.test.ts',
   'tests/walls-battery.test.ts',
   'tests/wiki-demo.test.ts',
   'tests/wiki-distill-crash.test.ts',
