@@ -56,7 +56,7 @@ describe('the wiki index on disk', () => {
     writeFileSync(derived(home, 'search.idx'), 'master-wiki-index 4 40\n{"table": {"broken": tr');
     expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
     writeFileSync(derived(home, 'search-meta.json'), 'not json');
-    writeFileSync(derived(home, 'manifest.json'), '[]');
+    writeFileSync(derived(home, 'manifest.bin'), '[]');
     for (const part of readdirSync(derived(home, 'pages'))) writeFileSync(derived(home, 'pages', part), '{');
     const wiki = open(home);
     expect(wiki.find('house-style')?.name).toBe('beta/style');

@@ -70,8 +70,8 @@ function folderOf(name: string): string {
 }
 
 /**
- * The catalog on disk: `manifest.json` holds each page's mtime, size and
- * content hash (one small file, read by every command), and `pages/` one
+ * The catalog on disk: `manifest.bin` holds each page's mtime, size and
+ * content hash (one binary file, read by every command), and `pages/` one
  * file per wiki folder with what was parsed from its pages (read only by
  * the commands that need titles, links or problems, and only the folders
  * they need). One changed page rewrites the manifest and its folder's part.
@@ -80,7 +80,7 @@ class CatalogFiles {
   constructor(private readonly dir: string) {}
 
   get manifestFile(): string {
-    return path.join(this.dir, 'manifest.json');
+    return path.join(this.dir, 'manifest.bin');
   }
 
   partFile(folder: string): string {
@@ -92,9 +92,9 @@ class CatalogFiles {
   }
 
   writeManifest(id: string, stamps: Stamps): void {
-    // The one-file catalog of earlier versions is replaced by this manifest and the folder parts.
-    rmSync(path.join(this.dir, 'catalog.json'), { force: true });
-    writeAtomic(this.manifestFile, stamps.toJSON(id));
+    // The one-file catalog and the JSON manifest of earlier versions are replaced by this manifest and the folder parts.
+    for (const old of ['catalog.json', 'manifest.json']) rmSync(path.join(this.dir, old), { force: true });
+    writeAtomic(this.manifestFile, stamps.toBytes(id));
   }
 
   readPart(folder: string): Map<string, PageInfo> {
@@ -171,14 +171,13 @@ export function loadCatalog(wikiRoot: string, dataDir: string, options: CatalogO
       else if (known >= 0) drop(name);
     }
   } else {
-    const found = scanPages(wikiRoot);
     const seen = new Uint8Array(stored.size);
-    for (let k = 0; k < found.names.length; k++) {
-      const name = found.names[k]!;
-      const known = stored.indexOf(name);
-      if (known >= 0) seen[known] = 1;
-      look(name, found.mtimes[k]!, found.sizes[k]!, known);
-    }
+    let last = -1;
+    scanPages(wikiRoot, (name, mtimeMs, size) => {
+      const known = stored.indexOf(name, last + 1);
+      if (known >= 0) seen[(last = known)] = 1;
+      look(name, mtimeMs, size, known);
+    });
     for (let i = 0; i < stored.size; i++) if (!seen[i]) drop(stored.names[i]!);
   }
   const stamps = stored.with(updates);

@@ -8,25 +8,36 @@ export interface PageStamp {
   hash: string;
 }
 
-const MANIFEST_VERSION = 3;
+/** The manifest file's first bytes: its format (a file of an earlier format reads as no manifest, and is rebuilt). */
+const MAGIC = 'master-wiki-manifest 4';
 /** A page's content hash (sha1, hex). */
 const HASH_LENGTH = 40;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Every page's stamp, in columns sorted by page name: names, [mtime, size]
  * pairs, and the hashes run together. Every command reads the manifest and
- * looks at every page against it, so it is kept as three arrays that parse
- * several times faster than an object per page, and a page is found by a
- * binary search, not a map built first.
+ * looks at every page against it, so the file is binary (see `toBytes`): the
+ * numbers are read as they lie in the file, not parsed, the hashes are
+ * decoded only for the pages that need one, and a page is found by a binary
+ * search, not a map built first. In a short command, a megabyte of JSON
+ * parsed into the heap cost more than the look it serves.
  */
 export class Stamps {
   private map: Map<string, PageStamp> | null = null;
+  private hashText: string | null;
 
-  constructor(
+  private constructor(
     readonly names: readonly string[],
-    private readonly numbers: readonly number[],
-    private readonly hashes: string,
-  ) {}
+    private readonly numbers: ArrayLike<number>,
+    hashes: string | Buffer,
+  ) {
+    this.hashText = typeof hashes === 'string' ? hashes : null;
+    this.hashBytes = typeof hashes === 'string' ? null : hashes;
+  }
+
+  /** The hashes as they lie in the file, while none has been decoded as a whole. */
+  private readonly hashBytes: Buffer | null;
 
   static empty(): Stamps {
     return new Stamps([], [], '');
@@ -35,8 +46,11 @@ export class Stamps {
   /** From stamps in any order. */
   static of(entries: Iterable<[string, PageStamp]>): Stamps {
     const sorted = [...entries].sort(([a], [b]) => compare(a, b));
-    const numbers: number[] = [];
-    for (const [, s] of sorted) numbers.push(s.mtimeMs, s.size);
+    const numbers = new Float64Array(sorted.length * 2);
+    sorted.forEach(([, s], i) => {
+      numbers[2 * i] = s.mtimeMs;
+      numbers[2 * i + 1] = s.size;
+    });
     return new Stamps(
       sorted.map(([name]) => name),
       numbers,
@@ -48,8 +62,9 @@ export class Stamps {
     return this.names.length;
   }
 
-  /** The position of a page, or -1. */
-  indexOf(name: string): number {
+  /** The position of a page, or -1; `guess` is tried first (the next page of a walk in name order is the next one here). */
+  indexOf(name: string, guess = -1): number {
+    if (guess >= 0 && this.names[guess] === name) return guess;
     let lo = 0;
     let hi = this.names.length - 1;
     while (lo <= hi) {
@@ -71,7 +86,13 @@ export class Stamps {
   }
 
   hashAt(i: number): string {
-    return this.hashes.slice(i * HASH_LENGTH, (i + 1) * HASH_LENGTH);
+    if (this.hashText === null) return this.hashBytes!.toString('latin1', i * HASH_LENGTH, (i + 1) * HASH_LENGTH);
+    return this.hashText.slice(i * HASH_LENGTH, (i + 1) * HASH_LENGTH);
+  }
+
+  private get hashes(): string {
+    this.hashText ??= this.hashBytes!.toString('latin1');
+    return this.hashText;
   }
 
   /** The pages directly in a folder ('' for the top), in order: a run of the sorted names, found by a binary search. */
@@ -115,7 +136,7 @@ export class Stamps {
       return Stamps.of(all);
     }
     const names = [...this.names];
-    const numbers = [...this.numbers];
+    const numbers = Array.from(this.numbers);
     let hashes = this.hashes;
     for (const [name, stamp] of changes) {
       let lo = 0;
@@ -144,27 +165,51 @@ export class Stamps {
     return new Stamps(names, numbers, hashes);
   }
 
-  toJSON(id: string): string {
-    return JSON.stringify({ version: MANIFEST_VERSION, id, names: this.names, stamps: this.numbers, hashes: this.hashes });
+  /**
+   * The manifest file: a first line with the format, the manifest's id, the
+   * page count and the names' byte length; the names, each ended by a NUL
+   * (no path holds one); zeros up to a multiple of 8; the [mtime, size] pairs
+   * as little-endian doubles; the hashes run together.
+   */
+  toBytes(id: string): Buffer {
+    const names = Buffer.from(this.names.map((n) => `${n}\0`).join(''));
+    const head = Buffer.from(`${MAGIC} ${id} ${this.names.length} ${names.length}\n`);
+    const pad = (8 - ((head.length + names.length) % 8)) % 8;
+    const numbers = Buffer.alloc(this.names.length * 16);
+    for (let i = 0; i < this.names.length * 2; i++) numbers.writeDoubleLE(this.numbers[i]!, i * 8);
+    return Buffer.concat([head, names, Buffer.alloc(pad), numbers, Buffer.from(this.hashes, 'latin1')]);
   }
 
-  /** The manifest file's stamps and id; empty with a null id when missing, old or corrupt. */
+  /** The manifest file's stamps and id; empty with a null id when missing, of an earlier format, cut short or corrupt. */
   static read(file: string): { id: string | null; stamps: Stamps } {
+    const none = { id: null, stamps: Stamps.empty() };
+    let bytes: Buffer;
     try {
-      const stored = JSON.parse(readFileSync(file, 'utf8')) as { version: number; id: string; names: string[]; stamps: number[]; hashes: string };
-      const { names, stamps, hashes } = stored;
-      const usable =
-        stored.version === MANIFEST_VERSION &&
-        typeof stored.id === 'string' &&
-        Array.isArray(names) &&
-        Array.isArray(stamps) &&
-        typeof hashes === 'string' &&
-        stamps.length === names.length * 2 &&
-        hashes.length === names.length * HASH_LENGTH;
-      return usable ? { id: stored.id, stamps: new Stamps(names, stamps, hashes) } : { id: null, stamps: Stamps.empty() };
+      bytes = readFileSync(file);
     } catch {
-      return { id: null, stamps: Stamps.empty() };
+      return none;
     }
+    const end = bytes.indexOf(10);
+    const head = end < 0 ? [] : bytes.toString('latin1', 0, Math.min(end, 200)).split(' ');
+    if (end < 0 || head.length !== 5 || `${head[0]} ${head[1]}` !== MAGIC) return none;
+    const id = head[2]!;
+    const count = Number(head[3]);
+    const namesLength = Number(head[4]);
+    const namesAt = end + 1;
+    const numbersAt = namesAt + namesLength + ((8 - ((namesAt + namesLength) % 8)) % 8);
+    const hashesAt = numbersAt + count * 16;
+    if (!id || !Number.isSafeInteger(count) || !Number.isSafeInteger(namesLength) || count < 0 || namesLength < 0 || bytes.length !== hashesAt + count * HASH_LENGTH) return none;
+    const names = count === 0 ? [] : bytes.toString('utf8', namesAt, namesAt + namesLength - 1).split('\0');
+    if (names.length !== count) return none;
+    // The doubles are used where they lie when the file's buffer allows it (it starts on an 8-byte boundary, as a file read does).
+    let numbers: Float64Array;
+    if (LITTLE_ENDIAN && (bytes.byteOffset + numbersAt) % 8 === 0) numbers = new Float64Array(bytes.buffer, bytes.byteOffset + numbersAt, count * 2);
+    else {
+      numbers = new Float64Array(count * 2);
+      for (let i = 0; i < count * 2; i++) numbers[i] = bytes.readDoubleLE(numbersAt + i * 8);
+    }
+    for (let i = 1; i < count; i++) if (!(names[i - 1]! < names[i]!)) return none;
+    return { id, stamps: new Stamps(names, numbers, bytes.subarray(hashesAt)) };
   }
 }
 
@@ -173,20 +218,22 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Every page file found by a walk, with its mtime and size (in columns: one object per page costs the look). */
-export interface FoundPages {
-  names: string[];
-  mtimes: number[];
-  sizes: number[];
-}
+const NO_THROW = { throwIfNoEntry: false } as const;
 
-/** Every `.md` file under the wiki folder, as page names, each stat-ed; dot folders (`.obsidian`, `.trash`) are Obsidian's own. */
-export function scanPages(root: string): FoundPages {
-  const out: FoundPages = { names: [], mtimes: [], sizes: [] };
+/**
+ * Every `.md` file under the wiki folder, as page names, each stat-ed and
+ * handed to `visit` with its mtime and size (kept by the walk, ten thousand
+ * names and numbers would outlive it and make the heap grow: a cost of its
+ * own in a short command); dot folders (`.obsidian`, `.trash`) are
+ * Obsidian's own. Each folder's entries are taken in name order, so the
+ * pages come nearly in the manifest's order and each is found there at the
+ * next place, without a search.
+ */
+export function scanPages(root: string, visit: (name: string, mtimeMs: number, size: number) => void): void {
   const walk = (dir: string, prefix: string) => {
     let entries: string[];
     try {
-      entries = readdirSync(dir);
+      entries = readdirSync(dir).sort();
     } catch {
       return;
     }
@@ -195,18 +242,12 @@ export function scanPages(root: string): FoundPages {
       if (name.startsWith('.')) continue;
       // A README at the top says what the folder is; it is no page of any brand.
       if (prefix === '' && name.toLowerCase() === 'readme.md') continue;
-      const isPage = name.endsWith('.md');
       const full = `${dir}${path.sep}${name}`;
-      const info = lstatSync(full, { throwIfNoEntry: false });
+      const info = lstatSync(full, NO_THROW);
       if (!info) continue;
       if (info.isDirectory()) walk(full, `${prefix}${name}/`);
-      else if (isPage && info.isFile()) {
-        out.names.push(`${prefix}${name.slice(0, -3)}`);
-        out.mtimes.push(info.mtimeMs);
-        out.sizes.push(info.size);
-      }
+      else if (name.endsWith('.md') && info.isFile()) visit(`${prefix}${name.slice(0, -3)}`, info.mtimeMs, info.size);
     }
   };
   walk(root, '');
-  return out;
 }
