@@ -182,13 +182,18 @@ export class Stamps {
 
   /** The manifest file's stamps and id; empty with a null id when missing, of an earlier format, cut short or corrupt. */
   static read(file: string): { id: string | null; stamps: Stamps } {
-    const none = { id: null, stamps: Stamps.empty() };
     let bytes: Buffer;
     try {
       bytes = readFileSync(file);
     } catch {
-      return none;
+      return { id: null, stamps: Stamps.empty() };
     }
+    return Stamps.fromBytes(bytes);
+  }
+
+  /** A manifest file's bytes as `toBytes` wrote them (see `read`). */
+  static fromBytes(bytes: Buffer): { id: string | null; stamps: Stamps } {
+    const none = { id: null, stamps: Stamps.empty() };
     const end = bytes.indexOf(10);
     const head = end < 0 ? [] : bytes.toString('latin1', 0, Math.min(end, 200)).split(' ');
     if (end < 0 || head.length !== 5 || `${head[0]} ${head[1]}` !== MAGIC) return none;
