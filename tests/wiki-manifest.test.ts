@@ -10,9 +10,9 @@ const derived = (home: string, ...parts: string[]) => path.join(home, '.master',
 const hash = (c: string) => c.repeat(40);
 
 const STAMPS: Array<[string, PageStamp]> = [
-  ['umano/release-process', { mtimeMs: 1764662700123.4567, size: 812, hash: hash('a') }],
+  ['umano/release-process', { mtimeMs: 1764662700123.4568, size: 812, hash: hash('a') }],
   ['global/conventions', { mtimeMs: 1, size: 0, hash: hash('b') }],
-  ['umano/é-notes/ünïcode page', { mtimeMs: 1764662700999.0001, size: 2 ** 40, hash: hash('c') }],
+  ['umano/é-notes/ünïcode page', { mtimeMs: 1764662700999.25, size: 2 ** 40, hash: hash('c') }],
   ['top', { mtimeMs: 0.5, size: 7, hash: hash('d') }],
 ];
 
