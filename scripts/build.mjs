@@ -3,6 +3,23 @@
 import { build } from 'esbuild';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 
+/**
+ * Commander requires node:child_process at load for executable subcommands,
+ * which master never declares: loading it (and the modules it pulls) cost
+ * every command's start a few milliseconds. It is required on first use instead.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const eager = "const childProcess = require('node:child_process');";
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(eager)) throw new Error(`${args.path} no longer loads child_process as the build expects: update lazyChildProcess in scripts/build.mjs`);
+      return { contents: text.replace(eager, "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };"), loader: 'js' };
+    });
+  },
+};
+
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 // Chunk names change with their content: start clean so no stale chunk lingers.
@@ -28,6 +45,7 @@ await build({
   jsx: 'automatic',
   define: { MASTER_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
+  plugins: [lazyChildProcess],
 });
 
 // The `master` bin runs by its shebang (`npm link`, `npx master` in the clone): it must be executable.

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, tempDir } from './helpers/cli.js';
+import { makeWikiWorkspace, page, writePages } from './helpers/wiki.js';
 import { makeSimpleWorkspace } from './helpers/workspace.js';
 
 const HEAVY = [/node_modules\/ink\//, /node_modules\/react\//, /@anthropic-ai\/sdk/, /@modelcontextprotocol\/sdk/];
@@ -13,6 +14,16 @@ function modulesLoadedBy(args: string[], input = ''): string[] {
     env: { ...process.env, TRACE_IMPORTS: trace },
     encoding: 'utf8',
     input,
+  });
+  expect(result.status, result.stderr).toBe(0);
+  return readFileSync(trace, 'utf8').trim().split('\n');
+}
+
+function builtinsLoadedBy(args: string[]): string[] {
+  const trace = path.join(tempDir(), 'builtins.txt');
+  const result = spawnSync(process.execPath, ['--import', path.join(ROOT, 'tests/fixtures/trace-builtins.mjs'), BIN, ...args], {
+    env: { ...process.env, TRACE_BUILTINS: trace },
+    encoding: 'utf8',
   });
   expect(result.status, result.stderr).toBe(0);
   return readFileSync(trace, 'utf8').trim().split('\n');
@@ -46,5 +57,18 @@ describe('startup', () => {
     const mcp = modulesLoadedBy(['mcp', '--home', home]);
     expect(mcp.filter(loadsMcpSdk).length).toBeGreaterThan(0);
     for (const args of [['--version'], ['ticket', 'list', '--home', home]]) expect(modulesLoadedBy(args).filter(loadsMcpSdk), args.join(' ')).toEqual([]);
+  });
+
+  it('a search of an unchanged wiki loads neither child_process (commander asks for it) nor crypto (page hashes)', () => {
+    const home = makeWikiWorkspace();
+    const search = ['wiki', 'search', 'release', '--home', home];
+    // The first search builds the catalog: it hashes every page.
+    expect(builtinsLoadedBy(search)).toContain('crypto');
+    const loaded = builtinsLoadedBy(search);
+    expect(loaded).toContain('fs');
+    expect(loaded.filter((m) => m === 'child_process' || m === 'crypto')).toEqual([]);
+    // A page edited by hand is hashed again, so the trace can see crypto when it is loaded.
+    writePages(home, { 'global/lonely': page('Lonely', 'global', 'Edited by hand.') });
+    expect(builtinsLoadedBy(search)).toContain('crypto');
   });
 });

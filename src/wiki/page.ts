@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import type * as Crypto from 'node:crypto';
 import type GrayMatter from 'gray-matter';
 import type * as Zod from 'zod/mini';
 
@@ -23,9 +23,9 @@ export type Frontmatter = Zod.infer<ReturnType<typeof frontmatterSchema>>;
  * need them (gray-matter's YAML brings a JavaScript parser along, slow to load).
  */
 let parsers: { matter: typeof GrayMatter; schema: ReturnType<typeof frontmatterSchema> } | null = null;
+const load = createRequire(import.meta.url);
 function loadParsers(): NonNullable<typeof parsers> {
   if (parsers) return parsers;
-  const load = createRequire(import.meta.url);
   parsers = { matter: load('gray-matter') as typeof GrayMatter, schema: frontmatterSchema(load('zod/mini') as typeof Zod) };
   return parsers;
 }
@@ -85,8 +85,11 @@ export function parseHeadings(body: string): string[] {
   return [...withoutCode(body).matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)].map((m) => m[1]!);
 }
 
+/** Node's crypto module, loaded with the first hash for the same reason: a command that parses no page needs none. */
+let crypto: typeof Crypto | null = null;
 export function hashText(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+  crypto ??= load('node:crypto') as typeof Crypto;
+  return crypto.createHash('sha1').update(text).digest('hex');
 }
 
 export interface ParsedPage {
