@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { writeAtomic } from './catalog.js';
-import type { Postings, Shard, StoredSearch, Table } from './storedSearch.js';
+import { PLACE, type Postings, type Shard, type StoredSearch, type Table } from './storedSearch.js';
 
 /**
  * The search index on disk, in one file a query reads only part of: a
@@ -23,7 +23,7 @@ import type { Postings, Shard, StoredSearch, Table } from './storedSearch.js';
  * Table section: the documents' short ids (n), the offsets of their ids in
  * the names (n + 1), the field lengths by short id (nextId × fields), then
  * the ids as UTF-8 one after another (each as JSON when not all are strings).
- * Shard section: its terms as JSON ([term, [fieldId, start, end…]]…), padded
+ * Shard section: its terms as JSON ([term, [fieldId, start, end, ascending…]]…), padded
  * to 4 bytes, then the postings: [shortId, frequency…] pairs, each term's
  * field from start to end.
  */
@@ -152,7 +152,7 @@ export function readIndexFile(file: string, options: { want?: (key: string) => b
         const start = align4(termsLength);
         const data = new Uint32Array(bytes.buffer, bytes.byteOffset + start, (length - start) / 4);
         for (const [term, fields] of JSON.parse(bytes.toString('utf8', 0, termsLength)) as Shard['terms']) {
-          for (let i = 0; i < fields.length; i += 3) if (!(fields[i + 1]! <= fields[i + 2]! && fields[i + 2]! <= data.length)) return null;
+          for (let i = 0; i < fields.length; i += PLACE) if (!(fields[i + 1]! <= fields[i + 2]! && fields[i + 2]! <= data.length)) return null;
           terms.push([term, { data, fields }]);
         }
       }

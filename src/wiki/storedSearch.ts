@@ -17,11 +17,18 @@ interface SearchableIndex<V> extends Iterable<[string, V]> {
 /** MiniSearch's postings of one term: by field id, each page's frequency by short id. */
 type FieldData = Map<number, Map<number, number>>;
 
-/** A term's postings as read: each field's [shortId, frequency…] pairs lie in `data`, at `fields` = [fieldId, start, end, …]. */
+/**
+ * A term's postings as read: each field's [shortId, frequency…] pairs lie in
+ * `data`; `fields` holds, per field, PLACE numbers: [fieldId, start, end,
+ * 1 when its short ids ascend (as MiniSearch adds pages) else 0, …].
+ */
 export interface Postings {
   data: Uint32Array;
   fields: number[];
 }
+
+/** How many numbers describe a term's postings in one field (see Postings). */
+export const PLACE = 4;
 
 /** One shard as written: its terms, each with its fields' places in `data` (as in Postings), and their postings. */
 export interface Shard {
@@ -29,15 +36,12 @@ export interface Shard {
   data: Uint32Array;
 }
 
-/** Where a term's postings in a field start in `fields` (its fieldId's index), or -1. */
+/** Where a term's postings in a field are described in `fields` (its fieldId's index), or -1. */
 function fieldSlot(postings: Postings, fieldId: number): number {
   const fields = postings.fields;
-  for (let i = 0; i < fields.length; i += 3) if (fields[i] === fieldId) return i;
+  for (let i = 0; i < fields.length; i += PLACE) if (fields[i] === fieldId) return i;
   return -1;
 }
-
-/** Per term, per field slot: whether its postings are in id order (as MiniSearch adds pages), so a lookup can halve. */
-const inIdOrder = new WeakMap<Postings, boolean[]>();
 
 /** Whether a term's postings in a field hold a page: by halves when they are in id order, else one by one. */
 function hasPosting(postings: Postings, fieldId: number, docId: number): boolean {
@@ -46,15 +50,7 @@ function hasPosting(postings: Postings, fieldId: number, docId: number): boolean
   const { data, fields } = postings;
   const start = fields[slot + 1]!;
   const end = fields[slot + 2]!;
-  let known = inIdOrder.get(postings);
-  if (!known) inIdOrder.set(postings, (known = []));
-  let sorted = known[slot];
-  if (sorted === undefined) {
-    sorted = true;
-    for (let j = start + 2; j < end && sorted; j += 2) sorted = data[j - 2]! < data[j]!;
-    known[slot] = sorted;
-  }
-  if (!sorted) {
+  if (!fields[slot + 3]) {
     for (let j = start; j < end; j += 2) if (data[j] === docId) return true;
     return false;
   }
@@ -163,61 +159,57 @@ function addPostings(
  * runs, and for the whole of `scoredTop` that took longer than the loop.
  */
 
-/** AND: the pages every word scored, in the order the last word scored them (MiniSearch's order). */
-function pagesWithAll(perWord: WordScores[]): { order: Int32Array; count: number } {
-  const last = perWord[perWord.length - 1]!;
-  const order = new Int32Array(last.count);
-  let count = 0;
-  for (let i = 0; i < last.count; i++) {
-    const docId = last.order[i]!;
-    let all = true;
-    for (let w = 0; w < perWord.length - 1 && all; w++) all = perWord[w]!.has[docId] === 1;
-    if (all) order[count++] = docId;
+/**
+ * Each page that matches (AND: every word scored it; OR: any did) in
+ * MiniSearch's order (AND: the order the last word scored them; OR: each
+ * word's new pages after the earlier words'), with its total as MiniSearch
+ * makes it (its words' scores summed in query order, times the number of
+ * distinct words it has), handed to `offer` unless it cannot enter the
+ * best: `offer` answers the score a later page must beat (-Infinity while
+ * the best are not full).
+ */
+function eachContender(perWord: WordScores[], words: string[], combine: string, size: number, offer: (docId: number, total: number) => number): void {
+  const n = perWord.length;
+  const has = perWord.map((r) => r.has);
+  const scores = perWord.map((r) => r.scores);
+  // A word typed twice counts once among a page's terms.
+  const repeated = words.map((word, w) => words.indexOf(word) !== w);
+  let floor = -Infinity;
+  if (combine === 'and') {
+    const distinct = repeated.filter((r) => !r).length;
+    const last = perWord[n - 1]!;
+    for (let i = 0; i < last.count; i++) {
+      const docId = last.order[i]!;
+      let all = true;
+      for (let w = 0; w < n - 1 && all; w++) all = has[w]![docId] === 1;
+      if (!all) continue;
+      let sum = scores[0]![docId]!;
+      for (let w = 1; w < n; w++) sum = sum + scores[w]![docId]!;
+      const total = sum * distinct;
+      if (total <= floor) continue;
+      floor = offer(docId, total);
+    }
+    return;
   }
-  return { order, count };
-}
-
-/** OR: each word's pages after the earlier words' (MiniSearch's order). */
-function pagesWithAny(perWord: WordScores[], size: number): { order: Int32Array; count: number } {
-  const order = new Int32Array(size);
   const seen = new Uint8Array(size);
-  let count = 0;
   for (const r of perWord) {
     for (let i = 0; i < r.count; i++) {
       const docId = r.order[i]!;
       if (seen[docId]) continue;
       seen[docId] = 1;
-      order[count++] = docId;
+      let sum = 0;
+      let first = true;
+      let present = 0;
+      for (let w = 0; w < n; w++) {
+        if (!has[w]![docId]) continue;
+        sum = first ? scores[w]![docId]! : sum + scores[w]![docId]!;
+        first = false;
+        if (!repeated[w] || !has.some((h, v) => v < w && words[v] === words[w] && h[docId])) present++;
+      }
+      const total = sum * (present || 1);
+      if (total <= floor) continue;
+      floor = offer(docId, total);
     }
-  }
-  return { order, count };
-}
-
-/**
- * Each page's total as MiniSearch makes it (its words' scores summed in
- * query order, times the number of distinct words it has), handed to
- * `offer` unless it cannot enter the best: `offer` answers the score a
- * later page must beat (-Infinity while the best are not full).
- */
-function eachContender(perWord: WordScores[], words: string[], order: Int32Array, count: number, offer: (docId: number, total: number) => number): void {
-  // A word typed twice counts once among a page's terms.
-  const repeated = words.map((word, w) => words.indexOf(word) !== w);
-  let floor = -Infinity;
-  for (let i = 0; i < count; i++) {
-    const docId = order[i]!;
-    let sum = 0;
-    let first = true;
-    let distinct = 0;
-    for (let w = 0; w < perWord.length; w++) {
-      const r = perWord[w]!;
-      if (!r.has[docId]) continue;
-      sum = first ? r.scores[docId]! : sum + r.scores[docId]!;
-      first = false;
-      if (!repeated[w] || !perWord.some((e, v) => v < w && words[v] === words[w] && e.has[docId])) distinct++;
-    }
-    const total = sum * (distinct || 1);
-    if (total <= floor) continue;
-    floor = offer(docId, total);
   }
 }
 
@@ -387,10 +379,9 @@ export class StoredSearch<T> extends MiniSearch<T> {
     const lazy = this.lazy;
     const idOf = (docId: number) => (lazy ? idAt(lazy.table, lazy.at[docId]!) : this._documentIds.get(docId));
     const inField = (data: FieldData | Postings, fieldId: number, docId: number): boolean => (data instanceof Map ? !!data.get(fieldId)?.has(docId) : hasPosting(data, fieldId, docId));
-    const { order, count } = combine === 'and' ? pagesWithAll(perWord) : pagesWithAny(perWord, size);
     const filter = opts.filter;
     const best: SearchResult[] = [];
-    eachContender(perWord, words, order, count, (docId, total) => {
+    eachContender(perWord, words, combine, size, (docId, total) => {
       const terms: string[] = [];
       const match: MatchInfo = {};
       for (let w = 0; w < perWord.length; w++) {
@@ -454,11 +445,13 @@ export class StoredSearch<T> extends MiniSearch<T> {
       const places: number[] = [];
       for (const [fieldId, freqs] of fields) {
         const start = shard.filled;
+        let ascending = 1;
         for (const [shortId, freq] of freqs) {
+          if (shard.filled > start && shard.data[shard.filled - 2]! >= shortId) ascending = 0;
           shard.data[shard.filled++] = shortId;
           shard.data[shard.filled++] = freq;
         }
-        places.push(fieldId, start, shard.filled);
+        places.push(fieldId, start, shard.filled, ascending);
       }
       shard.terms.push([term, places]);
     }
@@ -546,7 +539,7 @@ export class StoredSearch<T> extends MiniSearch<T> {
     const convert: Array<[string, FieldData]> = [];
     for (const [term, { data, fields: places }] of terms as unknown as Iterable<[string, Postings]>) {
       const fields: FieldData = new Map();
-      for (let i = 0; i < places.length; i += 3) {
+      for (let i = 0; i < places.length; i += PLACE) {
         const freqs = new Map<number, number>();
         for (let j = places[i + 1]!; j < places[i + 2]!; j += 2) freqs.set(data[j]!, data[j + 1]!);
         fields.set(places[i]!, freqs);
