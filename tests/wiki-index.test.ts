@@ -66,6 +66,29 @@ describe('the wiki index on disk', () => {
     expect(WikiIndex.peekHashes(workspacePaths(home).data).size).toBe(open(home).catalog.names.size);
   });
 
+  it('rebuilds an index file of the previous format, or one cut short, instead of misreading it', () => {
+    const home = makeWikiWorkspace();
+    expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
+    // Well-formed in the format before (JSON columns), standing for a page that does not exist.
+    const shard = JSON.stringify([['phantomword', [0, [0, 1], 2, [0, 1]]]]);
+    const hashes = JSON.stringify({ 'ghost/page': 'x' });
+    const table = { documentCount: 1, nextId: 1, fieldIds: { title: 0, tags: 1, body: 2, path: 3 }, averageFieldLength: [1, 0, 1, 2], dirtCount: 0, ids: [0, 'ghost/page'], lengths: [0, 1, 0, 1, 2] };
+    const head = JSON.stringify({ table, shards: { ph: [0, shard.length] }, hashes: [shard.length, hashes.length] });
+    writeFileSync(derived(home, 'search.idx'), `master-wiki-index 4 ${head.length}\n${head}${shard}${hashes}`);
+    expect(found(home, 'phantomword')).toEqual([]);
+    expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
+    const rebuilt = readFileSync(derived(home, 'search.idx'));
+    expect(rebuilt.toString('latin1', 0, 20)).toBe('master-wiki-index 5 ');
+    expect(WikiIndex.peekHashes(workspacePaths(home).data).has('ghost/page')).toBe(false);
+    // This format cut short: built again once a read reaches the missing part (a word found nowhere reads it all).
+    for (const keep of [0.9, 0.5, 0.1]) {
+      writeFileSync(derived(home, 'search.idx'), rebuilt.subarray(0, Math.floor(rebuilt.length * keep)));
+      expect(found(home, 'qqqqqqqqqq')).toEqual([]);
+      expect(readFileSync(derived(home, 'search.idx')).length).toBe(rebuilt.length);
+      expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
+    }
+  });
+
   it('a view restricted to some pages reads only their folders and never resolves another', () => {
     const home = makeWikiWorkspace();
     open(home);
