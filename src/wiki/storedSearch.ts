@@ -213,6 +213,14 @@ function eachContender(perWord: WordScores[], words: string[], combine: string, 
   }
 }
 
+/** Puts an item among the best `limit` by score, after any of equal score (the order of a stable sort), the last one out. */
+function placeAmongBest<I extends { score: number }>(best: I[], limit: number, item: I): void {
+  let at = best.length;
+  while (at > 0 && best[at - 1]!.score < item.score) at--;
+  best.splice(at, 0, item);
+  if (best.length > limit) best.pop();
+}
+
 /** A document table as written: the id of the document at each place in it. */
 function idAt(table: Table, place: number): unknown {
   const text = table.names.toString('utf8', table.nameOffsets[place], table.nameOffsets[place + 1]);
@@ -258,7 +266,7 @@ export class StoredSearch<T> extends MiniSearch<T> {
       const score = sum * (terms.length || 1);
       // A full list keeps its earlier equal: a later one with no higher score cannot get in.
       if (best.length >= limit && score <= best[best.length - 1]!.score) continue;
-      this.offerHit(best, limit, filter, docId, this._documentIds.get(docId), score, terms, match);
+      this.offerHit(best, limit, filter, this.hit(docId, this._documentIds.get(docId), score, terms, match));
     }
     return best;
   }
@@ -379,9 +387,8 @@ export class StoredSearch<T> extends MiniSearch<T> {
     const lazy = this.lazy;
     const idOf = (docId: number) => (lazy ? idAt(lazy.table, lazy.at[docId]!) : this._documentIds.get(docId));
     const inField = (data: FieldData | Postings, fieldId: number, docId: number): boolean => (data instanceof Map ? !!data.get(fieldId)?.has(docId) : hasPosting(data, fieldId, docId));
-    const filter = opts.filter;
-    const best: SearchResult[] = [];
-    eachContender(perWord, words, combine, size, (docId, total) => {
+    /** A kept page's result, as MiniSearch's own search makes it. */
+    const hitOf = (docId: number, total: number): SearchResult => {
       const terms: string[] = [];
       const match: MatchInfo = {};
       for (let w = 0; w < perWord.length; w++) {
@@ -394,21 +401,37 @@ export class StoredSearch<T> extends MiniSearch<T> {
           if (fields.length) match[derived] = fields;
         }
       }
-      this.offerHit(best, limit, filter, docId, idOf(docId), total, terms, match);
-      return best.length >= limit ? best[best.length - 1]!.score : -Infinity;
+      return this.hit(docId, idOf(docId), total, terms, match);
+    };
+    const filter = opts.filter;
+    if (filter) {
+      const best: SearchResult[] = [];
+      eachContender(perWord, words, combine, size, (docId, total) => {
+        this.offerHit(best, limit, filter, hitOf(docId, total));
+        return best.length >= limit && best.length > 0 ? best[best.length - 1]!.score : -Infinity;
+      });
+      return best;
+    }
+    // Without a filter a page's place depends on its score alone: results are made only for the pages kept.
+    const kept: Array<{ docId: number; score: number }> = [];
+    eachContender(perWord, words, combine, size, (docId, score) => {
+      placeAmongBest(kept, limit, { docId, score });
+      return kept.length >= limit && kept.length > 0 ? kept[kept.length - 1]!.score : -Infinity;
     });
-    return best;
+    return kept.map(({ docId, score }) => hitOf(docId, score));
   }
 
-  /** Puts a page among the best `limit` hits (by score; among equals, the earlier stays first), unless the filter drops it. */
-  private offerHit(best: SearchResult[], limit: number, filter: SearchOptions['filter'], docId: number, id: unknown, score: number, queryTerms: string[], match: MatchInfo): void {
+  /** A page's result as MiniSearch's search makes it (its stored fields included). */
+  private hit(docId: number, id: unknown, score: number, queryTerms: string[], match: MatchInfo): SearchResult {
     const result: SearchResult = { id, score, terms: Object.keys(match), queryTerms, match };
     Object.assign(result, this._storedFields.get(docId));
+    return result;
+  }
+
+  /** Puts a result among the best `limit` (by score; among equals, the earlier stays first), unless the filter drops it. */
+  private offerHit(best: SearchResult[], limit: number, filter: SearchOptions['filter'], result: SearchResult): void {
     if (filter && !filter(result)) return;
-    let at = best.length;
-    while (at > 0 && best[at - 1]!.score < score) at--;
-    best.splice(at, 0, result);
-    if (best.length > limit) best.pop();
+    placeAmongBest(best, limit, result);
   }
 
   /** The index as the file's document table and its terms grouped by shard. */
