@@ -203,6 +203,35 @@ describe('the wiki index on disk', () => {
     }
   });
 
+  it('reads back an index whose lengths and counts need more than 16 bits, and one whose ids are not all strings', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'wiki-idx-')), 'search.idx');
+    for (const ids of [(i: number) => `p${i}`, (i: number) => (i % 2 ? i : `p${i}`)]) {
+      const options0 = { fields: ['text'], searchOptions: { prefix: true } };
+      const search = new StoredSearch<{ id: string | number; text: string }>(options0);
+      // 70,000 words: a length and a frequency beyond 65,535.
+      search.add({ id: ids(0), text: 'huge '.repeat(70_000) });
+      for (let i = 1; i < 50; i++) search.add({ id: ids(i), text: `huge small s${i} ${'more '.repeat(i)}` });
+      writeIndexFile(file, search as StoredSearch<unknown>, new Map());
+      // The file took the 32-bit form (and JSON ids for numbers), which small wikis never need.
+      const head = readFileSync(file, 'latin1').slice(0, 4000);
+      expect(head).toContain('"narrow":false');
+      expect(head).toContain(`"idsAsJson":${typeof ids(1) === 'number'}`);
+      const load = () => {
+        const got = readIndexFile(file, {})!;
+        return StoredSearch.fromColumns<{ id: string | number; text: string }>(options0, got.table, got.terms);
+      };
+      const read = load();
+      const twin = load();
+      // The same scores as the index written (ties among prefix terms may come in another order: the tree is filled anew).
+      const scores = (hits: Array<{ id: unknown; score: number }>) => hits.map((h) => `${h.score} ${h.id}`).sort();
+      for (const query of ['huge', 'huge small', 'more', 's1', 'h']) {
+        expect(read.top(query, {}, 20), query).toEqual(twin.search(query).slice(0, 20));
+        expect(scores(read.top(query, {}, 100)), query).toEqual(scores(search.search(query)));
+      }
+      expect(read.has(ids(3))).toBe(true);
+    }
+  });
+
   it("keeps a query's best hits exactly as MiniSearch's own search and sort would, ties and filters included", () => {
     const search = new StoredSearch<{ id: string; text: string }>({ fields: ['text'], searchOptions: { prefix: true } });
     const words = ['alpha', 'beta', 'gamma', 'alps', 'delta'];

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { writeAtomic } from './catalog.js';
-import { PLACE, type Postings, type Shard, type StoredSearch, type Table } from './storedSearch.js';
+import { type Numbers, PLACE, type Postings, type Shard, type StoredSearch, type Table } from './storedSearch.js';
 
 /**
  * The search index on disk, in one file a query reads only part of: a
@@ -14,15 +14,17 @@ import { PLACE, type Postings, type Shard, type StoredSearch, type Table } from 
  * with them ranks exactly as one filled whole. One file, replaced by a
  * rename, so a reader never mixes two versions.
  *
- * The table and the postings are binary (32-bit numbers in the machine's
- * order, read straight into typed arrays), not JSON: a one-query command
+ * The table and the postings are binary (numbers in the machine's order,
+ * read straight into typed arrays; 16 bits each when every short id, count
+ * and length of the file fits, else 32), not JSON: a one-query command
  * would otherwise parse 70,000 numbers and 10,000 names into objects on
  * its heap, and on a machine where every fresh page of memory costs, the
  * parse and the heap it grows cost more than the query.
  *
- * Table section: the documents' short ids (n), the offsets of their ids in
- * the names (n + 1), the field lengths by short id (nextId × fields), then
- * the ids as UTF-8 one after another (each as JSON when not all are strings).
+ * Table section: the offsets of the documents' ids in the names (n + 1, 32
+ * bits), their short ids (n), the field lengths by short id (nextId ×
+ * fields), then the ids as UTF-8 one after another (each as JSON when not
+ * all are strings).
  * Shard section: its terms as JSON ([term, [fieldId, start, end, ascending…]]…), padded
  * to 4 bytes, then the postings: [shortId, frequency…] pairs, each term's
  * field from start to end.
@@ -37,6 +39,8 @@ interface Head {
   dirtCount: number;
   /** The byte order the numbers were written in: a machine of the other order rebuilds. */
   endian: string;
+  /** Whether the short ids, counts and lengths are 16 bits each (else 32). */
+  narrow: boolean;
   /** Where the table lies (after the head), its documents and the length of their names. */
   table: { at: number; count: number; nameBytes: number; idsAsJson: boolean };
   /** Where each shard lies (after the head) and how long its terms' JSON is, by key. */
@@ -58,11 +62,13 @@ export function writeIndexFile(file: string, search: StoredSearch<unknown>, hash
     }
     return [start, offset - start];
   };
-  const [tableAt] = place(bytesOf(table.shortIds), bytesOf(table.nameOffsets), bytesOf(table.lengths), table.names);
+  const narrow = [table.shortIds, table.lengths, ...[...groups.values()].map((g) => g.data)].every((numbers) => numbers.every((n) => n < 0x10000));
+  const sized = (numbers: Numbers) => bytesOf(narrow ? Uint16Array.from(numbers) : numbers);
+  const [tableAt] = place(bytesOf(table.nameOffsets), sized(table.shortIds), sized(table.lengths), table.names);
   const shards: Record<string, [number, number, number]> = {};
   for (const [key, shard] of groups) {
     const terms = Buffer.from(JSON.stringify(shard.terms));
-    const [at, length] = place(terms, new Uint8Array(align4(terms.length) - terms.length), bytesOf(shard.data));
+    const [at, length] = place(terms, new Uint8Array(align4(terms.length) - terms.length), sized(shard.data));
     shards[key] = [at, length, terms.length];
   }
   const head: Head = {
@@ -72,6 +78,7 @@ export function writeIndexFile(file: string, search: StoredSearch<unknown>, hash
     averageFieldLength: table.averageFieldLength,
     dirtCount: table.dirtCount,
     endian: endianness(),
+    narrow,
     table: { at: tableAt, count: table.shortIds.length, nameBytes: table.names.length, idsAsJson: table.idsAsJson },
     shards,
     hashes: place(Buffer.from(JSON.stringify(Object.fromEntries(hashes)))),
@@ -80,7 +87,7 @@ export function writeIndexFile(file: string, search: StoredSearch<unknown>, hash
   writeAtomic(file, Buffer.concat([Buffer.from(`${MAGIC} ${headBlob.length}\n`), headBlob, ...blobs]));
 }
 
-function bytesOf(numbers: Uint32Array): Uint8Array {
+function bytesOf(numbers: Numbers): Uint8Array {
   return new Uint8Array(numbers.buffer, numbers.byteOffset, numbers.byteLength);
 }
 
@@ -113,7 +120,7 @@ export function readIndexFile(file: string, options: { want?: (key: string) => b
     if (!Number.isSafeInteger(headLength)) return null;
     const base = end + 1 + headLength;
     // Each section into memory of its own: it starts there, so its numbers are aligned for typed arrays.
-    const read = (at: number, length: number): Buffer => {
+    const read = (at: number, length: number): Buffer<ArrayBuffer> => {
       const buffer = Buffer.from(new ArrayBuffer(length));
       let done = 0;
       while (done < length) {
@@ -127,9 +134,11 @@ export function readIndexFile(file: string, options: { want?: (key: string) => b
     if (head.endian !== endianness()) return null;
     const fieldCount = Object.keys(head.fieldIds).length;
     const { count, nameBytes } = head.table;
-    const numbers = 2 * count + 1 + head.nextId * fieldCount;
-    const tableBytes = read(base + head.table.at, 4 * numbers + nameBytes);
-    const nameOffsets = new Uint32Array(tableBytes.buffer, tableBytes.byteOffset + 4 * count, count + 1);
+    const Sized = head.narrow ? Uint16Array : Uint32Array;
+    const width = Sized.BYTES_PER_ELEMENT;
+    const numbersBytes = 4 * (count + 1) + width * (count + head.nextId * fieldCount);
+    const tableBytes = read(base + head.table.at, numbersBytes + nameBytes);
+    const nameOffsets = new Uint32Array(tableBytes.buffer, tableBytes.byteOffset, count + 1);
     if (nameOffsets[count] !== nameBytes) return null;
     const table: Table = {
       documentCount: head.documentCount,
@@ -137,10 +146,10 @@ export function readIndexFile(file: string, options: { want?: (key: string) => b
       fieldIds: head.fieldIds,
       averageFieldLength: head.averageFieldLength,
       dirtCount: head.dirtCount,
-      shortIds: new Uint32Array(tableBytes.buffer, tableBytes.byteOffset, count),
+      shortIds: new Sized(tableBytes.buffer, tableBytes.byteOffset + 4 * (count + 1), count),
       nameOffsets,
-      lengths: new Uint32Array(tableBytes.buffer, tableBytes.byteOffset + 4 * (2 * count + 1), head.nextId * fieldCount),
-      names: tableBytes.subarray(4 * numbers),
+      lengths: new Sized(tableBytes.buffer, tableBytes.byteOffset + 4 * (count + 1) + width * count, head.nextId * fieldCount),
+      names: tableBytes.subarray(numbersBytes),
       idsAsJson: head.table.idsAsJson,
     };
     const terms: Array<[string, Postings]> = [];
@@ -150,7 +159,7 @@ export function readIndexFile(file: string, options: { want?: (key: string) => b
         const [at, length, termsLength] = head.shards[key]!;
         const bytes = read(base + at, length);
         const start = align4(termsLength);
-        const data = new Uint32Array(bytes.buffer, bytes.byteOffset + start, (length - start) / 4);
+        const data = new Sized(bytes.buffer, bytes.byteOffset + start, (length - start) / width);
         for (const [term, fields] of JSON.parse(bytes.toString('utf8', 0, termsLength)) as Shard['terms']) {
           for (let i = 0; i < fields.length; i += PLACE) if (!(fields[i + 1]! <= fields[i + 2]! && fields[i + 2]! <= data.length)) return null;
           terms.push([term, { data, fields }]);

@@ -23,7 +23,7 @@ type FieldData = Map<number, Map<number, number>>;
  * 1 when its short ids ascend (as MiniSearch adds pages) else 0, …].
  */
 export interface Postings {
-  data: Uint32Array;
+  data: Numbers;
   fields: number[];
 }
 
@@ -33,8 +33,11 @@ export const PLACE = 4;
 /** One shard as written: its terms, each with its fields' places in `data` (as in Postings), and their postings. */
 export interface Shard {
   terms: Array<[string, number[]]>;
-  data: Uint32Array;
+  data: Numbers;
 }
+
+/** Counts and short ids as read: 16 bits each when all of a file's fit, else 32. */
+export type Numbers = Uint16Array | Uint32Array;
 
 /** Where a term's postings in a field are described in `fields` (its fieldId's index), or -1. */
 function fieldSlot(postings: Postings, fieldId: number): number {
@@ -111,11 +114,11 @@ interface Bm25 {
  */
 function addPostings(
   r: WordScores,
-  data: Uint32Array,
+  data: Numbers,
   start: number,
   end: number,
   at: Int32Array,
-  lengths: Uint32Array,
+  lengths: Numbers,
   fieldCount: number,
   fieldId: number,
   weighted: number,
@@ -234,14 +237,14 @@ export interface Table {
   averageFieldLength: number[];
   dirtCount: number;
   /** The documents' short ids, in MiniSearch's order. */
-  shortIds: Uint32Array;
+  shortIds: Numbers;
   /** The documents' ids one after another as UTF-8 (in shortIds' order): the i-th from nameOffsets[i] to nameOffsets[i + 1]. */
   names: Buffer;
   nameOffsets: Uint32Array;
   /** Whether each id is written as JSON (when not all are strings). */
   idsAsJson: boolean;
   /** Each short id's field lengths, one field count apart (0 for a short id no document holds). */
-  lengths: Uint32Array;
+  lengths: Numbers;
 }
 
 /**
