@@ -66,6 +66,29 @@ describe('the wiki index on disk', () => {
     expect(WikiIndex.peekHashes(workspacePaths(home).data).size).toBe(open(home).catalog.names.size);
   });
 
+  it('rebuilds an index file of the previous format, or one cut short, instead of misreading it', () => {
+    const home = makeWikiWorkspace();
+    expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
+    // Well-formed in the format before (JSON columns), standing for a page that does not exist.
+    const shard = JSON.stringify([['phantomword', [0, [0, 1], 2, [0, 1]]]]);
+    const hashes = JSON.stringify({ 'ghost/page': 'x' });
+    const table = { documentCount: 1, nextId: 1, fieldIds: { title: 0, tags: 1, body: 2, path: 3 }, averageFieldLength: [1, 0, 1, 2], dirtCount: 0, ids: [0, 'ghost/page'], lengths: [0, 1, 0, 1, 2] };
+    const head = JSON.stringify({ table, shards: { ph: [0, shard.length] }, hashes: [shard.length, hashes.length] });
+    writeFileSync(derived(home, 'search.idx'), `master-wiki-index 4 ${head.length}\n${head}${shard}${hashes}`);
+    expect(found(home, 'phantomword')).toEqual([]);
+    expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
+    const rebuilt = readFileSync(derived(home, 'search.idx'));
+    expect(rebuilt.toString('latin1', 0, 20)).toBe('master-wiki-index 5 ');
+    expect(WikiIndex.peekHashes(workspacePaths(home).data).has('ghost/page')).toBe(false);
+    // This format cut short: built again once a read reaches the missing part (a word found nowhere reads it all).
+    for (const keep of [0.9, 0.5, 0.1]) {
+      writeFileSync(derived(home, 'search.idx'), rebuilt.subarray(0, Math.floor(rebuilt.length * keep)));
+      expect(found(home, 'qqqqqqqqqq')).toEqual([]);
+      expect(readFileSync(derived(home, 'search.idx')).length).toBe(rebuilt.length);
+      expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
+    }
+  });
+
   it('a view restricted to some pages reads only their folders and never resolves another', () => {
     const home = makeWikiWorkspace();
     open(home);
@@ -177,6 +200,35 @@ describe('the wiki index on disk', () => {
           }
         }
       }
+    }
+  });
+
+  it('reads back an index whose lengths and counts need more than 16 bits, and one whose ids are not all strings', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'wiki-idx-')), 'search.idx');
+    for (const ids of [(i: number) => `p${i}`, (i: number) => (i % 2 ? i : `p${i}`)]) {
+      const options0 = { fields: ['text'], searchOptions: { prefix: true } };
+      const search = new StoredSearch<{ id: string | number; text: string }>(options0);
+      // 70,000 words: a length and a frequency beyond 65,535.
+      search.add({ id: ids(0), text: 'huge '.repeat(70_000) });
+      for (let i = 1; i < 50; i++) search.add({ id: ids(i), text: `huge small s${i} ${'more '.repeat(i)}` });
+      writeIndexFile(file, search as StoredSearch<unknown>, new Map());
+      // The file took the 32-bit form (and JSON ids for numbers), which small wikis never need.
+      const head = readFileSync(file, 'latin1').slice(0, 4000);
+      expect(head).toContain('"narrow":false');
+      expect(head).toContain(`"idsAsJson":${typeof ids(1) === 'number'}`);
+      const load = () => {
+        const got = readIndexFile(file, {})!;
+        return StoredSearch.fromColumns<{ id: string | number; text: string }>(options0, got.table, got.terms);
+      };
+      const read = load();
+      const twin = load();
+      // The same scores as the index written (ties among prefix terms may come in another order: the tree is filled anew).
+      const scores = (hits: Array<{ id: unknown; score: number }>) => hits.map((h) => `${h.score} ${h.id}`).sort();
+      for (const query of ['huge', 'huge small', 'more', 's1', 'h']) {
+        expect(read.top(query, {}, 20), query).toEqual(twin.search(query).slice(0, 20));
+        expect(scores(read.top(query, {}, 100)), query).toEqual(scores(search.search(query)));
+      }
+      expect(read.has(ids(3))).toBe(true);
     }
   });
 

@@ -1,45 +1,94 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { writeAtomic } from './catalog.js';
-import type { Postings, StoredSearch, Table } from './storedSearch.js';
+import { type Numbers, PLACE, type Postings, type Shard, type StoredSearch, type Table } from './storedSearch.js';
 
 /**
  * The search index on disk, in one file a query reads only part of: a
- * first line with the format and the head's length, the head (the document
- * table: ids, field lengths, counts; and where each shard lies), then the
- * shards: the inverted index split by the first two characters of its
- * terms, and the page hashes the index stands for. A query reads the head
- * and the shards its words start with; a prefix or exact match can only be
- * found there, so a MiniSearch filled with them ranks exactly as one
- * filled whole. One file, replaced by a rename, so a reader never mixes two
- * versions.
+ * first line with the format and the head's length, the head (small JSON:
+ * counts, field ids, where each section lies), then the sections: the
+ * document table, the shards (the inverted index split by the first two
+ * characters of its terms) and the page hashes the index stands for. A
+ * query reads the head, the table and the shards its words start with; a
+ * prefix or exact match can only be found there, so a MiniSearch filled
+ * with them ranks exactly as one filled whole. One file, replaced by a
+ * rename, so a reader never mixes two versions.
  *
- * Ids and postings are kept as flat number arrays ([id, value, id, value…])
- * rather than MiniSearch's own JSON (objects keyed by id strings), which
- * costs a command several times as much to parse and turn back into maps.
+ * The table and the postings are binary (numbers in the machine's order,
+ * read straight into typed arrays; 16 bits each when every short id, count
+ * and length of the file fits, else 32), not JSON: a one-query command
+ * would otherwise parse 70,000 numbers and 10,000 names into objects on
+ * its heap, and on a machine where every fresh page of memory costs, the
+ * parse and the heap it grows cost more than the query.
+ *
+ * Table section: the offsets of the documents' ids in the names (n + 1, 32
+ * bits), their short ids (n), the field lengths by short id (nextId ×
+ * fields), then the ids as UTF-8 one after another (each as JSON when not
+ * all are strings).
+ * Shard section: its terms as JSON ([term, [fieldId, start, end, ascending…]]…), padded
+ * to 4 bytes, then the postings: [shortId, frequency…] pairs, each term's
+ * field from start to end.
  */
-const MAGIC = 'master-wiki-index 4';
+const MAGIC = 'master-wiki-index 5';
 
 interface Head {
-  table: Table;
-  /** Byte offset (after the head) and length of each shard, by key. */
-  shards: Record<string, [number, number]>;
+  documentCount: number;
+  nextId: number;
+  fieldIds: Record<string, number>;
+  averageFieldLength: number[];
+  dirtCount: number;
+  /** The byte order the numbers were written in: a machine of the other order rebuilds. */
+  endian: string;
+  /** Whether the short ids, counts and lengths are 16 bits each (else 32). */
+  narrow: boolean;
+  /** Where the table lies (after the head), its documents and the length of their names. */
+  table: { at: number; count: number; nameBytes: number; idsAsJson: boolean };
+  /** Where each shard lies (after the head) and how long its terms' JSON is, by key. */
+  shards: Record<string, [number, number, number]>;
   hashes: [number, number];
 }
+
+const align4 = (n: number) => (n + 3) & ~3;
+
 export function writeIndexFile(file: string, search: StoredSearch<unknown>, hashes: ReadonlyMap<string, string>): void {
   const { table, shards: groups } = search.toColumns();
   const blobs: Buffer[] = [];
   let offset = 0;
-  const place = (value: unknown): [number, number] => {
-    const blob = Buffer.from(JSON.stringify(value));
-    blobs.push(blob);
-    offset += blob.length;
-    return [offset - blob.length, blob.length];
+  const place = (...parts: Uint8Array[]): [number, number] => {
+    const start = offset;
+    for (const part of parts) {
+      blobs.push(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+      offset += part.byteLength;
+    }
+    return [start, offset - start];
   };
-  const shards: Record<string, [number, number]> = {};
-  for (const [key, group] of groups) shards[key] = place(group);
-  const head: Head = { table, shards, hashes: place(Object.fromEntries(hashes)) };
+  const narrow = [table.shortIds, table.lengths, ...[...groups.values()].map((g) => g.data)].every((numbers) => numbers.every((n) => n < 0x10000));
+  const sized = (numbers: Numbers) => bytesOf(narrow ? Uint16Array.from(numbers) : numbers);
+  const [tableAt] = place(bytesOf(table.nameOffsets), sized(table.shortIds), sized(table.lengths), table.names);
+  const shards: Record<string, [number, number, number]> = {};
+  for (const [key, shard] of groups) {
+    const terms = Buffer.from(JSON.stringify(shard.terms));
+    const [at, length] = place(terms, new Uint8Array(align4(terms.length) - terms.length), sized(shard.data));
+    shards[key] = [at, length, terms.length];
+  }
+  const head: Head = {
+    documentCount: table.documentCount,
+    nextId: table.nextId,
+    fieldIds: table.fieldIds,
+    averageFieldLength: table.averageFieldLength,
+    dirtCount: table.dirtCount,
+    endian: endianness(),
+    narrow,
+    table: { at: tableAt, count: table.shortIds.length, nameBytes: table.names.length, idsAsJson: table.idsAsJson },
+    shards,
+    hashes: place(Buffer.from(JSON.stringify(Object.fromEntries(hashes)))),
+  };
   const headBlob = Buffer.from(JSON.stringify(head));
   writeAtomic(file, Buffer.concat([Buffer.from(`${MAGIC} ${headBlob.length}\n`), headBlob, ...blobs]));
+}
+
+function bytesOf(numbers: Numbers): Uint8Array {
+  return new Uint8Array(numbers.buffer, numbers.byteOffset, numbers.byteLength);
 }
 
 /** What a load read: the index (its documents and the terms of the shards asked for) and, when asked, the hashes. */
@@ -70,31 +119,59 @@ export function readIndexFile(file: string, options: { want?: (key: string) => b
     const headLength = Number(line.slice(MAGIC.length + 1, end));
     if (!Number.isSafeInteger(headLength)) return null;
     const base = end + 1 + headLength;
-    const read = (at: number, length: number): string => {
-      const buffer = Buffer.alloc(length);
+    // Each section into memory of its own: it starts there, so its numbers are aligned for typed arrays.
+    const read = (at: number, length: number): Buffer<ArrayBuffer> => {
+      const buffer = Buffer.from(new ArrayBuffer(length));
       let done = 0;
       while (done < length) {
         const n = readSync(fd, buffer, done, length - done, at + done);
         if (n === 0) throw new Error('the index file is cut short');
         done += n;
       }
-      return buffer.toString('utf8');
+      return buffer;
     };
-    const head = JSON.parse(read(end + 1, headLength)) as Head;
+    const head = JSON.parse(read(end + 1, headLength).toString('utf8')) as Head;
+    if (head.endian !== endianness()) return null;
+    const fieldCount = Object.keys(head.fieldIds).length;
+    const { count, nameBytes } = head.table;
+    const Sized = head.narrow ? Uint16Array : Uint32Array;
+    const width = Sized.BYTES_PER_ELEMENT;
+    const numbersBytes = 4 * (count + 1) + width * (count + head.nextId * fieldCount);
+    const tableBytes = read(base + head.table.at, numbersBytes + nameBytes);
+    const nameOffsets = new Uint32Array(tableBytes.buffer, tableBytes.byteOffset, count + 1);
+    if (nameOffsets[count] !== nameBytes) return null;
+    const table: Table = {
+      documentCount: head.documentCount,
+      nextId: head.nextId,
+      fieldIds: head.fieldIds,
+      averageFieldLength: head.averageFieldLength,
+      dirtCount: head.dirtCount,
+      shortIds: new Sized(tableBytes.buffer, tableBytes.byteOffset + 4 * (count + 1), count),
+      nameOffsets,
+      lengths: new Sized(tableBytes.buffer, tableBytes.byteOffset + 4 * (count + 1) + width * count, head.nextId * fieldCount),
+      names: tableBytes.subarray(numbersBytes),
+      idsAsJson: head.table.idsAsJson,
+    };
     const terms: Array<[string, Postings]> = [];
     if (options.terms !== false) {
       for (const key in head.shards) {
         if (options.want && !options.want(key)) continue;
-        const [at, length] = head.shards[key]!;
-        for (const entry of JSON.parse(read(base + at, length)) as Array<[string, Postings]>) terms.push(entry);
+        const [at, length, termsLength] = head.shards[key]!;
+        const bytes = read(base + at, length);
+        const start = align4(termsLength);
+        const data = new Sized(bytes.buffer, bytes.byteOffset + start, (length - start) / width);
+        for (const [term, fields] of JSON.parse(bytes.toString('utf8', 0, termsLength)) as Shard['terms']) {
+          for (let i = 0; i < fields.length; i += PLACE) if (!(fields[i + 1]! <= fields[i + 2]! && fields[i + 2]! <= data.length)) return null;
+          terms.push([term, { data, fields }]);
+        }
       }
     }
     let hashes: Map<string, string> | null = null;
     if (options.hashes) {
       const [at, length] = head.hashes;
-      hashes = new Map(Object.entries(JSON.parse(read(base + at, length)) as Record<string, string>));
+      hashes = new Map(Object.entries(JSON.parse(read(base + at, length).toString('utf8')) as Record<string, string>));
     }
-    return { table: head.table, terms, hashes };
+    return { table, terms, hashes };
   } catch {
     return null;
   } finally {

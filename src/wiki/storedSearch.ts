@@ -17,32 +17,51 @@ interface SearchableIndex<V> extends Iterable<[string, V]> {
 /** MiniSearch's postings of one term: by field id, each page's frequency by short id. */
 type FieldData = Map<number, Map<number, number>>;
 
-/** A term's postings in one field (from the file's columns), or undefined. */
-function fieldPostings(postings: Postings, fieldId: number): number[] | undefined {
-  for (let i = 0; i < postings.length; i += 2) if (postings[i] === fieldId) return postings[i + 1] as number[];
-  return undefined;
+/**
+ * A term's postings as read: each field's [shortId, frequency…] pairs lie in
+ * `data`; `fields` holds, per field, PLACE numbers: [fieldId, start, end,
+ * 1 when its short ids ascend (as MiniSearch adds pages) else 0, …].
+ */
+export interface Postings {
+  data: Numbers;
+  fields: number[];
 }
 
-const inIdOrder = new WeakMap<number[], boolean>();
+/** How many numbers describe a term's postings in one field (see Postings). */
+export const PLACE = 4;
 
-/** Whether a field's postings hold a page: by halves when they are in id order (as written), else one by one. */
-function hasPosting(flat: number[] | undefined, docId: number): boolean {
-  if (!flat) return false;
-  let sorted = inIdOrder.get(flat);
-  if (sorted === undefined) {
-    sorted = true;
-    for (let j = 2; j < flat.length && sorted; j += 2) sorted = flat[j - 2]! < flat[j]!;
-    inIdOrder.set(flat, sorted);
-  }
-  if (!sorted) {
-    for (let j = 0; j < flat.length; j += 2) if (flat[j] === docId) return true;
+/** One shard as written: its terms, each with its fields' places in `data` (as in Postings), and their postings. */
+export interface Shard {
+  terms: Array<[string, number[]]>;
+  data: Numbers;
+}
+
+/** Counts and short ids as read: 16 bits each when all of a file's fit, else 32. */
+export type Numbers = Uint16Array | Uint32Array;
+
+/** Where a term's postings in a field are described in `fields` (its fieldId's index), or -1. */
+function fieldSlot(postings: Postings, fieldId: number): number {
+  const fields = postings.fields;
+  for (let i = 0; i < fields.length; i += PLACE) if (fields[i] === fieldId) return i;
+  return -1;
+}
+
+/** Whether a term's postings in a field hold a page: by halves when they are in id order, else one by one. */
+function hasPosting(postings: Postings, fieldId: number, docId: number): boolean {
+  const slot = fieldSlot(postings, fieldId);
+  if (slot < 0) return false;
+  const { data, fields } = postings;
+  const start = fields[slot + 1]!;
+  const end = fields[slot + 2]!;
+  if (!fields[slot + 3]) {
+    for (let j = start; j < end; j += 2) if (data[j] === docId) return true;
     return false;
   }
   let lo = 0;
-  let hi = flat.length / 2 - 1;
+  let hi = (end - start) / 2 - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const at = flat[2 * mid]!;
+    const at = data[start + 2 * mid]!;
     if (at === docId) return true;
     if (at < docId) lo = mid + 1;
     else hi = mid - 1;
@@ -50,8 +69,166 @@ function hasPosting(flat: number[] | undefined, docId: number): boolean {
   return false;
 }
 
-/** A term's postings: [fieldId, [shortId, frequency, shortId, frequency…], fieldId, […]…]. */
-export type Postings = Array<number | number[]>;
+/**
+ * One query word's scores: per page, its sum so far, whether it has one, and
+ * the pages in the order they were first scored. The sums are a plain array
+ * of boxed numbers, not a Float64Array: before the scoring loop is optimized
+ * (a one-query command ends before that), every number read from a
+ * Float64Array is a new heap object, and a few hundred thousand of them grow
+ * the heap, whose fresh memory costs more than the arithmetic.
+ */
+interface WordScores {
+  scores: Array<number | null>;
+  has: Uint8Array;
+  order: Int32Array;
+  count: number;
+  derived: Array<[string, FieldData | Postings]>;
+}
+
+function wordScores(size: number): WordScores {
+  // Filled with null, so the array holds references (a number stored is kept as the object it already is).
+  return { scores: new Array<number | null>(size).fill(null), has: new Uint8Array(size), order: new Int32Array(size), count: 0, derived: [] };
+}
+
+/** MiniSearch's BM25 parameters, with the parts that are the same for every posting computed once. */
+interface Bm25 {
+  k: number;
+  b: number;
+  d: number;
+  /** k + 1 */
+  k1: number;
+  /** 1 - b */
+  oneMinusB: number;
+}
+
+/**
+ * Adds a term's postings in one field to a word's scores: MiniSearch's
+ * `weight * fieldBoost * (idf * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / avg))))`
+ * with `weight * fieldBoost`, idf, `k + 1` and `1 - b` computed once by the
+ * caller (the same operands in the same order: the same numbers to the
+ * last bit). A term's score in a field depends only on the page's frequency
+ * and field length, so it is computed once per pair seen and then reused
+ * (the same number object: nothing allocated per posting). False at a page
+ * no longer in the index (MiniSearch's maps then drop its postings as
+ * MiniSearch does).
+ */
+function addPostings(
+  r: WordScores,
+  data: Numbers,
+  start: number,
+  end: number,
+  at: Int32Array,
+  lengths: Numbers,
+  fieldCount: number,
+  fieldId: number,
+  weighted: number,
+  idf: number,
+  avg: number,
+  bm25: Bm25,
+): boolean {
+  const { k, b, d, k1, oneMinusB } = bm25;
+  const { scores, has, order } = r;
+  const known = new Map<number, number>();
+  let count = r.count;
+  let live = true;
+  for (let j = start; j < end; j += 2) {
+    const docId = data[j]!;
+    if (!(at[docId]! >= 0)) {
+      live = false;
+      break;
+    }
+    const tf = data[j + 1]!;
+    const length = lengths[docId * fieldCount + fieldId]!;
+    const key = tf < 1024 && length < 1048576 ? length * 1024 + tf : -1;
+    let value = key < 0 ? undefined : known.get(key);
+    if (value === undefined) {
+      value = weighted * (idf * (d + (tf * k1) / (tf + k * (oneMinusB + (b * length) / avg))));
+      if (key >= 0) known.set(key, value);
+    }
+    if (has[docId]) scores[docId] = scores[docId]! + value;
+    else {
+      has[docId] = 1;
+      scores[docId] = value;
+      order[count++] = docId;
+    }
+  }
+  r.count = count;
+  return live;
+}
+
+/*
+ * The loops over every matching page are small functions of their own: a
+ * loop that runs long gets its function compiled by the optimizer while it
+ * runs, and for the whole of `scoredTop` that took longer than the loop.
+ */
+
+/**
+ * Each page that matches (AND: every word scored it; OR: any did) in
+ * MiniSearch's order (AND: the order the last word scored them; OR: each
+ * word's new pages after the earlier words'), with its total as MiniSearch
+ * makes it (its words' scores summed in query order, times the number of
+ * distinct words it has), handed to `offer` unless it cannot enter the
+ * best: `offer` answers the score a later page must beat (-Infinity while
+ * the best are not full).
+ */
+function eachContender(perWord: WordScores[], words: string[], combine: string, size: number, offer: (docId: number, total: number) => number): void {
+  const n = perWord.length;
+  const has = perWord.map((r) => r.has);
+  const scores = perWord.map((r) => r.scores);
+  // A word typed twice counts once among a page's terms.
+  const repeated = words.map((word, w) => words.indexOf(word) !== w);
+  let floor = -Infinity;
+  if (combine === 'and') {
+    const distinct = repeated.filter((r) => !r).length;
+    const last = perWord[n - 1]!;
+    for (let i = 0; i < last.count; i++) {
+      const docId = last.order[i]!;
+      let all = true;
+      for (let w = 0; w < n - 1 && all; w++) all = has[w]![docId] === 1;
+      if (!all) continue;
+      let sum = scores[0]![docId]!;
+      for (let w = 1; w < n; w++) sum = sum + scores[w]![docId]!;
+      const total = sum * distinct;
+      if (total <= floor) continue;
+      floor = offer(docId, total);
+    }
+    return;
+  }
+  const seen = new Uint8Array(size);
+  for (const r of perWord) {
+    for (let i = 0; i < r.count; i++) {
+      const docId = r.order[i]!;
+      if (seen[docId]) continue;
+      seen[docId] = 1;
+      let sum = 0;
+      let first = true;
+      let present = 0;
+      for (let w = 0; w < n; w++) {
+        if (!has[w]![docId]) continue;
+        sum = first ? scores[w]![docId]! : sum + scores[w]![docId]!;
+        first = false;
+        if (!repeated[w] || !has.some((h, v) => v < w && words[v] === words[w] && h[docId])) present++;
+      }
+      const total = sum * (present || 1);
+      if (total <= floor) continue;
+      floor = offer(docId, total);
+    }
+  }
+}
+
+/** Puts an item among the best `limit` by score, after any of equal score (the order of a stable sort), the last one out. */
+function placeAmongBest<I extends { score: number }>(best: I[], limit: number, item: I): void {
+  let at = best.length;
+  while (at > 0 && best[at - 1]!.score < item.score) at--;
+  best.splice(at, 0, item);
+  if (best.length > limit) best.pop();
+}
+
+/** A document table as written: the id of the document at each place in it. */
+function idAt(table: Table, place: number): unknown {
+  const text = table.names.toString('utf8', table.nameOffsets[place], table.nameOffsets[place + 1]);
+  return table.idsAsJson ? JSON.parse(text) : text;
+}
 
 export interface Table {
   documentCount: number;
@@ -59,10 +236,15 @@ export interface Table {
   fieldIds: Record<string, number>;
   averageFieldLength: number[];
   dirtCount: number;
-  /** [shortId, page name, shortId, page name…] */
-  ids: Array<number | string>;
-  /** [shortId, length of each field…] per document, one field count apart. */
-  lengths: number[];
+  /** The documents' short ids, in MiniSearch's order. */
+  shortIds: Numbers;
+  /** The documents' ids one after another as UTF-8 (in shortIds' order): the i-th from nameOffsets[i] to nameOffsets[i + 1]. */
+  names: Buffer;
+  nameOffsets: Uint32Array;
+  /** Whether each id is written as JSON (when not all are strings). */
+  idsAsJson: boolean;
+  /** Each short id's field lengths, one field count apart (0 for a short id no document holds). */
+  lengths: Numbers;
 }
 
 /**
@@ -87,7 +269,7 @@ export class StoredSearch<T> extends MiniSearch<T> {
       const score = sum * (terms.length || 1);
       // A full list keeps its earlier equal: a later one with no higher score cannot get in.
       if (best.length >= limit && score <= best[best.length - 1]!.score) continue;
-      this.offerHit(best, limit, filter, docId, this._documentIds.get(docId), score, terms, match);
+      this.offerHit(best, limit, filter, this.hit(docId, this._documentIds.get(docId), score, terms, match));
     }
     return best;
   }
@@ -115,23 +297,23 @@ export class StoredSearch<T> extends MiniSearch<T> {
     const weights = opts.weights as { prefix?: number } | undefined;
     const prefixWeight = weights && 'prefix' in weights ? weights.prefix! : 0.375;
     const { k, b, d } = opts.bm25 ?? { k: 1.2, b: 0.7, d: 0.5 };
+    const bm25: Bm25 = { k, b, d, k1: k + 1, oneMinusB: 1 - b };
     const size = this._nextId;
-    type WordResult = { scores: Float64Array; has: Uint8Array; order: number[]; derived: Array<[string, FieldData | Postings]> };
-    const score = (r: WordResult, docId: number, weight: number, fieldBoost: number, tf: number, length: number, avg: number, matching: number) => {
+    const score = (r: WordScores, docId: number, weight: number, fieldBoost: number, tf: number, length: number, avg: number, matching: number) => {
       const idf = Math.log(1 + (this._documentCount - matching + 0.5) / (matching + 0.5));
       const value = weight * fieldBoost * (idf * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / avg))));
       if (r.has[docId]) r.scores[docId] = r.scores[docId]! + value;
       else {
         r.has[docId] = 1;
         r.scores[docId] = value;
-        r.order.push(docId);
+        r.order[r.count++] = docId;
       }
     };
     /** One word's scores from MiniSearch's maps. */
-    const fromMaps = (word: string): WordResult => {
+    const fromMaps = (word: string): WordScores => {
       const index = this._index as unknown as SearchableIndex<FieldData>;
       const removeTerm = (this as unknown as { removeTerm(f: number, d: number, t: string): void }).removeTerm.bind(this);
-      const r: WordResult = { scores: new Float64Array(size), has: new Uint8Array(size), order: [], derived: [] };
+      const r = wordScores(size);
       const add = (derived: string, weight: number, data: FieldData | undefined) => {
         if (data == null) return;
         r.derived.push([derived, data]);
@@ -163,24 +345,22 @@ export class StoredSearch<T> extends MiniSearch<T> {
       return r;
     };
     /** One word's scores from the columns as read, or null at a discarded page's postings (MiniSearch's maps then drop them as it does). */
-    const fromColumns = (word: string): WordResult | null => {
+    const fromColumns = (word: string): WordScores | null => {
       const lazy = this.lazy!;
       const fieldCount = Object.keys(this._fieldIds).length;
-      const r: WordResult = { scores: new Float64Array(size), has: new Uint8Array(size), order: [], derived: [] };
+      const r = wordScores(size);
       const add = (derived: string, weight: number, postings: Postings | undefined): boolean => {
         if (postings == null) return true;
         r.derived.push([derived, postings]);
         for (const [field, fieldBoost] of boosts) {
           const fieldId = this._fieldIds[field]!;
-          const flat = fieldPostings(postings, fieldId);
-          if (!flat) continue;
-          const matching = flat.length / 2;
-          const avg = this._avgFieldLength[fieldId]!;
-          for (let j = 0; j < flat.length; j += 2) {
-            const docId = flat[j]!;
-            if (!lazy.live[docId]) return false;
-            score(r, docId, weight, fieldBoost, flat[j + 1]!, lazy.lengths[docId * fieldCount + fieldId]!, avg, matching);
-          }
+          const slot = fieldSlot(postings, fieldId);
+          if (slot < 0) continue;
+          const start = postings.fields[slot + 1]!;
+          const end = postings.fields[slot + 2]!;
+          const matching = (end - start) / 2;
+          const idf = Math.log(1 + (this._documentCount - matching + 0.5) / (matching + 0.5));
+          if (!addPostings(r, postings.data, start, end, lazy.at, lazy.table.lengths, fieldCount, fieldId, weight * fieldBoost, idf, this._avgFieldLength[fieldId]!, bm25)) return false;
         }
         return true;
       };
@@ -194,7 +374,7 @@ export class StoredSearch<T> extends MiniSearch<T> {
       }
       return r;
     };
-    let perWord: WordResult[] | null = null;
+    let perWord: WordScores[] | null = null;
     if (this.lazy) {
       perWord = [];
       for (const word of words) {
@@ -208,85 +388,98 @@ export class StoredSearch<T> extends MiniSearch<T> {
     }
     if (!perWord) perWord = words.map(fromMaps);
     const lazy = this.lazy;
-    const idOf = (docId: number) => (lazy ? lazy.table.ids[lazy.at[docId]!] : this._documentIds.get(docId));
-    const inField = (data: FieldData | Postings, fieldId: number, docId: number): boolean => (Array.isArray(data) ? hasPosting(fieldPostings(data, fieldId), docId) : !!data.get(fieldId)?.has(docId));
-    // The pages in MiniSearch's order: AND keeps the last word's order, OR adds each word's new pages after the earlier ones.
-    let order: number[];
-    if (combine === 'and') order = perWord[perWord.length - 1]!.order.filter((docId) => perWord.every((r) => r.has[docId]));
-    else {
-      const seen = new Uint8Array(size);
-      order = [];
-      for (const r of perWord) {
-        for (const docId of r.order) {
-          if (seen[docId]) continue;
-          seen[docId] = 1;
-          order.push(docId);
-        }
-      }
-    }
-    const filter = opts.filter;
-    const best: SearchResult[] = [];
-    for (const docId of order) {
-      let sum = 0;
-      let first = true;
+    const idOf = (docId: number) => (lazy ? idAt(lazy.table, lazy.at[docId]!) : this._documentIds.get(docId));
+    const inField = (data: FieldData | Postings, fieldId: number, docId: number): boolean => (data instanceof Map ? !!data.get(fieldId)?.has(docId) : hasPosting(data, fieldId, docId));
+    /** A kept page's result, as MiniSearch's own search makes it. */
+    const hitOf = (docId: number, total: number): SearchResult => {
       const terms: string[] = [];
+      const match: MatchInfo = {};
       for (let w = 0; w < perWord.length; w++) {
         const r = perWord[w]!;
         if (!r.has[docId]) continue;
-        sum = first ? r.scores[docId]! : sum + r.scores[docId]!;
-        first = false;
         if (!terms.includes(words[w]!)) terms.push(words[w]!);
-      }
-      const total = sum * (terms.length || 1);
-      if (best.length >= limit && total <= best[best.length - 1]!.score) continue;
-      const match: MatchInfo = {};
-      for (const r of perWord) {
-        if (!r.has[docId]) continue;
         for (const [derived, data] of r.derived) {
           const fields: string[] = [];
           for (const [field] of boosts) if (inField(data, this._fieldIds[field]!, docId)) fields.push(field);
           if (fields.length) match[derived] = fields;
         }
       }
-      this.offerHit(best, limit, filter, docId, idOf(docId), total, terms, match);
+      return this.hit(docId, idOf(docId), total, terms, match);
+    };
+    const filter = opts.filter;
+    if (filter) {
+      const best: SearchResult[] = [];
+      eachContender(perWord, words, combine, size, (docId, total) => {
+        this.offerHit(best, limit, filter, hitOf(docId, total));
+        return best.length >= limit && best.length > 0 ? best[best.length - 1]!.score : -Infinity;
+      });
+      return best;
     }
-    return best;
+    // Without a filter a page's place depends on its score alone: results are made only for the pages kept.
+    const kept: Array<{ docId: number; score: number }> = [];
+    eachContender(perWord, words, combine, size, (docId, score) => {
+      placeAmongBest(kept, limit, { docId, score });
+      return kept.length >= limit && kept.length > 0 ? kept[kept.length - 1]!.score : -Infinity;
+    });
+    return kept.map(({ docId, score }) => hitOf(docId, score));
   }
 
-  /** Puts a page among the best `limit` hits (by score; among equals, the earlier stays first), unless the filter drops it. */
-  private offerHit(best: SearchResult[], limit: number, filter: SearchOptions['filter'], docId: number, id: unknown, score: number, queryTerms: string[], match: MatchInfo): void {
+  /** A page's result as MiniSearch's search makes it (its stored fields included). */
+  private hit(docId: number, id: unknown, score: number, queryTerms: string[], match: MatchInfo): SearchResult {
     const result: SearchResult = { id, score, terms: Object.keys(match), queryTerms, match };
     Object.assign(result, this._storedFields.get(docId));
-    if (filter && !filter(result)) return;
-    let at = best.length;
-    while (at > 0 && best[at - 1]!.score < score) at--;
-    best.splice(at, 0, result);
-    if (best.length > limit) best.pop();
+    return result;
   }
 
-  /** The index as the file's head table and its terms grouped by shard. */
-  toColumns(): { table: Table; shards: Map<string, Array<[string, Postings]>> } {
-    const ids: Array<number | string> = [];
-    for (const [shortId, id] of this._documentIds) ids.push(shortId, id as string);
+  /** Puts a result among the best `limit` (by score; among equals, the earlier stays first), unless the filter drops it. */
+  private offerHit(best: SearchResult[], limit: number, filter: SearchOptions['filter'], result: SearchResult): void {
+    if (filter && !filter(result)) return;
+    placeAmongBest(best, limit, result);
+  }
+
+  /** The index as the file's document table and its terms grouped by shard. */
+  toColumns(): { table: Table; shards: Map<string, Shard> } {
     const fieldCount = Object.keys(this._fieldIds).length;
-    const lengths: number[] = [];
-    for (const [shortId, list] of this._fieldLength) {
-      lengths.push(shortId);
-      // A field a document lacks has no length (and no terms to score it by).
-      for (let f = 0; f < fieldCount; f++) lengths.push(list[f] ?? 0);
+    const shortIds = new Uint32Array(this._documentIds.size);
+    const idsAsJson = [...this._documentIds.values()].some((id) => typeof id !== 'string');
+    const texts: string[] = [];
+    const nameOffsets = new Uint32Array(shortIds.length + 1);
+    let i = 0;
+    for (const [shortId, id] of this._documentIds) {
+      const text = idsAsJson ? JSON.stringify(id) : (id as string);
+      shortIds[i] = shortId;
+      texts.push(text);
+      nameOffsets[i + 1] = nameOffsets[i]! + Buffer.byteLength(text);
+      i++;
     }
-    const shards = new Map<string, Array<[string, Postings]>>();
+    const lengths = new Uint32Array(this._nextId * fieldCount);
+    // A field a document lacks has no length (and no terms to score it by).
+    for (const [shortId, list] of this._fieldLength) for (let f = 0; f < fieldCount; f++) lengths[shortId * fieldCount + f] = list[f] ?? 0;
+    // Two passes over the terms: the first sizes each shard's postings, the second fills them.
+    const sizes = new Map<string, number>();
     for (const [term, fields] of this._index) {
-      const postings: Postings = [];
-      for (const [fieldId, freqs] of fields) {
-        const flat: number[] = [];
-        for (const [shortId, freq] of freqs) flat.push(shortId, freq);
-        postings.push(fieldId, flat);
-      }
+      let n = 0;
+      for (const freqs of fields.values()) n += 2 * freqs.size;
       const key = shardKey(term);
-      const group = shards.get(key);
-      if (group) group.push([term, postings]);
-      else shards.set(key, [[term, postings]]);
+      sizes.set(key, (sizes.get(key) ?? 0) + n);
+    }
+    const shards = new Map<string, Shard & { filled: number }>();
+    for (const [term, fields] of this._index) {
+      const key = shardKey(term);
+      let shard = shards.get(key);
+      if (!shard) shards.set(key, (shard = { terms: [], data: new Uint32Array(sizes.get(key)!), filled: 0 }));
+      const places: number[] = [];
+      for (const [fieldId, freqs] of fields) {
+        const start = shard.filled;
+        let ascending = 1;
+        for (const [shortId, freq] of freqs) {
+          if (shard.filled > start && shard.data[shard.filled - 2]! >= shortId) ascending = 0;
+          shard.data[shard.filled++] = shortId;
+          shard.data[shard.filled++] = freq;
+        }
+        places.push(fieldId, start, shard.filled, ascending);
+      }
+      shard.terms.push([term, places]);
     }
     const table: Table = {
       documentCount: this._documentCount,
@@ -294,10 +487,13 @@ export class StoredSearch<T> extends MiniSearch<T> {
       fieldIds: this._fieldIds,
       averageFieldLength: this._avgFieldLength,
       dirtCount: this._dirtCount,
-      ids,
+      shortIds,
+      names: Buffer.from(texts.join('')),
+      nameOffsets,
+      idsAsJson,
       lengths,
     };
-    return { table, shards };
+    return { table, shards: new Map([...shards].map(([key, { terms, data }]) => [key, { terms, data }])) };
   }
 
   /** A MiniSearch holding the table's documents and the given terms. */
@@ -310,12 +506,12 @@ export class StoredSearch<T> extends MiniSearch<T> {
   /**
    * The file's columns as they were read, while no MiniSearch method has
    * needed its own maps: a query of the plain kind is scored from them
-   * (see `flatTop`), and the first use of anything else turns them into
+   * (see `scoredTop`), and the first use of anything else turns them into
    * MiniSearch's maps (`materialize`). Building those maps for the 10,000
    * postings of a common word, and a map entry per page, was most of a
    * one-query command's work after the look.
    */
-  private lazy: { table: Table; terms: SearchableIndex<Postings>; live: Uint8Array; at: Int32Array; lengths: Float64Array } | null = null;
+  private lazy: { table: Table; terms: SearchableIndex<Postings>; at: Int32Array } | null = null;
 
   private fill(table: Table, terms: Array<[string, Postings]>): void {
     this._documentCount = table.documentCount;
@@ -323,24 +519,13 @@ export class StoredSearch<T> extends MiniSearch<T> {
     this._fieldIds = table.fieldIds;
     this._avgFieldLength = table.averageFieldLength;
     this._dirtCount = table.dirtCount;
-    const fieldCount = Object.keys(table.fieldIds).length;
-    const size = table.nextId;
-    const live = new Uint8Array(size);
-    const at = new Int32Array(size);
-    for (let i = 0; i < table.ids.length; i += 2) {
-      const shortId = table.ids[i] as number;
-      live[shortId] = 1;
-      at[shortId] = i + 1;
-    }
-    const lengths = new Float64Array(size * fieldCount);
-    for (let i = 0; i < table.lengths.length; i += fieldCount + 1) {
-      const shortId = table.lengths[i]!;
-      for (let f = 0; f < fieldCount; f++) lengths[shortId * fieldCount + f] = table.lengths[i + 1 + f]!;
-    }
+    // Each short id's place in the table, -1 for one no document holds (a page discarded before the file was written).
+    const at = new Int32Array(table.nextId).fill(-1);
+    for (let i = 0; i < table.shortIds.length; i++) at[table.shortIds[i]!] = i;
     // The terms go into MiniSearch's own tree, in the file's order, so a prefix lists them as it would once materialized.
     const index = this._index as unknown as SearchableIndex<Postings>;
     for (const [term, postings] of terms) index.set(term, postings);
-    this.lazy = { table, terms: index, live, at, lengths };
+    this.lazy = { table, terms: index, at };
     for (const field of ['_index', '_documentIds', '_idToShortId', '_fieldLength'] as const) {
       Object.defineProperty(this, field, {
         configurable: true,
@@ -370,21 +555,20 @@ export class StoredSearch<T> extends MiniSearch<T> {
     self._idToShortId = new Map();
     self._fieldLength = new Map();
     self._index = terms;
-    for (let i = 0; i < table.ids.length; i += 2) {
-      const shortId = table.ids[i] as number;
-      const id = table.ids[i + 1] as string;
+    for (let i = 0; i < table.shortIds.length; i++) {
+      const shortId = table.shortIds[i]!;
+      const id = idAt(table, i);
       this._documentIds.set(shortId, id);
       this._idToShortId.set(id, shortId);
+      this._fieldLength.set(shortId, Array.from(table.lengths.subarray(shortId * fieldCount, (shortId + 1) * fieldCount)));
     }
-    for (let i = 0; i < table.lengths.length; i += fieldCount + 1) this._fieldLength.set(table.lengths[i]!, table.lengths.slice(i + 1, i + 1 + fieldCount));
     const convert: Array<[string, FieldData]> = [];
-    for (const [term, postings] of terms as unknown as Iterable<[string, Postings]>) {
+    for (const [term, { data, fields: places }] of terms as unknown as Iterable<[string, Postings]>) {
       const fields: FieldData = new Map();
-      for (let i = 0; i < postings.length; i += 2) {
-        const flat = postings[i + 1] as number[];
+      for (let i = 0; i < places.length; i += PLACE) {
         const freqs = new Map<number, number>();
-        for (let j = 0; j < flat.length; j += 2) freqs.set(flat[j]!, flat[j + 1]!);
-        fields.set(postings[i] as number, freqs);
+        for (let j = places[i + 1]!; j < places[i + 2]!; j += 2) freqs.set(data[j]!, data[j + 1]!);
+        fields.set(places[i]!, freqs);
       }
       convert.push([term, fields]);
     }
