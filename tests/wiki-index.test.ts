@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { eachName, encodeNames, nameAt } from '../src/wiki/frontCoded.js';
 import { readIndexFile, writeIndexFile } from '../src/wiki/indexFile.js';
 import { StoredSearch } from '../src/wiki/storedSearch.js';
 import { WikiIndex, type SearchHit } from '../src/wiki/search.js';
@@ -230,6 +231,21 @@ describe('the wiki index on disk', () => {
       }
       expect(read.has(ids(3))).toBe(true);
     }
+  });
+
+  it('keeps page names front-coded and gives each back as it was, long, shared or not ASCII', () => {
+    const long = `umano/${'deep/'.repeat(80)}`;
+    const alpha = Array.from({ length: 37 }, (_, i) => `alpha/topic-${Math.floor(i / 13)}/page-${i}`);
+    const names = [...alpha, `${long}a`, `${long}b`, `${long}${'é'.repeat(200)}`, 'ünïcødé/页面', 'ünïcødé/页', '', 'z'];
+    for (const list of [names, [], ['only']]) {
+      const coded = encodeNames(list);
+      const back: string[] = [];
+      eachName(coded, list.length, (place, name) => back.push(`${place} ${name}`));
+      expect(back).toEqual(list.map((name, place) => `${place} ${name}`));
+      expect(list.map((_, place) => nameAt(coded, place))).toEqual(list);
+    }
+    // Names in name order share most of their bytes.
+    expect(encodeNames(alpha).bytes.length).toBeLessThan(Buffer.byteLength(alpha.join('')) / 2);
   });
 
   it("keeps a query's best hits exactly as MiniSearch's own search and sort would, ties and filters included", () => {

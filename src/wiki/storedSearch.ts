@@ -1,4 +1,5 @@
 import MiniSearch, { type MatchInfo, type Options, type SearchOptions, type SearchResult } from 'minisearch';
+import { eachName, encodeNames, type FrontCoded, nameAt } from './frontCoded.js';
 import { shardKey } from './shards.js';
 
 /*
@@ -226,7 +227,7 @@ function placeAmongBest<I extends { score: number }>(best: I[], limit: number, i
 
 /** A document table as written: the id of the document at each place in it. */
 function idAt(table: Table, place: number): unknown {
-  const text = table.names.toString('utf8', table.nameOffsets[place], table.nameOffsets[place + 1]);
+  const text = nameAt(table.names, place);
   return table.idsAsJson ? JSON.parse(text) : text;
 }
 
@@ -238,9 +239,8 @@ export interface Table {
   dirtCount: number;
   /** The documents' short ids, in MiniSearch's order. */
   shortIds: Numbers;
-  /** The documents' ids one after another as UTF-8 (in shortIds' order): the i-th from nameOffsets[i] to nameOffsets[i + 1]. */
-  names: Buffer;
-  nameOffsets: Uint32Array;
+  /** The documents' ids (in shortIds' order), front-coded. */
+  names: FrontCoded;
   /** Whether each id is written as JSON (when not all are strings). */
   idsAsJson: boolean;
   /** Each short id's field lengths, one field count apart (0 for a short id no document holds). */
@@ -443,14 +443,9 @@ export class StoredSearch<T> extends MiniSearch<T> {
     const shortIds = new Uint32Array(this._documentIds.size);
     const idsAsJson = [...this._documentIds.values()].some((id) => typeof id !== 'string');
     const texts: string[] = [];
-    const nameOffsets = new Uint32Array(shortIds.length + 1);
-    let i = 0;
     for (const [shortId, id] of this._documentIds) {
-      const text = idsAsJson ? JSON.stringify(id) : (id as string);
-      shortIds[i] = shortId;
-      texts.push(text);
-      nameOffsets[i + 1] = nameOffsets[i]! + Buffer.byteLength(text);
-      i++;
+      shortIds[texts.length] = shortId;
+      texts.push(idsAsJson ? JSON.stringify(id) : (id as string));
     }
     const lengths = new Uint32Array(this._nextId * fieldCount);
     // A field a document lacks has no length (and no terms to score it by).
@@ -488,8 +483,7 @@ export class StoredSearch<T> extends MiniSearch<T> {
       averageFieldLength: this._avgFieldLength,
       dirtCount: this._dirtCount,
       shortIds,
-      names: Buffer.from(texts.join('')),
-      nameOffsets,
+      names: encodeNames(texts),
       idsAsJson,
       lengths,
     };
@@ -555,13 +549,13 @@ export class StoredSearch<T> extends MiniSearch<T> {
     self._idToShortId = new Map();
     self._fieldLength = new Map();
     self._index = terms;
-    for (let i = 0; i < table.shortIds.length; i++) {
+    eachName(table.names, table.shortIds.length, (i, text) => {
       const shortId = table.shortIds[i]!;
-      const id = idAt(table, i);
+      const id = table.idsAsJson ? JSON.parse(text) : text;
       this._documentIds.set(shortId, id);
       this._idToShortId.set(id, shortId);
       this._fieldLength.set(shortId, Array.from(table.lengths.subarray(shortId * fieldCount, (shortId + 1) * fieldCount)));
-    }
+    });
     const convert: Array<[string, FieldData]> = [];
     for (const [term, { data, fields: places }] of terms as unknown as Iterable<[string, Postings]>) {
       const fields: FieldData = new Map();
