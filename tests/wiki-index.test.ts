@@ -67,6 +67,27 @@ describe('the wiki index on disk', () => {
     expect(WikiIndex.peekHashes(workspacePaths(home).data).size).toBe(open(home).catalog.names.size);
   });
 
+  it('writes the index file without the postings of changed pages, and ranks afterwards as an index built afresh', () => {
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) many[`alpha/bulk/page-${i}`] = page(`Bulk ${i}`, 'alpha', `Note n${i} about wombats ${'and otters '.repeat(i % 4)}.`);
+    const home = makeWikiWorkspace(many);
+    open(home).index.size;
+    // Every page changed: the index file is written again, its old versions discarded.
+    for (let i = 0; i < 300; i++) many[`alpha/bulk/page-${i}`] = page(`Bulk ${i}`, 'alpha', `Note n${i} about wombats ${'otters '.repeat(i % 5)}now.`);
+    writePages(home, many);
+    expect(open(home).index.updated).toBe(300);
+    expect(readFileSync(derived(home, 'search.idx'), 'latin1').slice(0, 1000)).toContain('"dirtCount":0');
+    const ranked = (words: string) => {
+      const hits = open(home).index.query(words, { limit: 400 });
+      return hits.map((h) => `${h.score} ${h.page}`).sort();
+    };
+    const queries = ['wombats', 'otters now', 'n1', 'note', 'and'];
+    const after = queries.map(ranked);
+    rmSync(derived(home, 'search.idx'));
+    rmSync(derived(home, 'search-meta.json'));
+    expect(queries.map(ranked)).toEqual(after);
+  });
+
   it('rebuilds an index file of the previous format, or one cut short, instead of misreading it', () => {
     const home = makeWikiWorkspace();
     expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');

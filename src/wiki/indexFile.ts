@@ -52,6 +52,7 @@ interface Head {
 const align4 = (n: number) => (n + 3) & ~3;
 
 export function writeIndexFile(file: string, search: StoredSearch<unknown>, hashes: ReadonlyMap<string, string>): void {
+  search.vacuumNow();
   const { table, shards: groups } = search.toColumns();
   const blobs: Buffer[] = [];
   let offset = 0;

@@ -437,6 +437,30 @@ export class StoredSearch<T> extends MiniSearch<T> {
     placeAmongBest(best, limit, result);
   }
 
+  /**
+   * MiniSearch's own vacuum (its `performVacuuming`), done at once instead of
+   * in batches between timers: the postings of pages discarded since are
+   * dropped. The index file is written vacuumed, so that a query in a later
+   * process can be scored from the file's columns: a discarded page's
+   * postings would send it through MiniSearch's maps, all of them built.
+   */
+  vacuumNow(): void {
+    const index = this._index as unknown as SearchableIndex<FieldData> & { delete(term: string): void };
+    const gone: string[] = [];
+    for (const [term, fields] of index) {
+      for (const [fieldId, freqs] of fields) {
+        for (const [shortId] of freqs) {
+          if (this._documentIds.has(shortId)) continue;
+          if (freqs.size <= 1) fields.delete(fieldId);
+          else freqs.delete(shortId);
+        }
+      }
+      if (fields.size === 0) gone.push(term);
+    }
+    for (const term of gone) index.delete(term);
+    this._dirtCount = 0;
+  }
+
   /** The index as the file's document table and its terms grouped by shard. */
   toColumns(): { table: Table; shards: Map<string, Shard> } {
     const fieldCount = Object.keys(this._fieldIds).length;
