@@ -2,7 +2,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { writeAtomic } from './catalog.js';
 import { restartCount } from './frontCoded.js';
-import { type Numbers, PLACE, type Postings, type Shard, type StoredSearch, type Table } from './storedSearch.js';
+import { type Numbers, PLACE, type Postings, type Shard, type Table } from './columns.js';
+import type { StoredSearch } from './storedSearch.js';
 
 /**
  * The search index on disk, in one file a query reads only part of: a
