@@ -31,7 +31,7 @@ import type { StoredSearch } from './storedSearch.js';
  * to 4 bytes, then the postings: [shortId, frequency…] pairs, each term's
  * field from start to end.
  */
-const MAGIC = 'master-wiki-index 5';
+const MAGIC = 'master-wiki-index 6';
 
 interface Head {
   documentCount: number;
