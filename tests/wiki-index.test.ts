@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { eachName, encodeNames, nameAt } from '../src/wiki/frontCoded.js';
 import { readIndexFile, writeIndexFile } from '../src/wiki/indexFile.js';
 import { StoredSearch } from '../src/wiki/storedSearch.js';
 import { WikiIndex, type SearchHit } from '../src/wiki/search.js';
@@ -66,6 +67,27 @@ describe('the wiki index on disk', () => {
     expect(WikiIndex.peekHashes(workspacePaths(home).data).size).toBe(open(home).catalog.names.size);
   });
 
+  it('writes the index file without the postings of changed pages, and ranks afterwards as an index built afresh', () => {
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) many[`alpha/bulk/page-${i}`] = page(`Bulk ${i}`, 'alpha', `Note n${i} about wombats ${'and otters '.repeat(i % 4)}.`);
+    const home = makeWikiWorkspace(many);
+    open(home).index.size;
+    // Every page changed: the index file is written again, its old versions discarded.
+    for (let i = 0; i < 300; i++) many[`alpha/bulk/page-${i}`] = page(`Bulk ${i}`, 'alpha', `Note n${i} about wombats ${'otters '.repeat(i % 5)}now.`);
+    writePages(home, many);
+    expect(open(home).index.updated).toBe(300);
+    expect(readFileSync(derived(home, 'search.idx'), 'latin1').slice(0, 1000)).toContain('"dirtCount":0');
+    const ranked = (words: string) => {
+      const hits = open(home).index.query(words, { limit: 400 });
+      return hits.map((h) => `${h.score} ${h.page}`).sort();
+    };
+    const queries = ['wombats', 'otters now', 'n1', 'note', 'and'];
+    const after = queries.map(ranked);
+    rmSync(derived(home, 'search.idx'));
+    rmSync(derived(home, 'search-meta.json'));
+    expect(queries.map(ranked)).toEqual(after);
+  });
+
   it('rebuilds an index file of the previous format, or one cut short, instead of misreading it', () => {
     const home = makeWikiWorkspace();
     expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
@@ -78,7 +100,7 @@ describe('the wiki index on disk', () => {
     expect(found(home, 'phantomword')).toEqual([]);
     expect(found(home, 'deploy')[0]).toBe('alpha/deploy/checklist');
     const rebuilt = readFileSync(derived(home, 'search.idx'));
-    expect(rebuilt.toString('latin1', 0, 20)).toBe('master-wiki-index 5 ');
+    expect(rebuilt.toString('latin1', 0, 20)).toBe('master-wiki-index 6 ');
     expect(WikiIndex.peekHashes(workspacePaths(home).data).has('ghost/page')).toBe(false);
     // This format cut short: built again once a read reaches the missing part (a word found nowhere reads it all).
     for (const keep of [0.9, 0.5, 0.1]) {
@@ -229,6 +251,40 @@ describe('the wiki index on disk', () => {
         expect(scores(read.top(query, {}, 100)), query).toEqual(scores(search.search(query)));
       }
       expect(read.has(ids(3))).toBe(true);
+    }
+  });
+
+  it('keeps page names front-coded and gives each back as it was, long, shared or not ASCII', () => {
+    const long = `umano/${'deep/'.repeat(80)}`;
+    const alpha = Array.from({ length: 37 }, (_, i) => `alpha/topic-${Math.floor(i / 13)}/page-${i}`);
+    const names = [...alpha, `${long}a`, `${long}b`, `${long}${'é'.repeat(200)}`, 'ünïcødé/页面', 'ünïcødé/页', '', 'z'];
+    for (const list of [names, [], ['only']]) {
+      const coded = encodeNames(list);
+      const back: string[] = [];
+      eachName(coded, list.length, (place, name) => back.push(`${place} ${name}`));
+      expect(back).toEqual(list.map((name, place) => `${place} ${name}`));
+      expect(list.map((_, place) => nameAt(coded, place))).toEqual(list);
+    }
+    // Names in name order share most of their bytes.
+    expect(encodeNames(alpha).bytes.length).toBeLessThan(Buffer.byteLength(alpha.join('')) / 2);
+  });
+
+  it("scores columns still holding a discarded page's postings through MiniSearch's maps, as MiniSearch does", () => {
+    const options0 = { fields: ['text'], searchOptions: { prefix: true }, autoVacuum: false };
+    const make = () => {
+      const search = new StoredSearch<{ id: string; text: string }>(options0);
+      for (let i = 0; i < 60; i++) search.add({ id: `p${i}`, text: `alpha ${i % 3 ? 'beta' : 'gamma'} ${'alps '.repeat(i % 4)}` });
+      for (let i = 0; i < 60; i += 9) search.discard(`p${i}`);
+      return search;
+    };
+    // Not vacuumed (the file is written vacuumed): the columns as they stand.
+    const fromColumns = () => {
+      const { table, shards } = make().toColumns();
+      const terms = [...shards.values()].flatMap(({ terms, data }) => terms.map(([term, fields]) => [term, { data, fields }] as [string, { data: Uint32Array; fields: number[] }]));
+      return StoredSearch.fromColumns<{ id: string; text: string }>(options0, table, terms);
+    };
+    for (const query of ['alpha', 'al', 'beta alps', 'gamma']) {
+      for (const limit of [1, 5, 100]) expect(fromColumns().top(query, {}, limit), query).toEqual(fromColumns().search(query).slice(0, limit));
     }
   });
 

@@ -1,7 +1,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { writeAtomic } from './catalog.js';
-import { type Numbers, PLACE, type Postings, type Shard, type StoredSearch, type Table } from './storedSearch.js';
+import { restartCount } from './frontCoded.js';
+import { type Numbers, PLACE, type Postings, type Shard, type Table } from './columns.js';
+import type { StoredSearch } from './storedSearch.js';
 
 /**
  * The search index on disk, in one file a query reads only part of: a
@@ -17,19 +19,19 @@ import { type Numbers, PLACE, type Postings, type Shard, type StoredSearch, type
  * The table and the postings are binary (numbers in the machine's order,
  * read straight into typed arrays; 16 bits each when every short id, count
  * and length of the file fits, else 32), not JSON: a one-query command
- * would otherwise parse 70,000 numbers and 10,000 names into objects on
+ * would otherwise parse 50,000 numbers and 10,000 names into objects on
  * its heap, and on a machine where every fresh page of memory costs, the
  * parse and the heap it grows cost more than the query.
  *
- * Table section: the offsets of the documents' ids in the names (n + 1, 32
- * bits), their short ids (n), the field lengths by short id (nextId ×
- * fields), then the ids as UTF-8 one after another (each as JSON when not
- * all are strings).
+ * Table section: where every 16th of the documents' ids starts in the
+ * names (32 bits each, see frontCoded.ts), their short ids (n), the field
+ * lengths by short id (nextId × fields), then the ids front-coded in UTF-8
+ * (each as JSON when not all are strings).
  * Shard section: its terms as JSON ([term, [fieldId, start, end, ascending…]]…), padded
  * to 4 bytes, then the postings: [shortId, frequency…] pairs, each term's
  * field from start to end.
  */
-const MAGIC = 'master-wiki-index 5';
+const MAGIC = 'master-wiki-index 6';
 
 interface Head {
   documentCount: number;
@@ -51,6 +53,7 @@ interface Head {
 const align4 = (n: number) => (n + 3) & ~3;
 
 export function writeIndexFile(file: string, search: StoredSearch<unknown>, hashes: ReadonlyMap<string, string>): void {
+  search.vacuumNow();
   const { table, shards: groups } = search.toColumns();
   const blobs: Buffer[] = [];
   let offset = 0;
@@ -64,7 +67,7 @@ export function writeIndexFile(file: string, search: StoredSearch<unknown>, hash
   };
   const narrow = [table.shortIds, table.lengths, ...[...groups.values()].map((g) => g.data)].every((numbers) => numbers.every((n) => n < 0x10000));
   const sized = (numbers: Numbers) => bytesOf(narrow ? Uint16Array.from(numbers) : numbers);
-  const [tableAt] = place(bytesOf(table.nameOffsets), sized(table.shortIds), sized(table.lengths), table.names);
+  const [tableAt] = place(bytesOf(table.names.restarts), sized(table.shortIds), sized(table.lengths), table.names.bytes);
   const shards: Record<string, [number, number, number]> = {};
   for (const [key, shard] of groups) {
     const terms = Buffer.from(JSON.stringify(shard.terms));
@@ -79,7 +82,7 @@ export function writeIndexFile(file: string, search: StoredSearch<unknown>, hash
     dirtCount: table.dirtCount,
     endian: endianness(),
     narrow,
-    table: { at: tableAt, count: table.shortIds.length, nameBytes: table.names.length, idsAsJson: table.idsAsJson },
+    table: { at: tableAt, count: table.shortIds.length, nameBytes: table.names.bytes.length, idsAsJson: table.idsAsJson },
     shards,
     hashes: place(Buffer.from(JSON.stringify(Object.fromEntries(hashes)))),
   };
@@ -136,20 +139,20 @@ export function readIndexFile(file: string, options: { want?: (key: string) => b
     const { count, nameBytes } = head.table;
     const Sized = head.narrow ? Uint16Array : Uint32Array;
     const width = Sized.BYTES_PER_ELEMENT;
-    const numbersBytes = 4 * (count + 1) + width * (count + head.nextId * fieldCount);
+    const restarts = restartCount(count);
+    const numbersBytes = 4 * restarts + width * (count + head.nextId * fieldCount);
     const tableBytes = read(base + head.table.at, numbersBytes + nameBytes);
-    const nameOffsets = new Uint32Array(tableBytes.buffer, tableBytes.byteOffset, count + 1);
-    if (nameOffsets[count] !== nameBytes) return null;
+    const names = { bytes: tableBytes.subarray(numbersBytes), restarts: new Uint32Array(tableBytes.buffer, tableBytes.byteOffset, restarts) };
+    if (names.restarts[restarts - 1] !== nameBytes) return null;
     const table: Table = {
       documentCount: head.documentCount,
       nextId: head.nextId,
       fieldIds: head.fieldIds,
       averageFieldLength: head.averageFieldLength,
       dirtCount: head.dirtCount,
-      shortIds: new Sized(tableBytes.buffer, tableBytes.byteOffset + 4 * (count + 1), count),
-      nameOffsets,
-      lengths: new Sized(tableBytes.buffer, tableBytes.byteOffset + 4 * (count + 1) + width * count, head.nextId * fieldCount),
-      names: tableBytes.subarray(numbersBytes),
+      shortIds: new Sized(tableBytes.buffer, tableBytes.byteOffset + 4 * restarts, count),
+      lengths: new Sized(tableBytes.buffer, tableBytes.byteOffset + 4 * restarts + width * count, head.nextId * fieldCount),
+      names,
       idsAsJson: head.table.idsAsJson,
     };
     const terms: Array<[string, Postings]> = [];

@@ -1,10 +1,28 @@
 import MiniSearch, { type MatchInfo, type Options, type SearchOptions, type SearchResult } from 'minisearch';
+import {
+  addPostings,
+  type Bm25,
+  eachContender,
+  type FieldData,
+  fieldSlot,
+  hasPosting,
+  idAt,
+  PLACE,
+  placeAmongBest,
+  type Postings,
+  type Shard,
+  type Table,
+  type WordScores,
+  wordScores,
+} from './columns.js';
+import { eachName, encodeNames } from './frontCoded.js';
 import { shardKey } from './shards.js';
 
 /*
  * The wiki's MiniSearch, filled from and written to the index file's columns
- * (src/wiki/indexFile.ts holds the file), and the plain-query scoring that reads
- * those columns as they are, with MiniSearch's own arithmetic and order.
+ * (src/wiki/indexFile.ts holds the file; columns.ts the columns as read and
+ * the scoring over them), and the plain-query path that reads those columns
+ * as they are, with MiniSearch's own arithmetic and order.
  */
 
 /** The part of MiniSearch's term tree (its SearchableMap) used here. */
@@ -12,239 +30,6 @@ interface SearchableIndex<V> extends Iterable<[string, V]> {
   get(term: string): V | undefined;
   set(term: string, value: V): unknown;
   atPrefix(prefix: string): Iterable<[string, V]>;
-}
-
-/** MiniSearch's postings of one term: by field id, each page's frequency by short id. */
-type FieldData = Map<number, Map<number, number>>;
-
-/**
- * A term's postings as read: each field's [shortId, frequency…] pairs lie in
- * `data`; `fields` holds, per field, PLACE numbers: [fieldId, start, end,
- * 1 when its short ids ascend (as MiniSearch adds pages) else 0, …].
- */
-export interface Postings {
-  data: Numbers;
-  fields: number[];
-}
-
-/** How many numbers describe a term's postings in one field (see Postings). */
-export const PLACE = 4;
-
-/** One shard as written: its terms, each with its fields' places in `data` (as in Postings), and their postings. */
-export interface Shard {
-  terms: Array<[string, number[]]>;
-  data: Numbers;
-}
-
-/** Counts and short ids as read: 16 bits each when all of a file's fit, else 32. */
-export type Numbers = Uint16Array | Uint32Array;
-
-/** Where a term's postings in a field are described in `fields` (its fieldId's index), or -1. */
-function fieldSlot(postings: Postings, fieldId: number): number {
-  const fields = postings.fields;
-  for (let i = 0; i < fields.length; i += PLACE) if (fields[i] === fieldId) return i;
-  return -1;
-}
-
-/** Whether a term's postings in a field hold a page: by halves when they are in id order, else one by one. */
-function hasPosting(postings: Postings, fieldId: number, docId: number): boolean {
-  const slot = fieldSlot(postings, fieldId);
-  if (slot < 0) return false;
-  const { data, fields } = postings;
-  const start = fields[slot + 1]!;
-  const end = fields[slot + 2]!;
-  if (!fields[slot + 3]) {
-    for (let j = start; j < end; j += 2) if (data[j] === docId) return true;
-    return false;
-  }
-  let lo = 0;
-  let hi = (end - start) / 2 - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const at = data[start + 2 * mid]!;
-    if (at === docId) return true;
-    if (at < docId) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
-/**
- * One query word's scores: per page, its sum so far, whether it has one, and
- * the pages in the order they were first scored. The sums are a plain array
- * of boxed numbers, not a Float64Array: before the scoring loop is optimized
- * (a one-query command ends before that), every number read from a
- * Float64Array is a new heap object, and a few hundred thousand of them grow
- * the heap, whose fresh memory costs more than the arithmetic.
- */
-interface WordScores {
-  scores: Array<number | null>;
-  has: Uint8Array;
-  order: Int32Array;
-  count: number;
-  derived: Array<[string, FieldData | Postings]>;
-}
-
-function wordScores(size: number): WordScores {
-  // Filled with null, so the array holds references (a number stored is kept as the object it already is).
-  return { scores: new Array<number | null>(size).fill(null), has: new Uint8Array(size), order: new Int32Array(size), count: 0, derived: [] };
-}
-
-/** MiniSearch's BM25 parameters, with the parts that are the same for every posting computed once. */
-interface Bm25 {
-  k: number;
-  b: number;
-  d: number;
-  /** k + 1 */
-  k1: number;
-  /** 1 - b */
-  oneMinusB: number;
-}
-
-/**
- * Adds a term's postings in one field to a word's scores: MiniSearch's
- * `weight * fieldBoost * (idf * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / avg))))`
- * with `weight * fieldBoost`, idf, `k + 1` and `1 - b` computed once by the
- * caller (the same operands in the same order: the same numbers to the
- * last bit). A term's score in a field depends only on the page's frequency
- * and field length, so it is computed once per pair seen and then reused
- * (the same number object: nothing allocated per posting). False at a page
- * no longer in the index (MiniSearch's maps then drop its postings as
- * MiniSearch does).
- */
-function addPostings(
-  r: WordScores,
-  data: Numbers,
-  start: number,
-  end: number,
-  at: Int32Array,
-  lengths: Numbers,
-  fieldCount: number,
-  fieldId: number,
-  weighted: number,
-  idf: number,
-  avg: number,
-  bm25: Bm25,
-): boolean {
-  const { k, b, d, k1, oneMinusB } = bm25;
-  const { scores, has, order } = r;
-  const known = new Map<number, number>();
-  let count = r.count;
-  let live = true;
-  for (let j = start; j < end; j += 2) {
-    const docId = data[j]!;
-    if (!(at[docId]! >= 0)) {
-      live = false;
-      break;
-    }
-    const tf = data[j + 1]!;
-    const length = lengths[docId * fieldCount + fieldId]!;
-    const key = tf < 1024 && length < 1048576 ? length * 1024 + tf : -1;
-    let value = key < 0 ? undefined : known.get(key);
-    if (value === undefined) {
-      value = weighted * (idf * (d + (tf * k1) / (tf + k * (oneMinusB + (b * length) / avg))));
-      if (key >= 0) known.set(key, value);
-    }
-    if (has[docId]) scores[docId] = scores[docId]! + value;
-    else {
-      has[docId] = 1;
-      scores[docId] = value;
-      order[count++] = docId;
-    }
-  }
-  r.count = count;
-  return live;
-}
-
-/*
- * The loops over every matching page are small functions of their own: a
- * loop that runs long gets its function compiled by the optimizer while it
- * runs, and for the whole of `scoredTop` that took longer than the loop.
- */
-
-/**
- * Each page that matches (AND: every word scored it; OR: any did) in
- * MiniSearch's order (AND: the order the last word scored them; OR: each
- * word's new pages after the earlier words'), with its total as MiniSearch
- * makes it (its words' scores summed in query order, times the number of
- * distinct words it has), handed to `offer` unless it cannot enter the
- * best: `offer` answers the score a later page must beat (-Infinity while
- * the best are not full).
- */
-function eachContender(perWord: WordScores[], words: string[], combine: string, size: number, offer: (docId: number, total: number) => number): void {
-  const n = perWord.length;
-  const has = perWord.map((r) => r.has);
-  const scores = perWord.map((r) => r.scores);
-  // A word typed twice counts once among a page's terms.
-  const repeated = words.map((word, w) => words.indexOf(word) !== w);
-  let floor = -Infinity;
-  if (combine === 'and') {
-    const distinct = repeated.filter((r) => !r).length;
-    const last = perWord[n - 1]!;
-    for (let i = 0; i < last.count; i++) {
-      const docId = last.order[i]!;
-      let all = true;
-      for (let w = 0; w < n - 1 && all; w++) all = has[w]![docId] === 1;
-      if (!all) continue;
-      let sum = scores[0]![docId]!;
-      for (let w = 1; w < n; w++) sum = sum + scores[w]![docId]!;
-      const total = sum * distinct;
-      if (total <= floor) continue;
-      floor = offer(docId, total);
-    }
-    return;
-  }
-  const seen = new Uint8Array(size);
-  for (const r of perWord) {
-    for (let i = 0; i < r.count; i++) {
-      const docId = r.order[i]!;
-      if (seen[docId]) continue;
-      seen[docId] = 1;
-      let sum = 0;
-      let first = true;
-      let present = 0;
-      for (let w = 0; w < n; w++) {
-        if (!has[w]![docId]) continue;
-        sum = first ? scores[w]![docId]! : sum + scores[w]![docId]!;
-        first = false;
-        if (!repeated[w] || !has.some((h, v) => v < w && words[v] === words[w] && h[docId])) present++;
-      }
-      const total = sum * (present || 1);
-      if (total <= floor) continue;
-      floor = offer(docId, total);
-    }
-  }
-}
-
-/** Puts an item among the best `limit` by score, after any of equal score (the order of a stable sort), the last one out. */
-function placeAmongBest<I extends { score: number }>(best: I[], limit: number, item: I): void {
-  let at = best.length;
-  while (at > 0 && best[at - 1]!.score < item.score) at--;
-  best.splice(at, 0, item);
-  if (best.length > limit) best.pop();
-}
-
-/** A document table as written: the id of the document at each place in it. */
-function idAt(table: Table, place: number): unknown {
-  const text = table.names.toString('utf8', table.nameOffsets[place], table.nameOffsets[place + 1]);
-  return table.idsAsJson ? JSON.parse(text) : text;
-}
-
-export interface Table {
-  documentCount: number;
-  nextId: number;
-  fieldIds: Record<string, number>;
-  averageFieldLength: number[];
-  dirtCount: number;
-  /** The documents' short ids, in MiniSearch's order. */
-  shortIds: Numbers;
-  /** The documents' ids one after another as UTF-8 (in shortIds' order): the i-th from nameOffsets[i] to nameOffsets[i + 1]. */
-  names: Buffer;
-  nameOffsets: Uint32Array;
-  /** Whether each id is written as JSON (when not all are strings). */
-  idsAsJson: boolean;
-  /** Each short id's field lengths, one field count apart (0 for a short id no document holds). */
-  lengths: Numbers;
 }
 
 /**
@@ -437,20 +222,39 @@ export class StoredSearch<T> extends MiniSearch<T> {
     placeAmongBest(best, limit, result);
   }
 
+  /**
+   * MiniSearch's own vacuum (its `performVacuuming`), done at once instead of
+   * in batches between timers: the postings of pages discarded since are
+   * dropped. The index file is written vacuumed, so that a query in a later
+   * process can be scored from the file's columns: a discarded page's
+   * postings would send it through MiniSearch's maps, all of them built.
+   */
+  vacuumNow(): void {
+    const index = this._index as unknown as SearchableIndex<FieldData> & { delete(term: string): void };
+    const gone: string[] = [];
+    for (const [term, fields] of index) {
+      for (const [fieldId, freqs] of fields) {
+        for (const [shortId] of freqs) {
+          if (this._documentIds.has(shortId)) continue;
+          if (freqs.size <= 1) fields.delete(fieldId);
+          else freqs.delete(shortId);
+        }
+      }
+      if (fields.size === 0) gone.push(term);
+    }
+    for (const term of gone) index.delete(term);
+    this._dirtCount = 0;
+  }
+
   /** The index as the file's document table and its terms grouped by shard. */
   toColumns(): { table: Table; shards: Map<string, Shard> } {
     const fieldCount = Object.keys(this._fieldIds).length;
     const shortIds = new Uint32Array(this._documentIds.size);
     const idsAsJson = [...this._documentIds.values()].some((id) => typeof id !== 'string');
     const texts: string[] = [];
-    const nameOffsets = new Uint32Array(shortIds.length + 1);
-    let i = 0;
     for (const [shortId, id] of this._documentIds) {
-      const text = idsAsJson ? JSON.stringify(id) : (id as string);
-      shortIds[i] = shortId;
-      texts.push(text);
-      nameOffsets[i + 1] = nameOffsets[i]! + Buffer.byteLength(text);
-      i++;
+      shortIds[texts.length] = shortId;
+      texts.push(idsAsJson ? JSON.stringify(id) : (id as string));
     }
     const lengths = new Uint32Array(this._nextId * fieldCount);
     // A field a document lacks has no length (and no terms to score it by).
@@ -488,8 +292,7 @@ export class StoredSearch<T> extends MiniSearch<T> {
       averageFieldLength: this._avgFieldLength,
       dirtCount: this._dirtCount,
       shortIds,
-      names: Buffer.from(texts.join('')),
-      nameOffsets,
+      names: encodeNames(texts),
       idsAsJson,
       lengths,
     };
@@ -555,13 +358,13 @@ export class StoredSearch<T> extends MiniSearch<T> {
     self._idToShortId = new Map();
     self._fieldLength = new Map();
     self._index = terms;
-    for (let i = 0; i < table.shortIds.length; i++) {
+    eachName(table.names, table.shortIds.length, (i, text) => {
       const shortId = table.shortIds[i]!;
-      const id = idAt(table, i);
+      const id = table.idsAsJson ? JSON.parse(text) : text;
       this._documentIds.set(shortId, id);
       this._idToShortId.set(id, shortId);
       this._fieldLength.set(shortId, Array.from(table.lengths.subarray(shortId * fieldCount, (shortId + 1) * fieldCount)));
-    }
+    });
     const convert: Array<[string, FieldData]> = [];
     for (const [term, { data, fields: places }] of terms as unknown as Iterable<[string, Postings]>) {
       const fields: FieldData = new Map();
