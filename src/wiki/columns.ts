@@ -93,12 +93,44 @@ export interface Bm25 {
   oneMinusB: number;
 }
 
+/** MiniSearch's idf of a term in a field: how many of the documents it is found in, by its own formula. */
+export function inverseFrequency(documentCount: number, matching: number): number {
+  return Math.log(1 + (documentCount - matching + 0.5) / (matching + 0.5));
+}
+
 /**
- * Adds a term's postings in one field to a word's scores: MiniSearch's
- * `weight * fieldBoost * (idf * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / avg))))`
- * with `weight * fieldBoost`, idf, `k + 1` and `1 - b` computed once by the
- * caller (the same operands in the same order: the same numbers to the
- * last bit). A term's score in a field depends only on the page's frequency
+ * MiniSearch's `weight * fieldBoost * (idf * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / avg))))`
+ * with `weight * fieldBoost` (`weighted`), idf, `k + 1` and `1 - b` computed
+ * once by the caller: the same operands in the same order, so the same
+ * number to the last bit.
+ */
+export function bm25Value(weighted: number, idf: number, tf: number, length: number, avg: number, bm25: Bm25): number {
+  return weighted * (idf * (bm25.d + (tf * bm25.k1) / (tf + bm25.k * (bm25.oneMinusB + (bm25.b * length) / avg))));
+}
+
+/**
+ * Where a term's score for a page of this frequency and field length is
+ * kept, once computed: one small integer for the two (-1, not kept, when
+ * either is not a whole number in range: each key stands for one pair).
+ */
+export function scoreKey(tf: number, length: number): number {
+  return tf === (tf & 1023) && length === (length & 1048575) ? length * 1024 + tf : -1;
+}
+
+/** Adds a page's score for a term in a field to a word's scores. */
+export function addScore(r: WordScores, docId: number, value: number): void {
+  if (r.has[docId]) r.scores[docId] = r.scores[docId]! + value;
+  else {
+    r.has[docId] = 1;
+    r.scores[docId] = value;
+    r.order[r.count++] = docId;
+  }
+}
+
+/**
+ * Adds a term's postings in one field to a word's scores (see bm25Value),
+ * in one loop that allocates nothing per posting (it runs interpreted in a
+ * one-query command). A term's score in a field depends only on the page's frequency
  * and field length, so it is computed once per pair seen and then reused
  * (the same number object: nothing allocated per posting). False at a page
  * no longer in the index (MiniSearch's maps then drop its postings as
@@ -118,7 +150,6 @@ export function addPostings(
   avg: number,
   bm25: Bm25,
 ): boolean {
-  const { k, b, d, k1, oneMinusB } = bm25;
   const { scores, has, order } = r;
   const known = new Map<number, number>();
   let count = r.count;
@@ -131,10 +162,11 @@ export function addPostings(
     }
     const tf = data[j + 1]!;
     const length = lengths[docId * fieldCount + fieldId]!;
-    const key = tf < 1024 && length < 1048576 ? length * 1024 + tf : -1;
+    // scoreKey, written out: a call per posting costs in this loop.
+    const key = tf === (tf & 1023) && length === (length & 1048575) ? length * 1024 + tf : -1;
     let value = key < 0 ? undefined : known.get(key);
     if (value === undefined) {
-      value = weighted * (idf * (d + (tf * k1) / (tf + k * (oneMinusB + (b * length) / avg))));
+      value = bm25Value(weighted, idf, tf, length, avg, bm25);
       if (key >= 0) known.set(key, value);
     }
     if (has[docId]) scores[docId] = scores[docId]! + value;

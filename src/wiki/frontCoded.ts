@@ -79,7 +79,9 @@ class NameReader {
       this.name.copy(bigger, 0, 0, shared);
       this.name = bigger;
     }
-    bytes.copy(this.name, shared, this.at, this.at + rest);
+    // Byte by byte: the rest of a name is a few bytes, for which Buffer's copy costs far more than the copying.
+    const name = this.name;
+    for (let i = 0; i < rest; i++) name[shared + i] = bytes[this.at + i]!;
     this.at += rest;
     this.length = shared + rest;
   }

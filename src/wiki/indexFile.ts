@@ -53,6 +53,7 @@ interface Head {
 const align4 = (n: number) => (n + 3) & ~3;
 
 export function writeIndexFile(file: string, search: StoredSearch<unknown>, hashes: ReadonlyMap<string, string>): void {
+  // Without the postings of discarded pages, so a later query is scored from the columns (see vacuumNow).
   search.vacuumNow();
   const { table, shards: groups } = search.toColumns();
   const blobs: Buffer[] = [];

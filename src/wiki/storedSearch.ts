@@ -1,6 +1,10 @@
 import MiniSearch, { type MatchInfo, type Options, type SearchOptions, type SearchResult } from 'minisearch';
 import {
   addPostings,
+  addScore,
+  bm25Value,
+  inverseFrequency,
+  scoreKey,
   type Bm25,
   eachContender,
   type FieldData,
@@ -84,16 +88,6 @@ export class StoredSearch<T> extends MiniSearch<T> {
     const { k, b, d } = opts.bm25 ?? { k: 1.2, b: 0.7, d: 0.5 };
     const bm25: Bm25 = { k, b, d, k1: k + 1, oneMinusB: 1 - b };
     const size = this._nextId;
-    const score = (r: WordScores, docId: number, weight: number, fieldBoost: number, tf: number, length: number, avg: number, matching: number) => {
-      const idf = Math.log(1 + (this._documentCount - matching + 0.5) / (matching + 0.5));
-      const value = weight * fieldBoost * (idf * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / avg))));
-      if (r.has[docId]) r.scores[docId] = r.scores[docId]! + value;
-      else {
-        r.has[docId] = 1;
-        r.scores[docId] = value;
-        r.order[r.count++] = docId;
-      }
-    };
     /** One word's scores from MiniSearch's maps. */
     const fromMaps = (word: string): WordScores => {
       const index = this._index as unknown as SearchableIndex<FieldData>;
@@ -107,15 +101,28 @@ export class StoredSearch<T> extends MiniSearch<T> {
           const freqs = data.get(fieldId);
           if (freqs == null) continue;
           let matching = freqs.size;
+          let idf = inverseFrequency(this._documentCount, matching);
+          let known = new Map<number, number>();
+          const weighted = weight * fieldBoost;
           const avg = this._avgFieldLength[fieldId]!;
           for (const docId of freqs.keys()) {
             if (!this._documentIds.has(docId)) {
               // A discarded page's postings go as MiniSearch's own search drops them (which moves the weight of the word).
               removeTerm(fieldId, docId, derived);
               matching -= 1;
+              idf = inverseFrequency(this._documentCount, matching);
+              known = new Map();
               continue;
             }
-            score(r, docId, weight, fieldBoost, freqs.get(docId)!, this._fieldLength.get(docId)![fieldId]!, avg, matching);
+            const tf = freqs.get(docId)!;
+            const length = this._fieldLength.get(docId)![fieldId]!;
+            const key = scoreKey(tf, length);
+            let value = key < 0 ? undefined : known.get(key);
+            if (value === undefined) {
+              value = bm25Value(weighted, idf, tf, length, avg, bm25);
+              if (key >= 0) known.set(key, value);
+            }
+            addScore(r, docId, value);
           }
         }
       };
@@ -143,8 +150,7 @@ export class StoredSearch<T> extends MiniSearch<T> {
           if (slot < 0) continue;
           const start = postings.fields[slot + 1]!;
           const end = postings.fields[slot + 2]!;
-          const matching = (end - start) / 2;
-          const idf = Math.log(1 + (this._documentCount - matching + 0.5) / (matching + 0.5));
+          const idf = inverseFrequency(this._documentCount, (end - start) / 2);
           if (!addPostings(r, postings.data, start, end, lazy.at, lazy.table.lengths, fieldCount, fieldId, weight * fieldBoost, idf, this._avgFieldLength[fieldId]!, bm25)) return false;
         }
         return true;
@@ -358,12 +364,16 @@ export class StoredSearch<T> extends MiniSearch<T> {
     self._idToShortId = new Map();
     self._fieldLength = new Map();
     self._index = terms;
-    eachName(table.names, table.shortIds.length, (i, text) => {
-      const shortId = table.shortIds[i]!;
+    const { shortIds, lengths } = table;
+    eachName(table.names, shortIds.length, (i, text) => {
+      const shortId = shortIds[i]!;
       const id = table.idsAsJson ? JSON.parse(text) : text;
       this._documentIds.set(shortId, id);
       this._idToShortId.set(id, shortId);
-      this._fieldLength.set(shortId, Array.from(table.lengths.subarray(shortId * fieldCount, (shortId + 1) * fieldCount)));
+      // A plain loop: a typed subarray and Array.from for each of 10,000 pages cost most of this.
+      const list: number[] = [];
+      for (let f = 0, at = shortId * fieldCount; f < fieldCount; f++, at++) list.push(lengths[at]!);
+      this._fieldLength.set(shortId, list);
     });
     const convert: Array<[string, FieldData]> = [];
     for (const [term, { data, fields: places }] of terms as unknown as Iterable<[string, Postings]>) {
