@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, unlinkSync, utimesSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, unlinkSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { master } from './helpers/cli.js';
@@ -55,6 +55,8 @@ describe('master wiki', () => {
     unlinkSync(path.join(home, 'wiki/alpha/notes.md'));
     const after = JSON.parse(wiki(home, 'search', 'zebracorn', '--json').stdout) as Array<{ page: string }>;
     expect(after.map((h) => h.page).sort()).toEqual(['beta/new-page', 'global/lonely']);
+    // That search folded the changes into the index file: none waits for the next one.
+    expect(JSON.parse(readFileSync(path.join(home, '.master/wiki/search-meta.json'), 'utf8')).pending).toEqual({});
     expect(JSON.parse(wiki(home, 'search', 'half-done', '--json').stdout)).toEqual([]);
     expect(wiki(home, 'search', 'zzzqqq').stdout).toContain('no page matches');
   });

@@ -147,6 +147,28 @@ describe('the wiki index on disk', () => {
     expect(after).toEqual(wholeAfter.query('release deploy', { limit: 50 }));
   });
 
+  it('a search that met changes waiting folds them into the index file, so the next process reads it clean', () => {
+    const home = makeWikiWorkspace();
+    void open(home).index.size;
+    const pending = () => Object.keys(JSON.parse(readFileSync(derived(home, 'search-meta.json'), 'utf8')).pending);
+    const indexHas = (term: string) => readIndexFile(derived(home, 'search.idx'), {})!.terms.some(([t]) => t === term);
+    writePages(home, { 'beta/style': page('House style', 'beta', 'Beta now writes about wombats.', 'aliases: [house-style]\n') });
+    const wiki = open(home);
+    expect(wiki.index.updated).toBe(1);
+    expect(pending()).toEqual(['beta/style']);
+    expect(indexHas('wombats')).toBe(false);
+    expect(wiki.index.query('wombats').map((h) => h.page)).toEqual(['beta/style']);
+    wiki.index.settle();
+    expect(pending()).toEqual([]);
+    expect(indexHas('wombats')).toBe(true);
+    expect(found(home, 'wombats')).toEqual(['beta/style']);
+    expect(found(home, 'sentences')).toEqual([]);
+    // Nothing waiting: nothing written.
+    const before = readFileSync(derived(home, 'search.idx'));
+    open(home).index.settle();
+    expect(readFileSync(derived(home, 'search.idx')).equals(before)).toBe(true);
+  });
+
   it('brings a page the caller names into step without looking at the others, and a later full look still finds hand edits', () => {
     const home = makeWikiWorkspace();
     const paths = workspacePaths(home);

@@ -298,6 +298,17 @@ export class WikiIndex {
     return this.count;
   }
 
+  /**
+   * Writes the pending changes into the index file, when there are any. While
+   * a change is pending, every process that searches must build MiniSearch's
+   * maps to apply it (a fifth more for a search of 10,000 pages); a command
+   * that has answered its query calls this so that the next one reads the
+   * file clean, paying the rewrite once.
+   */
+  settle(): void {
+    if (this.pending.size > 0) this.save(true);
+  }
+
   /** The best pages for a query, best first, each with a snippet around the first match. */
   query(text: string, options: SearchOptions = {}): SearchHit[] {
     const limit = options.limit ?? 10;

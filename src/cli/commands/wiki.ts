@@ -68,6 +68,8 @@ export function searchCommand(home: () => string | undefined) {
     if (options.json) json(hits);
     else if (hits.length === 0) out(`no page matches "${query}"`);
     else out(hits.map((h) => `${h.page}  ${h.title}  (${h.score})\n    ${h.snippet}`).join('\n'));
+    // After the answer is out: the next search then finds no change waiting.
+    wiki.index.settle();
     return ExitCode.ok;
   };
 }
