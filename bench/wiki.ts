@@ -110,7 +110,7 @@ function measure(count: number) {
       if (r.status !== 0) throw new Error(`master wiki search exited ${r.status}`);
     },
     () => void spawnSync(process.execPath, ['-e', '0']),
-    10,
+    21,
   );
   rmSync(home, { recursive: true, force: true });
   const load = `${loadBefore.toFixed(1)}–${loadavg()[0]!.toFixed(1)}`;
