@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openModel, type ModelEndpoint } from '../src/agents/model.js';
 import type { ModelScript } from '../src/agents/scripted/script.js';
 import { answerQuestion } from '../src/questions/index.js';
+import { Wiki } from '../src/wiki/wiki.js';
 import { readFindings } from '../src/wiki/distill/findings.js';
 import { proposedPageText } from '../src/wiki/distill/pageText.js';
 import { runDistillation } from '../src/wiki/distill/run.js';
@@ -106,9 +107,18 @@ describe('daily distillation with the scripted model', () => {
   it('routes high, medium and low findings by authority; only the authority writes, each in its own area', async () => {
     const aw = await setup();
     const { home, ws } = aw;
+    // The wiki was searched before: its index exists, and the run must bring it along.
+    void Wiki.open(ws.paths).index.size;
     const report = await distil(aw);
     expect(report.failed).toEqual([]);
     expect(report.classified).toBe(4);
+    // The pages it wrote are in the index file itself: no change waits for the operator's next search.
+    expect(JSON.parse(readFileSync(path.join(home, '.master/wiki/search-meta.json'), 'utf8')).pending).toEqual({});
+    expect(
+      Wiki.open(ws.paths)
+        .index.query('Tuesdays')
+        .map((h) => h.page),
+    ).toContain('alpha/release-process');
 
     // High: written now by alpha's librarian, recorded with page, authority, finding and sources.
     const written = readFileSync(path.join(home, 'wiki/alpha/release-process.md'), 'utf8');

@@ -153,10 +153,11 @@ export async function runDistillation(options: DistillOptions): Promise<DistillR
   for (const f of forLedger) f.inLedger = true;
   report.ledgered = forLedger.map((f) => f.id);
   if (forLedger.length) save();
-  // The pages this run wrote reach the catalog and the search index now, by name, without a look at every page.
+  // The pages this run wrote reach the catalog and the search index now, by name, without a look at every page,
+  // and are folded into the index file: the session pays that rewrite, not the operator's next search.
   // Only an index that exists: a workspace that never searched its wiki builds one on its first wiki command.
   try {
-    if (existsSync(wikiDataDir(ws.paths.data))) void Wiki.open(ws.paths, { changed: [...report.written, `ledger/${day}`] }).index.size;
+    if (existsSync(wikiDataDir(ws.paths.data))) Wiki.open(ws.paths, { changed: [...report.written, `ledger/${day}`] }).index.settle();
   } catch {
     // Derived data: the next look at the pages takes them in.
   }
