@@ -112,11 +112,7 @@ function measure(count: number) {
   t = performance.now();
   searchProcess();
   const settle = performance.now() - t;
-  const proc = ratioToBaseline(
-    searchProcess,
-    () => void spawnSync(process.execPath, ['-e', '0']),
-    21,
-  );
+  const proc = ratioToBaseline(searchProcess, () => void spawnSync(process.execPath, ['-e', '0']), 21);
   rmSync(home, { recursive: true, force: true });
   const load = `${loadBefore.toFixed(1)}–${loadavg()[0]!.toFixed(1)}`;
   return { count, build, buildCpu, heap, search, reopen, change, changeCpu, lookChange, lookChangeCpu, proc, settle, load };
@@ -148,7 +144,7 @@ export async function wikiBench(): Promise<Section> {
       "\"named\" is the target's figure: the caller says which page it changed (`Wiki.open(paths, { changed })`, as a writer that knows does): the manifest is read, only that page is stat-ed and parsed, then the manifest, that folder's part of the catalog and the index's small meta file are saved (the changed page waits there beside the index file, which is rewritten once 256 have gathered). " +
       '"found by the look" is what every command does when no one says what changed (hand edits between runs are found this way): the same, plus a walk of the folder and a stat of every page; "reopen" is that look when nothing changed. The stat of every page is the floor of that look: in-place edits move no folder\'s mtime, so nothing cheaper finds them. The manifest it compares against is binary (names, then the [mtime, size] pairs as doubles used where they lie, then the hashes, decoded only for a page that changed). ' +
       "Search p50/p99 are in process with the index loaded. `master wiki search` is a whole process: Node's start, the look at every page (a stat of each: the floor, as above), the index file's small JSON head, its document table as typed arrays straight from the file (page names front-coded, decoded only for the hits), and only the shards its words start with (their postings typed arrays too), one query and its snippets. Its words, release and deploy, are the generator's two commonest: nearly every page matches both, so all 10,000 are scored in a process whose code is not warm yet; a rarer word costs much less. " +
-      '"first search after changes" is the one search that meets the edited page above waiting in the index\'s meta file: it answers with that change applied (which needs MiniSearch\'s own maps), then folds it into the index file, so the searches after it (the ratio\'s runs) read the file clean. ' +
+      "\"first search after changes\" is the one search that meets the edited page above waiting in the index's meta file: it answers with that change applied (which needs MiniSearch's own maps), then folds it into the index file, so the searches after it (the ratio's runs) read the file clean. " +
       "CPU is this process's CPU time (all threads), which the machine's load (the last column, at the start and end of the row) does not inflate as much as wall time.",
   };
 }
