@@ -55,7 +55,12 @@ const align4 = (n: number) => (n + 3) & ~3;
 export function writeIndexFile(file: string, search: StoredSearch<unknown>, hashes: ReadonlyMap<string, string>): void {
   // Without the postings of discarded pages, so a later query is scored from the columns (see vacuumNow).
   search.vacuumNow();
-  const { table, shards: groups } = search.toColumns();
+  const { table, shards } = search.toColumns();
+  writeColumns(file, table, shards, hashes);
+}
+
+/** Writes the index file from its columns (a MiniSearch's, see toColumns, or a fold's, see fold.ts). */
+export function writeColumns(file: string, table: Table, groups: ReadonlyMap<string, Shard>, hashes: ReadonlyMap<string, string>): void {
   const blobs: Buffer[] = [];
   let offset = 0;
   const place = (...parts: Uint8Array[]): [number, number] => {

@@ -1,0 +1,277 @@
+import MiniSearch, { type Options } from 'minisearch';
+import SearchableMap from 'minisearch/SearchableMap';
+import { PLACE, type Postings, type Shard, type Table } from './columns.js';
+import { eachName, encodeNames } from './frontCoded.js';
+import { readIndexFile } from './indexFile.js';
+import { shardKey } from './shards.js';
+
+/*
+ * Folding the pages changed since the index file was written into it, at
+ * the level of the file's columns: the same file, byte for byte, as loading
+ * it into MiniSearch, discarding and adding each changed page, vacuuming and
+ * writing it back (StoredSearch's toColumns), without building MiniSearch's
+ * maps for every posting of every term (at 10,000 pages over a million map
+ * entries, a third of whose cost was the garbage collector's).
+ *
+ * Each step is MiniSearch's own (node_modules/minisearch/src/MiniSearch.ts),
+ * written over the columns: `discard` (field lengths, counts), `add` (its
+ * options' tokenizer and term processing, `addFieldLength`, `addTerm`), and
+ * the vacuum (a field left without postings goes, a term left without fields
+ * goes). The terms' order is the one thing that is not local: it is the
+ * iteration order of MiniSearch's term tree (its SearchableMap), which an
+ * insert can reorder (a split node moves to the end of its parent's
+ * children) and a delete too (merged nodes). So the terms' keys alone are
+ * put into a SearchableMap exactly as a load does, the same inserts and
+ * deletes are made on it, and its order is the order written.
+ */
+
+/** A page changed since the file was written: its document, or null when it was removed. */
+export type FoldPending<T> = { doc: T } | null;
+
+/** The columns to write: what `vacuumNow` and `toColumns` would have made of the loaded index with the changes applied. */
+export interface Folded {
+  table: Table;
+  shards: Map<string, Shard>;
+  hashes: Map<string, string> | null;
+}
+
+/** MiniSearch's options as it resolves them (defaults filled in): what its `add` uses. */
+interface Resolved<T> {
+  fields: string[];
+  idField: string;
+  extractField: (document: T, field: string) => unknown;
+  stringifyField: (value: unknown, field: string) => string;
+  tokenize: (text: string, field?: string) => string[];
+  processTerm: (term: string, field?: string) => string | string[] | null | undefined | false;
+}
+
+/** Postings added to a term by the changed pages: per field (in the order MiniSearch's map gets them), [shortId, frequency…]. */
+type Added = Array<[number, number[]]>;
+
+/**
+ * The index file with the changed pages folded in, in `pending`'s order (for
+ * each: discard the page if the file holds it, then add its document); null
+ * when the file cannot be read or holds something this does not handle
+ * (the caller then takes MiniSearch's own path). `hashes` are the page hashes
+ * to write when already known, else those of the file.
+ */
+export function foldPending<T>(file: string, options: Options<T>, pending: ReadonlyMap<string, FoldPending<T>>): Folded | null {
+  const read = readIndexFile(file, { hashes: true });
+  if (!read) return null;
+  const { table } = read;
+  const resolved = (new MiniSearch<T>(options) as unknown as { _options: Resolved<T> })._options;
+  const fieldCount = Object.keys(table.fieldIds).length;
+  // The file's fields must be the options' fields in order (as MiniSearch numbers them); ids must be strings.
+  if (table.idsAsJson || fieldCount !== resolved.fields.length || resolved.fields.some((field, i) => table.fieldIds[field] !== i)) return null;
+
+  let documentCount = table.documentCount;
+  let nextId = table.nextId;
+  // The same array MiniSearch's arithmetic runs on (it may hold a null a NaN was written as: the operators treat it as MiniSearch's would).
+  const avg = [...table.averageFieldLength] as Array<number>;
+
+  // The documents as MiniSearch's _documentIds holds them: the table's, in order, then the added ones.
+  const names: string[] = [];
+  const placeOf = new Map<string, number>();
+  eachName(table.names, table.shortIds.length, (place, name) => {
+    names.push(name);
+    placeOf.set(name, place);
+  });
+  const gonePlace = new Uint8Array(names.length);
+  const added: Array<{ name: string; shortId: number; lengths: number[] }> = [];
+
+  // The terms' keys, in a tree filled as a load fills MiniSearch's (in the file's order): its value is the term's place in `entries`.
+  const entries: Array<[string, Postings | null]> = read.terms;
+  const fileTerms = entries.length;
+  const tree = new SearchableMap<number>();
+  for (let i = 0; i < fileTerms; i++) tree.set(entries[i]![0], i);
+  const addedTo = new Map<number, Added>();
+
+  // MiniSearch's addTerm: the tree's fetch (which may insert), then the posting after the field's others.
+  const addTerm = (fieldId: number, shortId: number, term: string) => {
+    const at = tree.fetch(term, () => entries.push([term, null]) - 1);
+    let fields = addedTo.get(at);
+    if (!fields) addedTo.set(at, (fields = []));
+    let field = fields.find(([id]) => id === fieldId);
+    if (!field) fields.push((field = [fieldId, []]));
+    const pairs = field[1];
+    if (pairs.length > 0 && pairs[pairs.length - 2] === shortId) pairs[pairs.length - 1]! += 1;
+    else pairs.push(shortId, 1);
+  };
+
+  const live = new Set<string>(names);
+  for (const [name, entry] of pending) {
+    if (live.has(name)) {
+      // MiniSearch's discard: each field length out of its average (the count before the page goes), then the counts.
+      const place = placeOf.get(name);
+      if (place === undefined) return null;
+      const shortId = table.shortIds[place]!;
+      for (let fieldId = 0; fieldId < fieldCount; fieldId++) {
+        const length = table.lengths[shortId * fieldCount + fieldId]!;
+        if (documentCount === 1) avg[fieldId] = 0;
+        else avg[fieldId] = (avg[fieldId]! * documentCount - length) / (documentCount - 1);
+      }
+      gonePlace[place] = 1;
+      live.delete(name);
+      // (The dirt count it raises is reset by the vacuum.)
+      documentCount -= 1;
+    }
+    if (!entry) continue;
+    // MiniSearch's add, step by step.
+    const doc = entry.doc;
+    const id = resolved.extractField(doc, resolved.idField);
+    if (typeof id !== 'string' || id !== name || live.has(id)) return null;
+    const shortId = nextId;
+    nextId += 1;
+    documentCount += 1;
+    live.add(id);
+    const lengths: number[] = [];
+    for (const field of resolved.fields) {
+      const value = resolved.extractField(doc, field);
+      if (value == null) continue;
+      const tokens = resolved.tokenize(resolved.stringifyField(value, field), field);
+      const fieldId = table.fieldIds[field]!;
+      const unique = new Set(tokens).size;
+      lengths[fieldId] = unique;
+      const count = documentCount - 1;
+      const average = avg[fieldId] || 0;
+      avg[fieldId] = (average * count + unique) / (count + 1);
+      for (const token of tokens) {
+        const processed = resolved.processTerm(token, field);
+        if (Array.isArray(processed)) for (const term of processed) addTerm(fieldId, shortId, term);
+        else if (processed) addTerm(fieldId, shortId, processed);
+      }
+    }
+    added.push({ name: id, shortId, lengths });
+  }
+
+  // Short ids no document holds any more: their postings go (the vacuum).
+  const dead = new Uint8Array(nextId);
+  for (let place = 0; place < names.length; place++) if (gonePlace[place]) dead[table.shortIds[place]!] = 1;
+  const anyDead = gonePlace.some((g) => g === 1);
+
+  // Terms left without a posting leave the tree in its order, as the vacuum deletes them.
+  if (anyDead) {
+    const gone = new Set<number>();
+    for (let i = 0; i < fileTerms; i++) {
+      if (addedTo.has(i)) continue;
+      const { data, fields } = entries[i]![1]!;
+      let kept = false;
+      for (let f = 0; f < fields.length && !kept; f += PLACE) {
+        for (let j = fields[f + 1]!; j < fields[f + 2]!; j += 2) {
+          if (!dead[data[j]!]) {
+            kept = true;
+            break;
+          }
+        }
+      }
+      if (!kept) gone.add(i);
+    }
+    if (gone.size > 0) {
+      const ordered: string[] = [];
+      for (const [term, at] of tree) if (gone.has(at)) ordered.push(term);
+      for (const term of ordered) tree.delete(term);
+    }
+  }
+
+  // The postings, term by term in the tree's order; a shard's terms are one run of that order (one subtree).
+  let total = 0;
+  for (const shardData of new Set(entries.slice(0, fileTerms).map(([, p]) => p!.data))) total += shardData.length;
+  for (const fields of addedTo.values()) for (const [, pairs] of fields) total += pairs.length;
+  const all = new Uint32Array(total);
+  let filled = 0;
+  const shards = new Map<string, Shard>();
+  let current: { key: string; start: number; terms: Shard['terms'] } | null = null;
+  const close = () => {
+    if (current) shards.set(current.key, { terms: current.terms, data: all.subarray(current.start, filled) });
+  };
+  for (const [term, at] of tree) {
+    const key = shardKey(term);
+    if (!current || current.key !== key) {
+      close();
+      if (shards.has(key)) return null;
+      current = { key, start: filled, terms: [] };
+    }
+    const base = current.start;
+    const places: number[] = [];
+    const more = addedTo.get(at);
+    const postings = entries[at]![1];
+    const put = (fieldId: number, start: number, ascending: number) => {
+      if (filled > start) places.push(fieldId, start - base, filled - base, ascending);
+    };
+    if (postings) {
+      const { data, fields } = postings;
+      for (let f = 0; f < fields.length; f += PLACE) {
+        const fieldId = fields[f]!;
+        const start = filled;
+        let ascending = 1;
+        for (let j = fields[f + 1]!; j < fields[f + 2]!; j += 2) {
+          const shortId = data[j]!;
+          if (dead[shortId]) continue;
+          if (filled > start && all[filled - 2]! >= shortId) ascending = 0;
+          all[filled++] = shortId;
+          all[filled++] = data[j + 1]!;
+        }
+        const extra = more?.find(([id]) => id === fieldId);
+        if (extra) ascending = append(all, extra[1], start, filled, ascending, (n) => (filled = n));
+        put(fieldId, start, ascending);
+      }
+    }
+    if (more) {
+      for (const [fieldId, pairs] of more) {
+        if (postings && hasField(postings, fieldId)) continue;
+        const start = filled;
+        const ascending = append(all, pairs, start, filled, 1, (n) => (filled = n));
+        put(fieldId, start, ascending);
+      }
+    }
+    if (places.length === 0) return null;
+    current.terms.push([term, places]);
+  }
+  close();
+
+  const shortIds = new Uint32Array(live.size);
+  const lengths = new Uint32Array(nextId * fieldCount);
+  const texts: string[] = [];
+  for (let place = 0; place < names.length; place++) {
+    if (gonePlace[place]) continue;
+    const shortId = table.shortIds[place]!;
+    shortIds[texts.length] = shortId;
+    texts.push(names[place]!);
+    for (let f = 0; f < fieldCount; f++) lengths[shortId * fieldCount + f] = table.lengths[shortId * fieldCount + f]!;
+  }
+  for (const { name, shortId, lengths: list } of added) {
+    shortIds[texts.length] = shortId;
+    texts.push(name);
+    for (let f = 0; f < fieldCount; f++) lengths[shortId * fieldCount + f] = list[f] ?? 0;
+  }
+  const folded: Table = {
+    documentCount,
+    nextId,
+    fieldIds: table.fieldIds,
+    averageFieldLength: avg,
+    // The file is written vacuumed (see StoredSearch.vacuumNow).
+    dirtCount: 0,
+    shortIds,
+    names: encodeNames(texts),
+    idsAsJson: false,
+    lengths,
+  };
+  return { table: folded, shards, hashes: read.hashes };
+}
+
+function hasField(postings: Postings, fieldId: number): boolean {
+  for (let f = 0; f < postings.fields.length; f += PLACE) if (postings.fields[f] === fieldId) return true;
+  return false;
+}
+
+/** Appends added [shortId, frequency…] pairs after a field's others; answers whether the field's short ids still ascend. */
+function append(all: Uint32Array, pairs: number[], start: number, from: number, ascending: number, done: (filled: number) => void): number {
+  let filled = from;
+  for (let j = 0; j < pairs.length; j += 2) {
+    if (filled > start && all[filled - 2]! >= pairs[j]!) ascending = 0;
+    all[filled++] = pairs[j]!;
+    all[filled++] = pairs[j + 1]!;
+  }
+  done(filled);
+  return ascending;
+}
