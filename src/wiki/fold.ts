@@ -1,6 +1,6 @@
 import MiniSearch, { type Options } from 'minisearch';
 import SearchableMap from 'minisearch/SearchableMap';
-import { PLACE, type Postings, type Shard, type Table } from './columns.js';
+import { type Numbers, PLACE, type Postings, type Shard, type Table } from './columns.js';
 import { eachName, encodeNames } from './frontCoded.js';
 import { readIndexFile } from './indexFile.js';
 import { shardKey } from './shards.js';
@@ -184,7 +184,9 @@ export function foldPending<T>(file: string, options: Options<T>, pending: Reado
   const close = () => {
     if (current) shards.set(current.key, { terms: current.terms, data: all.subarray(current.start, filled) });
   };
-  for (const [term, at] of tree) {
+  const order: Array<[string, number]> = [];
+  inOrder(tree._tree as unknown as TreeNode, '', order);
+  for (const [term, at] of order) {
     const key = shardKey(term);
     if (!current || current.key !== key) {
       close();
@@ -195,33 +197,26 @@ export function foldPending<T>(file: string, options: Options<T>, pending: Reado
     const places: number[] = [];
     const more = addedTo.get(at);
     const postings = entries[at]![1];
-    const put = (fieldId: number, start: number, ascending: number) => {
-      if (filled > start) places.push(fieldId, start - base, filled - base, ascending);
+    const put = (fieldId: number, start: number) => {
+      if (filled > start) places.push(fieldId, start - base, filled - base, ascends(all, start, filled));
     };
     if (postings) {
       const { data, fields } = postings;
       for (let f = 0; f < fields.length; f += PLACE) {
         const fieldId = fields[f]!;
         const start = filled;
-        let ascending = 1;
-        for (let j = fields[f + 1]!; j < fields[f + 2]!; j += 2) {
-          const shortId = data[j]!;
-          if (dead[shortId]) continue;
-          if (filled > start && all[filled - 2]! >= shortId) ascending = 0;
-          all[filled++] = shortId;
-          all[filled++] = data[j + 1]!;
-        }
+        filled = copyLive(all, filled, data, fields[f + 1]!, fields[f + 2]!, dead);
         const extra = more?.find(([id]) => id === fieldId);
-        if (extra) ascending = append(all, extra[1], start, filled, ascending, (n) => (filled = n));
-        put(fieldId, start, ascending);
+        if (extra) filled = append(all, filled, extra[1]);
+        put(fieldId, start);
       }
     }
     if (more) {
       for (const [fieldId, pairs] of more) {
         if (postings && hasField(postings, fieldId)) continue;
         const start = filled;
-        const ascending = append(all, pairs, start, filled, 1, (n) => (filled = n));
-        put(fieldId, start, ascending);
+        filled = append(all, filled, pairs);
+        put(fieldId, start);
       }
     }
     if (places.length === 0) return null;
@@ -264,14 +259,49 @@ function hasField(postings: Postings, fieldId: number): boolean {
   return false;
 }
 
-/** Appends added [shortId, frequency…] pairs after a field's others; answers whether the field's short ids still ascend. */
-function append(all: Uint32Array, pairs: number[], start: number, from: number, ascending: number, done: (filled: number) => void): number {
-  let filled = from;
-  for (let j = 0; j < pairs.length; j += 2) {
-    if (filled > start && all[filled - 2]! >= pairs[j]!) ascending = 0;
-    all[filled++] = pairs[j]!;
-    all[filled++] = pairs[j + 1]!;
+/** A node of MiniSearch's term tree: its children by the rest of their key, and at '' (its LEAF) the value of the term ending there. */
+type TreeNode = Map<string, TreeNode | number>;
+
+/**
+ * The tree's terms in the order MiniSearch's TreeIterator lists them (each
+ * node's keys from the last to the first, depth first, a term where its
+ * LEAF key comes), without an iterator step and key array per term.
+ */
+function inOrder(node: TreeNode, prefix: string, out: Array<[string, number]>): void {
+  const keys = Array.from(node.keys());
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const key = keys[i]!;
+    const child = node.get(key)!;
+    if (key === '') out.push([prefix, child as number]);
+    else inOrder(child as TreeNode, prefix + key, out);
   }
-  done(filled);
-  return ascending;
+}
+
+/*
+ * The loops over postings are small functions of their own, so the
+ * optimizer compiles them early (a loop inside one long function runs
+ * interpreted for most of a single fold).
+ */
+
+/** Copies a field's [shortId, frequency…] pairs but those of dead short ids; answers where the copy ends. */
+function copyLive(all: Uint32Array, filled: number, data: Numbers, start: number, end: number, dead: Uint8Array): number {
+  for (let j = start; j < end; j += 2) {
+    const shortId = data[j]!;
+    if (dead[shortId]) continue;
+    all[filled++] = shortId;
+    all[filled++] = data[j + 1]!;
+  }
+  return filled;
+}
+
+/** Appends added pairs after a field's others; answers where they end. */
+function append(all: Uint32Array, filled: number, pairs: number[]): number {
+  for (let j = 0; j < pairs.length; j++) all[filled++] = pairs[j]!;
+  return filled;
+}
+
+/** 1 when a field's short ids ascend (as toColumns marks it), else 0. */
+function ascends(all: Uint32Array, start: number, end: number): number {
+  for (let j = start + 2; j < end; j += 2) if (all[j - 2]! >= all[j]!) return 0;
+  return 1;
 }
