@@ -71,8 +71,9 @@ export function writeColumns(file: string, table: Table, groups: ReadonlyMap<str
     }
     return [start, offset - start];
   };
-  const narrow = [table.shortIds, table.lengths, ...[...groups.values()].map((g) => g.data)].every((numbers) => numbers.every((n) => n < 0x10000));
-  const sized = (numbers: Numbers) => bytesOf(narrow ? Uint16Array.from(numbers) : numbers);
+  const narrow = [table.shortIds, table.lengths, ...[...groups.values()].map((g) => g.data)].every(fits16);
+  // The typed array constructor converts in one native loop (`from` goes through the iterator, number by number).
+  const sized = (numbers: Numbers) => bytesOf(narrow && !(numbers instanceof Uint16Array) ? new Uint16Array(numbers) : numbers);
   const [tableAt] = place(bytesOf(table.names.restarts), sized(table.shortIds), sized(table.lengths), table.names.bytes);
   const shards: Record<string, [number, number, number]> = {};
   for (const [key, shard] of groups) {
@@ -94,6 +95,13 @@ export function writeColumns(file: string, table: Table, groups: ReadonlyMap<str
   };
   const headBlob = Buffer.from(JSON.stringify(head));
   writeAtomic(file, Buffer.concat([Buffer.from(`${MAGIC} ${headBlob.length}\n`), headBlob, ...blobs]));
+}
+
+/** Whether every number fits in 16 bits (a plain loop: a callback per number costs more than the test). */
+function fits16(numbers: Numbers): boolean {
+  if (numbers instanceof Uint16Array) return true;
+  for (let i = 0; i < numbers.length; i++) if (numbers[i]! >= 0x10000) return false;
+  return true;
 }
 
 function bytesOf(numbers: Numbers): Uint8Array {
