@@ -150,21 +150,21 @@ export function foldPending<T>(file: string, options: Options<T>, pending: Reado
   const anyDead = gonePlace.some((g) => g === 1);
 
   // Terms left without a posting leave the tree in its order, as the vacuum deletes them.
+  // Which of the file's terms hold a dead posting (only those need their postings sifted), and which hold nothing else.
+  const hasDead = new Uint8Array(fileTerms);
   if (anyDead) {
     const gone = new Set<number>();
     for (let i = 0; i < fileTerms; i++) {
-      if (addedTo.has(i)) continue;
       const { data, fields } = entries[i]![1]!;
-      let kept = false;
-      for (let f = 0; f < fields.length && !kept; f += PLACE) {
-        for (let j = fields[f + 1]!; j < fields[f + 2]!; j += 2) {
-          if (!dead[data[j]!]) {
-            kept = true;
-            break;
-          }
-        }
+      let deadCount = 0;
+      let count = 0;
+      for (let f = 0; f < fields.length; f += PLACE) {
+        count += (fields[f + 2]! - fields[f + 1]!) / 2;
+        deadCount += deadIn(data, fields[f + 1]!, fields[f + 2]!, dead);
       }
-      if (!kept) gone.add(i);
+      if (deadCount === 0) continue;
+      hasDead[i] = 1;
+      if (deadCount === count && !addedTo.has(i)) gone.add(i);
     }
     if (gone.size > 0) {
       const ordered: string[] = [];
@@ -200,7 +200,16 @@ export function foldPending<T>(file: string, options: Options<T>, pending: Reado
     const put = (fieldId: number, start: number) => {
       if (filled > start) places.push(fieldId, start - base, filled - base, ascends(all, start, filled));
     };
-    if (postings) {
+    if (postings && !more && !hasDead[at]) {
+      // Untouched: each field's postings copied as they are, natively.
+      const { data, fields } = postings;
+      for (let f = 0; f < fields.length; f += PLACE) {
+        const start = filled;
+        all.set(data.subarray(fields[f + 1]!, fields[f + 2]!), filled);
+        filled += fields[f + 2]! - fields[f + 1]!;
+        put(fields[f]!, start);
+      }
+    } else if (postings) {
       const { data, fields } = postings;
       for (let f = 0; f < fields.length; f += PLACE) {
         const fieldId = fields[f]!;
@@ -292,6 +301,13 @@ function copyLive(all: Uint32Array, filled: number, data: Numbers, start: number
     all[filled++] = data[j + 1]!;
   }
   return filled;
+}
+
+/** How many of a field's postings are of dead short ids. */
+function deadIn(data: Numbers, start: number, end: number, dead: Uint8Array): number {
+  let n = 0;
+  for (let j = start; j < end; j += 2) n += dead[data[j]!]!;
+  return n;
 }
 
 /** Appends added pairs after a field's others; answers where they end. */
