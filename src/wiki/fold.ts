@@ -174,10 +174,21 @@ export function foldPending<T>(file: string, options: Options<T>, pending: Reado
   }
 
   // The postings, term by term in the tree's order; a shard's terms are one run of that order (one subtree).
+  // In 16 bits when the file's are and every added number fits (what the writer would make of them: fresh memory costs,
+  // and 32 bits would be written as 16 again); else 32.
   let total = 0;
-  for (const shardData of new Set(entries.slice(0, fileTerms).map(([, p]) => p!.data))) total += shardData.length;
-  for (const fields of addedTo.values()) for (const [, pairs] of fields) total += pairs.length;
-  const all = new Uint32Array(total);
+  let narrow = nextId <= 0x10000;
+  for (const shardData of new Set(entries.slice(0, fileTerms).map(([, p]) => p!.data))) {
+    total += shardData.length;
+    if (!(shardData instanceof Uint16Array)) narrow = false;
+  }
+  for (const fields of addedTo.values()) {
+    for (const [, pairs] of fields) {
+      total += pairs.length;
+      if (pairs.some((n) => n >= 0x10000)) narrow = false;
+    }
+  }
+  const all: Numbers = narrow ? new Uint16Array(total) : new Uint32Array(total);
   let filled = 0;
   const shards = new Map<string, Shard>();
   let current: { key: string; start: number; terms: Shard['terms'] } | null = null;
@@ -293,7 +304,7 @@ function inOrder(node: TreeNode, prefix: string, out: Array<[string, number]>): 
  */
 
 /** Copies a field's [shortId, frequency…] pairs but those of dead short ids; answers where the copy ends. */
-function copyLive(all: Uint32Array, filled: number, data: Numbers, start: number, end: number, dead: Uint8Array): number {
+function copyLive(all: Numbers, filled: number, data: Numbers, start: number, end: number, dead: Uint8Array): number {
   for (let j = start; j < end; j += 2) {
     const shortId = data[j]!;
     if (dead[shortId]) continue;
@@ -311,13 +322,13 @@ function deadIn(data: Numbers, start: number, end: number, dead: Uint8Array): nu
 }
 
 /** Appends added pairs after a field's others; answers where they end. */
-function append(all: Uint32Array, filled: number, pairs: number[]): number {
+function append(all: Numbers, filled: number, pairs: number[]): number {
   for (let j = 0; j < pairs.length; j++) all[filled++] = pairs[j]!;
   return filled;
 }
 
 /** 1 when a field's short ids ascend (as toColumns marks it), else 0. */
-function ascends(all: Uint32Array, start: number, end: number): number {
+function ascends(all: Numbers, start: number, end: number): number {
   for (let j = start + 2; j < end; j += 2) if (all[j - 2]! >= all[j]!) return 0;
   return 1;
 }
