@@ -139,6 +139,19 @@ describe("folding pending changes into the index file at its columns writes Mini
     expectSameFold(home);
   });
 
+  it('a count beyond 16 bits coming in (the file turns 32 bits wide) and going again', () => {
+    const home = wikiWithIndex();
+    writePages(home, { 'big/page': page('Big', 'global', `${'rebound '.repeat(70000)}and more`) });
+    expect(open(home).index.updated).toBe(1);
+    expectSameFold(home);
+    expect(readIndexFile(derived(home, 'search.idx'), {})!.table.shortIds).toBeInstanceOf(Uint32Array);
+    unlinkSync(path.join(home, 'wiki/big/page.md'));
+    writePages(home, { 'beta/style': page('House style', 'beta', 'Narrow again.') });
+    expect(open(home).index.updated).toBe(2);
+    expectSameFold(home);
+    expect(readIndexFile(derived(home, 'search.idx'), {})!.table.shortIds).toBeInstanceOf(Uint16Array);
+  });
+
   it('one fold after another (each write reorders the terms as MiniSearch iterates them)', () => {
     const home = wikiWithIndex();
     const chain = (how: FoldPath): Buffer[] => {
