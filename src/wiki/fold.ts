@@ -98,12 +98,16 @@ export function foldPending<T>(file: string, options: Options<T>, pending: Reado
     else pairs.push(shortId, 1);
   };
 
-  const live = new Set<string>(names);
+  // Whether the file's table still holds a page (MiniSearch's `has`): each name is pending once, so none is added twice.
+  const held = (name: string) => {
+    const place = placeOf.get(name);
+    return place !== undefined && !gonePlace[place];
+  };
+  let goneCount = 0;
   for (const [name, entry] of pending) {
-    if (live.has(name)) {
+    const place = placeOf.get(name);
+    if (place !== undefined && held(name)) {
       // MiniSearch's discard: each field length out of its average (the count before the page goes), then the counts.
-      const place = placeOf.get(name);
-      if (place === undefined) return null;
       const shortId = table.shortIds[place]!;
       for (let fieldId = 0; fieldId < fieldCount; fieldId++) {
         const length = table.lengths[shortId * fieldCount + fieldId]!;
@@ -111,7 +115,7 @@ export function foldPending<T>(file: string, options: Options<T>, pending: Reado
         else avg[fieldId] = (avg[fieldId]! * documentCount - length) / (documentCount - 1);
       }
       gonePlace[place] = 1;
-      live.delete(name);
+      goneCount += 1;
       // (The dirt count it raises is reset by the vacuum.)
       documentCount -= 1;
     }
@@ -119,11 +123,10 @@ export function foldPending<T>(file: string, options: Options<T>, pending: Reado
     // MiniSearch's add, step by step.
     const doc = entry.doc;
     const id = resolved.extractField(doc, resolved.idField);
-    if (typeof id !== 'string' || id !== name || live.has(id)) return null;
+    if (typeof id !== 'string' || id !== name || held(id)) return null;
     const shortId = nextId;
     nextId += 1;
     documentCount += 1;
-    live.add(id);
     const lengths: number[] = [];
     for (const field of resolved.fields) {
       const value = resolved.extractField(doc, field);
@@ -147,7 +150,7 @@ export function foldPending<T>(file: string, options: Options<T>, pending: Reado
   // Short ids no document holds any more: their postings go (the vacuum).
   const dead = new Uint8Array(nextId);
   for (let place = 0; place < names.length; place++) if (gonePlace[place]) dead[table.shortIds[place]!] = 1;
-  const anyDead = gonePlace.some((g) => g === 1);
+  const anyDead = goneCount > 0;
 
   // Terms left without a posting leave the tree in its order, as the vacuum deletes them.
   // Which of the file's terms hold a dead posting (only those need their postings sifted), and which hold nothing else.
@@ -195,9 +198,10 @@ export function foldPending<T>(file: string, options: Options<T>, pending: Reado
   const close = () => {
     if (current) shards.set(current.key, { terms: current.terms, data: all.subarray(current.start, filled) });
   };
-  const order: Array<[string, number]> = [];
-  inOrder(tree._tree as unknown as TreeNode, '', order);
-  for (const [term, at] of order) {
+  const order: number[] = [];
+  inOrder(tree._tree as unknown as TreeNode, order);
+  for (const at of order) {
+    const term = entries[at]![0];
     const key = shardKey(term);
     if (!current || current.key !== key) {
       close();
@@ -244,7 +248,7 @@ export function foldPending<T>(file: string, options: Options<T>, pending: Reado
   }
   close();
 
-  const shortIds = new Uint32Array(live.size);
+  const shortIds = new Uint32Array(names.length - goneCount + added.length);
   const lengths = new Uint32Array(nextId * fieldCount);
   const texts: string[] = [];
   for (let place = 0; place < names.length; place++) {
@@ -283,17 +287,18 @@ function hasField(postings: Postings, fieldId: number): boolean {
 type TreeNode = Map<string, TreeNode | number>;
 
 /**
- * The tree's terms in the order MiniSearch's TreeIterator lists them (each
- * node's keys from the last to the first, depth first, a term where its
- * LEAF key comes), without an iterator step and key array per term.
+ * The tree's terms (their places in `entries`) in the order MiniSearch's
+ * TreeIterator lists them (each node's keys from the last to the first,
+ * depth first, a term where its LEAF key comes), without an iterator step,
+ * key array and joined key per term.
  */
-function inOrder(node: TreeNode, prefix: string, out: Array<[string, number]>): void {
+function inOrder(node: TreeNode, out: number[]): void {
   const keys = Array.from(node.keys());
   for (let i = keys.length - 1; i >= 0; i--) {
     const key = keys[i]!;
     const child = node.get(key)!;
-    if (key === '') out.push([prefix, child as number]);
-    else inOrder(child as TreeNode, prefix + key, out);
+    if (key === '') out.push(child as number);
+    else inOrder(child as TreeNode, out);
   }
 }
 
