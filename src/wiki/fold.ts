@@ -32,6 +32,7 @@ export type FoldPending<T> = { doc: T } | null;
 export interface Folded {
   table: Table;
   shards: Map<string, Shard>;
+  /** The file's page hashes (as read: without the changes), when asked for. */
   hashes: Map<string, string> | null;
 }
 
@@ -52,11 +53,20 @@ type Added = Array<[number, number[]]>;
  * The index file with the changed pages folded in, in `pending`'s order (for
  * each: discard the page if the file holds it, then add its document); null
  * when the file cannot be read or holds something this does not handle
- * (the caller then takes MiniSearch's own path). `hashes` are the page hashes
- * to write when already known, else those of the file.
+ * (the caller then takes MiniSearch's own path). The file's page hashes come
+ * along when asked for (the caller applies the changes to them).
  */
-export function foldPending<T>(file: string, options: Options<T>, pending: ReadonlyMap<string, FoldPending<T>>): Folded | null {
-  const read = readIndexFile(file, { hashes: true });
+export function foldPending<T>(file: string, options: Options<T>, pending: ReadonlyMap<string, FoldPending<T>>, withHashes: boolean): Folded | null {
+  try {
+    return fold(file, options, pending, withHashes);
+  } catch {
+    // Whatever went wrong here, MiniSearch's own path does it right (or rebuilds).
+    return null;
+  }
+}
+
+function fold<T>(file: string, options: Options<T>, pending: ReadonlyMap<string, FoldPending<T>>, withHashes: boolean): Folded | null {
+  const read = readIndexFile(file, { hashes: withHashes });
   if (!read) return null;
   const { table } = read;
   const resolved = (new MiniSearch<T>(options) as unknown as { _options: Resolved<T> })._options;
