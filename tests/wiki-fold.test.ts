@@ -131,12 +131,17 @@ describe("folding pending changes into the index file at its columns writes Mini
     unlinkSync(path.join(home, 'wiki/global/conventions.md'));
     void open(home).index.size;
     writePages(home, { 'alpha/notes': page('Alpha notes', 'alpha', 'Notes again, about remamama.') });
+    // A page the index file never held, added and removed while waiting: pending as removed, nothing to discard.
+    writePages(home, { 'short/lived': page('Short lived', 'global', 'ephemeral mayfly words') });
     void open(home).index.size;
+    unlinkSync(path.join(home, 'wiki/short/lived.md'));
     writePages(home, { 'beta/style': page('House style', 'beta', 'Second rewrite: numbats and repl.') });
     writePages(home, { 'global/conventions': page('Conventions', 'global', 'Back, with other words: deplo cosa.') });
     void open(home).index.size;
-    expect(pendingNames(home).sort()).toEqual(['alpha/notes', 'beta/style', 'global/conventions']);
+    expect(pendingNames(home).sort()).toEqual(['alpha/notes', 'beta/style', 'global/conventions', 'short/lived']);
     expectSameFold(home);
+    expect(terms(home).has('mayfly')).toBe(false);
+    expect(terms(home).has('numbats')).toBe(true);
   });
 
   it('a count beyond 16 bits coming in (the file turns 32 bits wide) and going again', () => {
