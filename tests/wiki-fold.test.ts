@@ -155,6 +155,12 @@ describe("folding pending changes into the index file at its columns writes Mini
     expect(open(home).index.updated).toBe(2);
     expectSameFold(home);
     expect(readIndexFile(derived(home, 'search.idx'), {})!.table.shortIds).toBeInstanceOf(Uint16Array);
+    // A field length beyond 16 bits (every posting's numbers fit, the table's do not): the whole file is 32 bits again.
+    const distinct = Array.from({ length: 70000 }, (_, i) => `w${i.toString(36)}`).join(' ');
+    writePages(home, { 'big/wide': page('Wide', 'global', distinct) });
+    expect(open(home).index.updated).toBe(1);
+    expectSameFold(home);
+    expect(readIndexFile(derived(home, 'search.idx'), {})!.table.shortIds).toBeInstanceOf(Uint32Array);
   });
 
   it('one fold after another (each write reorders the terms as MiniSearch iterates them)', () => {

@@ -72,8 +72,12 @@ export function writeColumns(file: string, table: Table, groups: ReadonlyMap<str
     return [start, offset - start];
   };
   const narrow = [table.shortIds, table.lengths, ...[...groups.values()].map((g) => g.data)].every(fits16);
-  // The typed array constructor converts in one native loop (`from` goes through the iterator, number by number).
-  const sized = (numbers: Numbers) => bytesOf(narrow && !(numbers instanceof Uint16Array) ? new Uint16Array(numbers) : numbers);
+  // The typed array constructor converts in one native loop (`from` goes through the iterator, number by number). Columns
+  // may come in either width (a fold keeps 16 bits when its own numbers fit): each is written in the file's.
+  const sized = (numbers: Numbers) => {
+    if (narrow) return bytesOf(numbers instanceof Uint16Array ? numbers : new Uint16Array(numbers));
+    return bytesOf(numbers instanceof Uint32Array ? numbers : new Uint32Array(numbers));
+  };
   const [tableAt] = place(bytesOf(table.names.restarts), sized(table.shortIds), sized(table.lengths), table.names.bytes);
   const shards: Record<string, [number, number, number]> = {};
   for (const [key, shard] of groups) {
