@@ -222,8 +222,10 @@ function fold<T>(file: string, options: Options<T>, pending: ReadonlyMap<string,
     const places: number[] = [];
     const more = addedTo.get(at);
     const postings = entries[at]![1];
-    const put = (fieldId: number, start: number) => {
-      if (filled > start) places.push(fieldId, start - base, filled - base, ascends(all, start, filled));
+    // A field goes when the vacuum took its last posting (a field read without any, which this writer never makes, stays,
+    // as it would in MiniSearch's map).
+    const put = (fieldId: number, start: number, hadNone = false) => {
+      if (filled > start || hadNone) places.push(fieldId, start - base, filled - base, ascends(all, start, filled));
     };
     if (postings && !more && !hasDead[at]) {
       // Untouched: each field's postings copied as they are, natively.
@@ -232,7 +234,7 @@ function fold<T>(file: string, options: Options<T>, pending: ReadonlyMap<string,
         const start = filled;
         all.set(data.subarray(fields[f + 1]!, fields[f + 2]!), filled);
         filled += fields[f + 2]! - fields[f + 1]!;
-        put(fields[f]!, start);
+        put(fields[f]!, start, fields[f + 1] === fields[f + 2]);
       }
     } else if (postings) {
       const { data, fields } = postings;
@@ -242,7 +244,7 @@ function fold<T>(file: string, options: Options<T>, pending: ReadonlyMap<string,
         filled = copyLive(all, filled, data, fields[f + 1]!, fields[f + 2]!, dead);
         const extra = more?.find(([id]) => id === fieldId);
         if (extra) filled = append(all, filled, extra[1]);
-        put(fieldId, start);
+        put(fieldId, start, fields[f + 1] === fields[f + 2]);
       }
     }
     if (more) {
