@@ -1,6 +1,7 @@
 import { cpSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { encodeNames } from '../src/wiki/frontCoded.js';
 import { readIndexFile } from '../src/wiki/indexFile.js';
 import type { FoldPath } from '../src/wiki/search.js';
 import { Wiki } from '../src/wiki/wiki.js';
@@ -184,5 +185,13 @@ describe("folding pending changes into the index file at its columns writes Mini
     const maps = chain('maps');
     const columns = chain('columns');
     for (let round = 0; round < maps.length; round++) expect(columns[round]!.equals(maps[round]!)).toBe(true);
+  });
+
+  it('front-codes page names into the same bytes as ever (a file written before reads the same)', () => {
+    const long = 'x'.repeat(200);
+    const coded = encodeNames(['ab', 'abc', 'b', long, `${long}é`]);
+    const expected = [0, 2, ...Buffer.from('ab'), 2, 1, ...Buffer.from('c'), 0, 1, ...Buffer.from('b'), 0, 200, 1, ...Buffer.from(long), 200, 2, ...Buffer.from('é')];
+    expect([...coded.bytes]).toEqual(expected);
+    expect([...coded.restarts]).toEqual([0, expected.length]);
   });
 });
