@@ -22,32 +22,39 @@ export function restartCount(count: number): number {
 
 export function encodeNames(texts: readonly string[]): FrontCoded {
   const restarts = new Uint32Array(restartCount(texts.length));
-  const parts: Buffer[] = [];
+  // Into one buffer, each name's bytes written into a scratch buffer reused for the next (a Buffer per name and a
+  // concatenation of all of them cost most of the encoding): UTF-8 takes at most 3 bytes per UTF-16 unit, a length 5.
+  let bound = 0;
+  for (const text of texts) bound += 3 * text.length + 6;
+  const out = Buffer.allocUnsafe(bound);
   let offset = 0;
-  let previous = Buffer.alloc(0);
+  let previous = Buffer.allocUnsafe(256);
+  let previousLength = 0;
+  let current = Buffer.allocUnsafe(256);
   texts.forEach((text, i) => {
-    const current = Buffer.from(text);
+    if (current.length < 3 * text.length) current = Buffer.allocUnsafe(2 * 3 * text.length);
+    const length = current.write(text, 0, 'utf8');
     let shared = 0;
     if (i % RESTART === 0) restarts[i / RESTART] = offset;
     else {
-      const most = Math.min(255, previous.length, current.length);
+      const most = Math.min(255, previousLength, length);
       while (shared < most && previous[shared] === current[shared]) shared++;
     }
-    const head = [shared];
+    out[offset++] = shared;
     // The rest's length, 7 bits a byte, the last byte without the high bit.
-    for (let rest = current.length - shared; ; rest = Math.floor(rest / 128)) {
+    for (let rest = length - shared; ; rest = Math.floor(rest / 128)) {
       if (rest < 128) {
-        head.push(rest);
+        out[offset++] = rest;
         break;
       }
-      head.push((rest % 128) | 128);
+      out[offset++] = (rest % 128) | 128;
     }
-    parts.push(Buffer.from(head), current.subarray(shared));
-    offset += head.length + current.length - shared;
-    previous = current;
+    offset += current.copy(out, offset, shared, length);
+    [previous, current] = [current, previous];
+    previousLength = length;
   });
   restarts[restarts.length - 1] = offset;
-  return { bytes: Buffer.concat(parts), restarts };
+  return { bytes: out.subarray(0, offset), restarts };
 }
 
 /** Decodes names one after another from a restart; the current name's bytes are kept in a buffer reused for the next. */

@@ -1,6 +1,6 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { writeAtomic } from './catalog.js';
+import path from 'node:path';
 import { restartCount } from './frontCoded.js';
 import { type Numbers, PLACE, type Postings, type Shard, type Table } from './columns.js';
 import type { StoredSearch } from './storedSearch.js';
@@ -55,7 +55,12 @@ const align4 = (n: number) => (n + 3) & ~3;
 export function writeIndexFile(file: string, search: StoredSearch<unknown>, hashes: ReadonlyMap<string, string>): void {
   // Without the postings of discarded pages, so a later query is scored from the columns (see vacuumNow).
   search.vacuumNow();
-  const { table, shards: groups } = search.toColumns();
+  const { table, shards } = search.toColumns();
+  writeColumns(file, table, shards, hashes);
+}
+
+/** Writes the index file from its columns (a MiniSearch's, see toColumns, or a fold's, see fold.ts). */
+export function writeColumns(file: string, table: Table, groups: ReadonlyMap<string, Shard>, hashes: ReadonlyMap<string, string>): void {
   const blobs: Buffer[] = [];
   let offset = 0;
   const place = (...parts: Uint8Array[]): [number, number] => {
@@ -66,8 +71,13 @@ export function writeIndexFile(file: string, search: StoredSearch<unknown>, hash
     }
     return [start, offset - start];
   };
-  const narrow = [table.shortIds, table.lengths, ...[...groups.values()].map((g) => g.data)].every((numbers) => numbers.every((n) => n < 0x10000));
-  const sized = (numbers: Numbers) => bytesOf(narrow ? Uint16Array.from(numbers) : numbers);
+  const narrow = [table.shortIds, table.lengths, ...[...groups.values()].map((g) => g.data)].every(fits16);
+  // The typed array constructor converts in one native loop (`from` goes through the iterator, number by number). Columns
+  // may come in either width (a fold keeps 16 bits when its own numbers fit): each is written in the file's.
+  const sized = (numbers: Numbers) => {
+    if (narrow) return bytesOf(numbers instanceof Uint16Array ? numbers : new Uint16Array(numbers));
+    return bytesOf(numbers instanceof Uint32Array ? numbers : new Uint32Array(numbers));
+  };
   const [tableAt] = place(bytesOf(table.names.restarts), sized(table.shortIds), sized(table.lengths), table.names.bytes);
   const shards: Record<string, [number, number, number]> = {};
   for (const [key, shard] of groups) {
@@ -88,7 +98,31 @@ export function writeIndexFile(file: string, search: StoredSearch<unknown>, hash
     hashes: place(Buffer.from(JSON.stringify(Object.fromEntries(hashes)))),
   };
   const headBlob = Buffer.from(JSON.stringify(head));
-  writeAtomic(file, Buffer.concat([Buffer.from(`${MAGIC} ${headBlob.length}\n`), headBlob, ...blobs]));
+  writePartsAtomic(file, [Buffer.from(`${MAGIC} ${headBlob.length}\n`), headBlob, ...blobs]);
+}
+
+/**
+ * Writes the parts one after another into a file put in place by a rename
+ * (as writeAtomic does), without first copying them into one buffer: every
+ * megabyte of fresh memory costs as much as the writing.
+ */
+function writePartsAtomic(file: string, parts: Buffer[]): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(temp, 'w');
+  try {
+    for (const part of parts) for (let done = 0; done < part.length; ) done += writeSync(fd, part, done, part.length - done);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+}
+
+/** Whether every number fits in 16 bits (a plain loop: a callback per number costs more than the test). */
+function fits16(numbers: Numbers): boolean {
+  if (numbers instanceof Uint16Array) return true;
+  for (let i = 0; i < numbers.length; i++) if (numbers[i]! >= 0x10000) return false;
+  return true;
 }
 
 function bytesOf(numbers: Numbers): Uint8Array {

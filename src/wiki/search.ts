@@ -2,7 +2,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import MiniSearch, { type SearchResult } from 'minisearch';
 import { pageFile, wikiDataDir, writeAtomic, type Catalog } from './catalog.js';
-import { readIndexFile, writeIndexFile } from './indexFile.js';
+import { foldPending } from './fold.js';
+import { readIndexFile, writeColumns, writeIndexFile } from './indexFile.js';
 import { shardsFor } from './shards.js';
 import { StoredSearch } from './storedSearch.js';
 import type { PageInfo } from './page.js';
@@ -65,6 +66,13 @@ const FUZZY = 0.15;
  * have gathered: then the index is loaded, brought up to date and saved once.
  */
 const PENDING_LIMIT = 256;
+
+/**
+ * How pending changes reach the index file: folded in at the file's columns
+ * (fold.ts), or through MiniSearch's maps (loaded, changed, written), which
+ * the fold must match byte for byte: kept callable for the test that checks it.
+ */
+export type FoldPath = 'columns' | 'maps';
 
 /** A page changed since the index file was written: its hash and document, or null when it was removed. */
 type Pending = { hash: string; doc: IndexedPage } | null;
@@ -131,6 +139,8 @@ export class WikiIndex {
   private whole = false;
   /** The page hashes the index stands for, read only when needed. */
   private hashes: Map<string, string> | null = null;
+  /** How the last write of the index file took the pending changes in (for tests). */
+  folded: FoldPath | null = null;
 
   private constructor(
     private readonly catalog: Catalog,
@@ -278,11 +288,21 @@ export class WikiIndex {
   }
 
   /** Writes the meta file, and with `whole` the index file too (then nothing is pending any more). */
-  private save(whole: boolean): void {
+  private save(whole: boolean, how: FoldPath = 'columns'): void {
     try {
       if (whole) {
-        const search = this.searchFor();
-        writeIndexFile(WikiIndex.indexFile(this.dataDir), search as StoredSearch<unknown>, this.hashes ?? new Map());
+        const file = WikiIndex.indexFile(this.dataDir);
+        // Loaded whole already, MiniSearch's maps are built: writing them costs no more. Else the changes are folded in at
+        // the columns (see fold.ts), unless the file holds what that does not handle.
+        const folded = how === 'columns' && !(this.loaded && this.whole) ? foldPending(file, OPTIONS, this.pending, !this.hashes) : null;
+        this.folded = folded ? 'columns' : 'maps';
+        if (folded) {
+          this.hashes ??= withPending(folded.hashes ?? new Map(), this.pending);
+          writeColumns(file, folded.table, folded.shards, this.hashes);
+        } else {
+          const search = this.searchFor();
+          writeIndexFile(file, search as StoredSearch<unknown>, this.hashes ?? new Map());
+        }
         // The one-file index of earlier versions, which a query had to load whole.
         rmSync(path.join(wikiDataDir(this.dataDir), 'search.json'), { force: true });
         this.pending = new Map();
@@ -303,10 +323,13 @@ export class WikiIndex {
    * a change is pending, every process that searches must build MiniSearch's
    * maps to apply it (a fifth more for a search of 10,000 pages); a command
    * that has answered its query calls this so that the next one reads the
-   * file clean, paying the rewrite once.
+   * file clean, paying the rewrite once. The changes are folded in at the
+   * file's columns (fold.ts), not through MiniSearch's maps of every term
+   * (`how: 'maps'`, the path the fold must match byte for byte, is kept for
+   * the test that checks it).
    */
-  settle(): void {
-    if (this.pending.size > 0) this.save(true);
+  settle(how: FoldPath = 'columns'): void {
+    if (this.pending.size > 0) this.save(true, how);
   }
 
   /** The best pages for a query, best first, each with a snippet around the first match. */
