@@ -1,4 +1,5 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 import path from 'node:path';
 
 /** What the manifest knows of a page without its parsed details: enough to tell whether its file changed. */
@@ -12,7 +13,7 @@ export interface PageStamp {
 const MAGIC = 'master-wiki-manifest 4';
 /** A page's content hash (sha1, hex). */
 const HASH_LENGTH = 40;
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
  * Every page's stamp, in columns sorted by page name: names, [mtime, size]
@@ -25,19 +26,13 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  */
 export class Stamps {
   private map: Map<string, PageStamp> | null = null;
-  private hashText: string | null;
 
   private constructor(
     readonly names: readonly string[],
     private readonly numbers: ArrayLike<number>,
-    hashes: string | Buffer,
-  ) {
-    this.hashText = typeof hashes === 'string' ? hashes : null;
-    this.hashBytes = typeof hashes === 'string' ? null : hashes;
-  }
-
-  /** The hashes as they lie in the file, while none has been decoded as a whole. */
-  private readonly hashBytes: Buffer | null;
+    /** The hashes run together: as they lie in the file (a Buffer) until all of them are needed as one string. */
+    private hashes: string | Buffer,
+  ) {}
 
   static empty(): Stamps {
     return new Stamps([], [], '');
@@ -86,13 +81,14 @@ export class Stamps {
   }
 
   hashAt(i: number): string {
-    if (this.hashText === null) return this.hashBytes!.toString('latin1', i * HASH_LENGTH, (i + 1) * HASH_LENGTH);
-    return this.hashText.slice(i * HASH_LENGTH, (i + 1) * HASH_LENGTH);
+    const { hashes } = this;
+    return typeof hashes === 'string' ? hashes.slice(i * HASH_LENGTH, (i + 1) * HASH_LENGTH) : hashes.toString('latin1', i * HASH_LENGTH, (i + 1) * HASH_LENGTH);
   }
 
-  private get hashes(): string {
-    this.hashText ??= this.hashBytes!.toString('latin1');
-    return this.hashText;
+  /** Every hash, run together as one string (decoded once, when a change needs them all). */
+  private allHashes(): string {
+    if (typeof this.hashes !== 'string') this.hashes = this.hashes.toString('latin1');
+    return this.hashes;
   }
 
   /** The pages directly in a folder ('' for the top), in order: a run of the sorted names, found by a binary search. */
@@ -137,7 +133,7 @@ export class Stamps {
     }
     const names = [...this.names];
     const numbers = Array.from(this.numbers);
-    let hashes = this.hashes;
+    let hashes = this.allHashes();
     for (const [name, stamp] of changes) {
       let lo = 0;
       let hi = names.length;
@@ -177,7 +173,7 @@ export class Stamps {
     const pad = (8 - ((head.length + names.length) % 8)) % 8;
     const numbers = Buffer.alloc(this.names.length * 16);
     for (let i = 0; i < this.names.length * 2; i++) numbers.writeDoubleLE(this.numbers[i]!, i * 8);
-    return Buffer.concat([head, names, Buffer.alloc(pad), numbers, Buffer.from(this.hashes, 'latin1')]);
+    return Buffer.concat([head, names, Buffer.alloc(pad), numbers, typeof this.hashes === 'string' ? Buffer.from(this.hashes, 'latin1') : this.hashes]);
   }
 
   /** The manifest file's stamps and id; empty with a null id when missing, of an earlier format, cut short or corrupt. */
