@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { scanPages, Stamps, type PageStamp } from './manifest.js';
 import { pageInfo, type PageInfo } from './page.js';
@@ -55,11 +55,23 @@ export interface CatalogOptions {
   changed?: readonly string[];
 }
 
-/** Writes through a temp file and a rename, so a reader never sees half a file. */
-export function writeAtomic(file: string, text: string | Uint8Array): void {
+/**
+ * Writes through a temp file and a rename, so a reader never sees half a
+ * file. Parts are written one after another, not first copied into one
+ * buffer (a big file's fresh memory costs as much as the writing).
+ */
+export function writeAtomic(file: string, content: string | Uint8Array | readonly Uint8Array[]): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
+  if (!Array.isArray(content)) writeFileSync(temp, content as string | Uint8Array);
+  else {
+    const fd = openSync(temp, 'w');
+    try {
+      for (const part of content) for (let done = 0; done < part.length; ) done += writeSync(fd, part, done, part.length - done);
+    } finally {
+      closeSync(fd);
+    }
+  }
   renameSync(temp, file);
 }
 

@@ -1,6 +1,6 @@
 import MiniSearch, { type Options } from 'minisearch';
 import SearchableMap from 'minisearch/SearchableMap';
-import { type Numbers, PLACE, type Postings, type Shard, type Table } from './columns.js';
+import { fieldSlot, type Numbers, PLACE, type Postings, type Shard, type Table } from './columns.js';
 import { eachName, encodeNames } from './frontCoded.js';
 import { readIndexFile } from './indexFile.js';
 import { shardKey } from './shards.js';
@@ -249,7 +249,7 @@ function fold<T>(file: string, options: Options<T>, pending: ReadonlyMap<string,
     }
     if (more) {
       for (const [fieldId, pairs] of more) {
-        if (postings && hasField(postings, fieldId)) continue;
+        if (postings && fieldSlot(postings, fieldId) >= 0) continue;
         const start = filled;
         filled = append(all, filled, pairs);
         put(fieldId, start);
@@ -288,11 +288,6 @@ function fold<T>(file: string, options: Options<T>, pending: ReadonlyMap<string,
     lengths,
   };
   return { table: folded, shards, hashes: read.hashes };
-}
-
-function hasField(postings: Postings, fieldId: number): boolean {
-  for (let f = 0; f < postings.fields.length; f += PLACE) if (postings.fields[f] === fieldId) return true;
-  return false;
 }
 
 /** A node of MiniSearch's term tree: its children by the rest of their key, and at '' (its LEAF) the value of the term ending there. */

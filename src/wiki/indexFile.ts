@@ -1,6 +1,6 @@
-import { closeSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
-import path from 'node:path';
+import { writeAtomic } from './catalog.js';
 import { restartCount } from './frontCoded.js';
 import { type Numbers, PLACE, type Postings, type Shard, type Table } from './columns.js';
 import type { StoredSearch } from './storedSearch.js';
@@ -98,24 +98,7 @@ export function writeColumns(file: string, table: Table, groups: ReadonlyMap<str
     hashes: place(Buffer.from(JSON.stringify(Object.fromEntries(hashes)))),
   };
   const headBlob = Buffer.from(JSON.stringify(head));
-  writePartsAtomic(file, [Buffer.from(`${MAGIC} ${headBlob.length}\n`), headBlob, ...blobs]);
-}
-
-/**
- * Writes the parts one after another into a file put in place by a rename
- * (as writeAtomic does), without first copying them into one buffer: every
- * megabyte of fresh memory costs as much as the writing.
- */
-function writePartsAtomic(file: string, parts: Buffer[]): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w');
-  try {
-    for (const part of parts) for (let done = 0; done < part.length; ) done += writeSync(fd, part, done, part.length - done);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
+  writeAtomic(file, [Buffer.from(`${MAGIC} ${headBlob.length}\n`), headBlob, ...blobs]);
 }
 
 /** Whether every number fits in 16 bits (a plain loop: a callback per number costs more than the test). */
