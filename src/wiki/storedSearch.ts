@@ -37,6 +37,20 @@ interface SearchableIndex<V> extends Iterable<[string, V]> {
 }
 
 /**
+ * What a query word is scored from, in MiniSearch's order: the word itself
+ * (weight 1), then with `prefix` every longer term it starts, each with
+ * MiniSearch's prefix weight.
+ */
+function* derivedTerms<V>(index: SearchableIndex<V>, word: string, prefix: boolean, prefixWeight: number): Generator<[string, number, V | undefined]> {
+  yield [word, 1, index.get(word)];
+  if (!prefix) return;
+  for (const [term, value] of index.atPrefix(word)) {
+    const distance = term.length - word.length;
+    if (distance) yield [term, (prefixWeight * term.length) / (term.length + 0.3 * distance), value];
+  }
+}
+
+/**
  * MiniSearch with its state written to and filled from the file's columns
  * (its fields are protected: open to a subclass). Searching is MiniSearch's
  * own, untouched.
@@ -126,14 +140,7 @@ export class StoredSearch<T> extends MiniSearch<T> {
           }
         }
       };
-      add(word, 1, index.get(word));
-      if (opts.prefix === true) {
-        for (const [term, data] of index.atPrefix(word)) {
-          const distance = term.length - word.length;
-          if (!distance) continue;
-          add(term, (prefixWeight * term.length) / (term.length + 0.3 * distance), data);
-        }
-      }
+      for (const [term, weight, data] of derivedTerms(index, word, opts.prefix === true, prefixWeight)) add(term, weight, data);
       return r;
     };
     /** One word's scores from the columns as read, or null at a discarded page's postings (MiniSearch's maps then drop them as it does). */
@@ -155,14 +162,7 @@ export class StoredSearch<T> extends MiniSearch<T> {
         }
         return true;
       };
-      if (!add(word, 1, lazy.terms.get(word))) return null;
-      if (opts.prefix === true) {
-        for (const [term, postings] of lazy.terms.atPrefix(word)) {
-          const distance = term.length - word.length;
-          if (!distance) continue;
-          if (!add(term, (prefixWeight * term.length) / (term.length + 0.3 * distance), postings)) return null;
-        }
-      }
+      for (const [term, weight, postings] of derivedTerms(lazy.terms, word, opts.prefix === true, prefixWeight)) if (!add(term, weight, postings)) return null;
       return r;
     };
     let perWord: WordScores[] | null = null;
