@@ -1,5 +1,5 @@
 import MiniSearch, { type Options } from 'minisearch';
-import SearchableMap from 'minisearch/SearchableMap';
+import type SearchableMap from 'minisearch/SearchableMap';
 import { fieldSlot, type Numbers, PLACE, type Postings, type Shard, type Table } from './columns.js';
 import { eachName, encodeNames } from './frontCoded.js';
 import { readIndexFile } from './indexFile.js';
@@ -69,7 +69,11 @@ function fold<T>(file: string, options: Options<T>, pending: ReadonlyMap<string,
   const read = readIndexFile(file, { hashes: withHashes });
   if (!read) return null;
   const { table } = read;
-  const resolved = (new MiniSearch<T>(options) as unknown as { _options: Resolved<T> })._options;
+  // A MiniSearch of these options: its resolved options are what its `add` uses, and its term tree's class is the one
+  // whose order is written (taken from it, not imported again: the same code, and no second copy in the bundle).
+  const probe = new MiniSearch<T>(options) as unknown as { _options: Resolved<T>; _index: SearchableMap<unknown> };
+  const resolved = probe._options;
+  const Tree = probe._index.constructor as new () => SearchableMap<number>;
   const fieldCount = Object.keys(table.fieldIds).length;
   // The file's fields must be the options' fields in order (as MiniSearch numbers them); ids must be strings.
   if (table.idsAsJson || fieldCount !== resolved.fields.length || resolved.fields.some((field, i) => table.fieldIds[field] !== i)) return null;
@@ -92,7 +96,7 @@ function fold<T>(file: string, options: Options<T>, pending: ReadonlyMap<string,
   // The terms' keys, in a tree filled as a load fills MiniSearch's (in the file's order): its value is the term's place in `entries`.
   const entries: Array<[string, Postings | null]> = read.terms;
   const fileTerms = entries.length;
-  const tree = new SearchableMap<number>();
+  const tree = new Tree();
   for (let i = 0; i < fileTerms; i++) tree.set(entries[i]![0], i);
   const addedTo = new Map<number, Added>();
 
