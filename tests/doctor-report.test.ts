@@ -36,7 +36,7 @@ describe("the doctor's grade in every session report", () => {
     expect(ok.code).toBe(0);
     rmSync(path.join(gw.home, 'hooks', 'deny-rules.json'));
     const below = master(['start', '--ci', '--strict'], { env: { MASTER_HOME: gw.home } });
-    expect(below.stdout).toContain(`doctor B ${Number(all) - 1}/${all}`);
+    expect(below.stdout, `exit ${below.code}: ${below.stderr}`).toContain(`doctor B ${Number(all) - 1}/${all}`);
     expect(below.code).toBe(1);
   });
 });
